@@ -1,0 +1,3 @@
+from xchange.cli import main
+
+main()

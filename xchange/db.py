@@ -1,0 +1,142 @@
+"""The only place an engine is made; sessions for reading and for writing; schema upgrades.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout. Write
+sessions begin with `BEGIN IMMEDIATE`, so two writers queue for the lock at the start instead of
+failing half-way with "database is locked"; a short retry covers what the timeout does not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from xchange.config import PROJECT_ROOT, get_settings, normalise_url
+
+T = TypeVar("T")
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (default: the settings' URL), with the SQLite pragmas we rely on."""
+    settings = get_settings()
+    url = normalise_url(url or settings.database_url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, settings.sqlite_busy_timeout_ms)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+    path = sa.engine.make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(engine: Engine | sa.Connection) -> bool:
+    """True for the embedded database."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading; nothing it does is committed."""
+    with Session(engine) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction takes the write lock at once (SQLite) and commits on exit.
+
+    Everything inside commits together or not at all.
+    """
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def with_retry(work: Callable[[], T], *, attempts: int = 5, pause: float = 0.05) -> T:
+    """Run `work`, retrying briefly when SQLite reports the database locked past its timeout."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as exc:
+            if "database is locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(pause * (2**attempt))
+    raise AssertionError("unreachable")
+
+
+def alembic_config(url: str) -> Any:
+    """The Alembic configuration for our migrations, pointed at `url`."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (what `xchange init` does), then seed settings."""
+    from alembic import command
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    ensure_programme(engine)
+
+
+def ensure_programme(engine: Engine) -> None:
+    """Create the programme settings row and its default eligible countries if missing."""
+    from xchange.models import EligibleCountry, Programme
+    from xchange.reference import DEFAULT_ELIGIBLE
+
+    with write_session(engine) as session:
+        if session.get(Programme, 1) is None:
+            session.add(Programme(id=1))
+            session.add_all(EligibleCountry(code=code) for code in DEFAULT_ELIGIBLE)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema's Alembic revision, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
