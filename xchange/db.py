@@ -132,6 +132,7 @@ def ensure_programme(engine: Engine) -> None:
         if session.get(Programme, 1) is None:
             session.add(Programme(id=1))
             session.add_all(EligibleCountry(code=code) for code in DEFAULT_ELIGIBLE)
+    ensure_local_admin(engine)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -140,3 +141,17 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+LOCAL_ADMIN_EMAIL = "local-admin@localhost"
+
+
+def ensure_local_admin(engine: Engine) -> None:
+    """The user the CLI acts as without `--user`; it has no password, so nobody signs in as it."""
+    from sqlmodel import select
+
+    from xchange.models import Role, User
+
+    with write_session(engine) as session:
+        if session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).first() is None:
+            session.add(User(email=LOCAL_ADMIN_EMAIL, role=Role.ADMIN.value, password_hash=None))

@@ -1,0 +1,46 @@
+"""The package's named exceptions; the CLI and the pages translate them at the edge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xchange.rules import Issue
+
+
+class XchangeError(Exception):
+    """Base of every error the tracker reports to a person in one clear line."""
+
+
+class ValidationFailed(XchangeError):
+    """A record (or a file) broke one or more rules; `issues` names each field and value."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        errors = [issue for issue in issues if issue.severity == "error"]
+        shown = "; ".join(issue.message for issue in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(f"{shown}{more}" if errors else "invalid input")
+
+
+class PermissionDenied(XchangeError):
+    """The acting user may not do this."""
+
+
+class StaleRecord(XchangeError):
+    """The record changed since it was read; nothing was written.
+
+    `changes` maps each field changed meanwhile to `[value read, value now]`.
+    """
+
+    def __init__(self, message: str, changes: dict[str, list[object]] | None = None) -> None:
+        super().__init__(message)
+        self.changes = changes or {}
+
+
+class NotFound(XchangeError):
+    """No such record."""
+
+
+class SignInRefused(XchangeError):
+    """Wrong email or password, a deactivated account, or a temporary lock."""
