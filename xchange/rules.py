@@ -1,0 +1,541 @@
+"""The scheme's rules for exchanges: every error and warning of DOMAIN.md, each with a stable code.
+
+Each rule is written once, over a whole table (pandas, vectorised), and serves one record (a form
+is a table of one row) as well as an import of 100,000 rows. `validate` runs the pipeline:
+
+    raw cells --parsing.parse_table--> typed columns --RULES--> issues
+                                                   \\--derived_facts--> what the register stores
+
+Rules that need the database (known partnerships, an organisation's earlier visit) read it through
+a `RuleContext` that `load_context` fills with just the rows the table mentions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from xchange import reference
+from xchange.models import (
+    EligibleCountry,
+    Exchange,
+    HostCountryRate,
+    Organisation,
+    Partnership,
+    Programme,
+)
+from xchange.parsing import Issue, Severity, field_label, parse_table
+
+# The scheme's cap for one lump sum (EUR 1,100), in cents.
+MAX_LUMP_SUM_CENTS = 110_000
+MIN_WORKING_DAYS = 3
+FULL_RATE_MIN_WORKING_DAYS = 5
+FULL_RATE_MIN_DISTANCE_KM = 200.0
+
+
+@dataclass(frozen=True)
+class PartnershipTerms:
+    """What the rules need to know of a partnership."""
+
+    id: int
+    acronym: str
+    full_rate_cents: int
+    host_rates: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RuleContext:
+    """Settings and the database facts a table's rules need, loaded once per validation."""
+
+    today: date
+    partnerships: dict[str, PartnershipTerms]  # key: acronym, case-folded
+    eligible: list[tuple[str, date | None, date | None]]
+    virtual_window: tuple[date | None, date | None] = (None, None)
+    visitor_types: frozenset[str] = frozenset()
+    host_types: frozenset[str] = frozenset()
+    # (partnership id, reference) -> id of the exchange already stored under that key.
+    existing_ids: dict[tuple[int, str], int] = field(default_factory=dict)
+    # Organisation key -> physical, non-cancelled visits already stored: (exchange id, "ACR/ref").
+    visits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # Organisation key -> (type, is SME) as stored on the organisation.
+    profiles: dict[str, tuple[str, bool]] = field(default_factory=dict)
+
+
+@dataclass
+class Validation:
+    """The outcome of `validate`: the typed table with its derived facts, and every issue."""
+
+    table: pd.DataFrame
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks: warnings never do."""
+        return not self.errors
+
+    def rows_with_errors(self) -> set[int]:
+        return {issue.row for issue in self.errors if issue.row is not None}
+
+
+# --- derived facts ---------------------------------------------------------------------------
+
+
+def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
+    """`name_key|country` for each row: how an organisation is recognised across records."""
+    keys = names.map(lambda n: reference.name_key(n) if isinstance(n, str) else None)
+    return (keys.astype("string") + "|" + countries.astype("string")).astype("string")
+
+
+def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Monday-to-Friday days from start to end, both included (0 where a date is missing)."""
+    known = start.notna() & end.notna() & (end >= start)
+    result = pd.Series(0, index=start.index, dtype="int64")
+    if known.any():
+        first = start[known].to_numpy().astype("datetime64[D]")
+        last = end[known].to_numpy().astype("datetime64[D]") + np.timedelta64(1, "D")
+        result[known] = np.busday_count(first, last)
+    return result
+
+
+def month_limit(start: pd.Series) -> pd.Series:
+    """The last day a stay starting on `start` may end: one calendar month, both days counted."""
+    return start + pd.DateOffset(months=1) - pd.Timedelta(days=1)
+
+
+def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
+    """Add what the register stores beside the logged values; `table` is parse_table's output.
+
+    Adds: partnership_id, exchange_id (of a stored record with the same partnership and
+    reference, else <NA>), visitor_key, host_key, working_days, reduced_rate, rule_lump_sum_cents
+    (what the rule pays), lump_sum_cents (given or the rule's), end_quarter, involves_sme,
+    visitor_external, host_external, visitor_partner, host_partner.
+    """
+    t = table
+    acronym_key = t["partnership"].str.casefold()
+    t["partnership_id"] = acronym_key.map(
+        {key: terms.id for key, terms in ctx.partnerships.items()}
+    ).astype("Int64")
+    ref_keys = pd.Series(list(zip(t["partnership_id"], t["reference"], strict=True)), index=t.index)
+    found = ref_keys.map(lambda k: ctx.existing_ids.get(k) if pd.notna(k[0]) else None)
+    if "exchange_id" in t.columns:
+        t["exchange_id"] = t["exchange_id"].astype("Int64").fillna(found.astype("Int64"))
+    else:
+        t["exchange_id"] = found.astype("Int64")
+    t["visitor_key"] = org_keys(t["visitor_organisation"], t["visitor_country"])
+    t["host_key"] = org_keys(t["host_organisation"], t["host_country"])
+    t["working_days"] = working_days(t["start_date"], t["end_date"])
+    distance = t["distance_km"]
+    t["reduced_rate"] = (t["working_days"] < FULL_RATE_MIN_WORKING_DAYS) | (
+        distance.notna() & (distance < FULL_RATE_MIN_DISTANCE_KM)
+    ).fillna(False)
+    t["rule_lump_sum_cents"] = _rule_lump_sum(t, ctx)
+    given = (t["lump_sum_eur"] * 100).round().astype("Int64")
+    t["lump_sum_cents"] = given.fillna(t["rule_lump_sum_cents"]).astype("int64")
+    end = t["end_date"]
+    t["end_quarter"] = (
+        end.dt.year.astype("Int64").astype("string") + "Q" + end.dt.quarter.astype("Int64").astype("string")
+    )
+    t["involves_sme"] = (t["visitor_is_sme"].fillna(False) | t["host_is_sme"].fillna(False)).astype(bool)
+    for side in ("visitor", "host"):
+        community = t[f"{side}_community"]
+        t[f"{side}_external"] = community.eq("external").fillna(False).astype(bool)
+        t[f"{side}_partner"] = community.eq("partner").fillna(False).astype(bool)
+    return t
+
+
+def _rule_lump_sum(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    """The lump sum the rule pays: the host country's (or full) rate, capped, halved once."""
+    by_id = {terms.id: terms for terms in ctx.partnerships.values()}
+
+    def rate(pid: object, country: object) -> int:
+        terms = by_id.get(int(pid)) if pd.notna(pid) else None  # type: ignore[call-overload]
+        if terms is None:
+            return MAX_LUMP_SUM_CENTS
+        return terms.host_rates.get(str(country), terms.full_rate_cents)
+
+    rates = pd.Series(
+        [rate(p, c) for p, c in zip(t["partnership_id"], t["host_country"], strict=True)],
+        index=t.index,
+        dtype="int64",
+    ).clip(upper=MAX_LUMP_SUM_CENTS)
+    halved = rates.where(~t["reduced_rate"], rates // 2)
+    return halved.where(t["modality"].ne("virtual").fillna(True), 0).astype("int64")
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+Check = Callable[[pd.DataFrame, RuleContext], pd.Series]
+Message = Callable[[pd.Series], str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: rows where `check` is true get an issue on `field` with `message(row)`."""
+
+    code: str
+    severity: Severity
+    field: str
+    check: Check
+    message: Message
+
+
+RULES: list[Rule] = []
+
+
+def rule(code: str, severity: Severity, field: str, message: Message) -> Callable[[Check], Check]:
+    """Register a vectorised check as a rule."""
+
+    def register(check: Check) -> Check:
+        RULES.append(Rule(code, severity, field, check, message))
+        return check
+
+    return register
+
+
+def _d(value: object) -> str:
+    """A date as ISO text for messages."""
+    return pd.Timestamp(value).date().isoformat() if pd.notna(value) else ""  # type: ignore[arg-type]
+
+
+def _status(t: pd.DataFrame, *statuses: str) -> pd.Series:
+    return t["status"].isin(statuses).fillna(False)
+
+
+def _physical_active(t: pd.DataFrame) -> pd.Series:
+    return (t["modality"].eq("physical") & t["status"].ne("cancelled")).fillna(False)
+
+
+@rule("unknown_partnership", "error", "partnership",
+      lambda r: f"Partnership {r['partnership']!r} is not a partnership we know")
+def _unknown_partnership(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return t["partnership"].notna() & t["partnership_id"].isna()
+
+
+@rule("end_before_start", "error", "end_date",
+      lambda r: f"End date {_d(r['end_date'])} is before start date {_d(r['start_date'])}")
+def _end_before_start(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return (t["end_date"] < t["start_date"]).fillna(False)
+
+
+@rule("same_country", "error", "host_country",
+      lambda r: f"Host country {r['host_country']} is the visitor's country too: "
+      "an exchange crosses a border")
+def _same_country(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return t["visitor_country"].eq(t["host_country"]).fillna(False)
+
+
+def _not_eligible(side: str) -> Check:
+    def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+        country, start = t[f"{side}_country"], t["start_date"]
+        eligible = pd.Series(False, index=t.index)
+        for code, valid_from, valid_to in ctx.eligible:
+            ok = country.eq(code).fillna(False)
+            if valid_from is not None:
+                ok &= (start >= pd.Timestamp(valid_from)).fillna(True)
+            if valid_to is not None:
+                ok &= (start <= pd.Timestamp(valid_to)).fillna(True)
+            eligible |= ok
+        return country.notna() & ~eligible
+
+    return check
+
+
+for _side in ("visitor", "host"):
+    rule("country_not_eligible", "error", f"{_side}_country",
+         lambda r, s=_side: f"{s.capitalize()} country {reference.country_name(r[f'{s}_country'])} "
+         f"({r[f'{s}_country']}) is not eligible for the programme on {_d(r['start_date'])}")(
+        _not_eligible(_side))
+
+
+def _type_not_allowed(side: str) -> Check:
+    def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+        allowed = ctx.visitor_types if side == "visitor" else ctx.host_types
+        column = t[f"{side}_type"]
+        return column.notna() & ~column.isin(allowed).fillna(False)
+
+    return check
+
+
+for _side in ("visitor", "host"):
+    rule("type_not_allowed", "error", f"{_side}_type",
+         lambda r, s=_side: f"{s.capitalize()} type "
+         f"{reference.ORG_TYPE_LABELS.get(r[f'{s}_type'], r[f'{s}_type'])!r} "
+         f"may not take part as {s}")(_type_not_allowed(_side))
+
+
+@rule("longer_than_month", "error", "end_date",
+      lambda r: f"The stay from {_d(r['start_date'])} to {_d(r['end_date'])} is longer than one "
+      f"month: the latest end date is {_d(month_limit(pd.Series([r['start_date']])).iloc[0])}")
+def _longer_than_month(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return (t["end_date"] > month_limit(t["start_date"])).fillna(False)
+
+
+@rule("completed_too_short", "error", "end_date",
+      lambda r: f"A completed stay needs at least {MIN_WORKING_DAYS} working days; "
+      f"{_d(r['start_date'])} to {_d(r['end_date'])} has {r['working_days']}")
+def _completed_too_short(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    dated = t["start_date"].notna() & t["end_date"].notna() & (t["end_date"] >= t["start_date"])
+    return _status(t, "completed") & dated.fillna(False) & (t["working_days"] < MIN_WORKING_DAYS)
+
+
+@rule("completed_in_future", "error", "end_date",
+      lambda r: f"A completed stay cannot end in the future: end date {_d(r['end_date'])}")
+def _completed_in_future(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return _status(t, "completed") & (t["end_date"] > pd.Timestamp(ctx.today)).fillna(False)
+
+
+@rule("cancelled_without_reason", "error", "cancellation_reason",
+      lambda r: "A cancelled exchange needs a cancellation reason")
+def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return _status(t, "cancelled") & t["cancellation_reason"].isna()
+
+
+@rule("duplicate_reference", "error", "reference",
+      lambda r: f"Reference {r['reference']!r} of {r['partnership']} appears more than once "
+      f"in this file (first on row {r['_first_row']})")
+def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    key = t["partnership"].str.casefold() + "\x00" + t["reference"]
+    t["_first_row"] = key.map(_first_label(key))
+    return key.notna() & key.duplicated(keep="first")
+
+
+@rule("second_visit", "error", "visitor_organisation",
+      lambda r: f"{r['visitor_organisation']} ({r['visitor_country']}) already visits in "
+      f"{r['_other_visit']}: an organisation visits only once")
+def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    active = _physical_active(t) & t["visitor_key"].notna()
+    keys = t["visitor_key"].where(active)
+    # Stored visits by records that this table rewrites are judged by their new values here.
+    rewritten = set(t["exchange_id"].dropna().astype(int))
+    first = _first_label(keys.dropna())
+    other = pd.Series(pd.NA, index=t.index, dtype="object")
+    in_table = active & keys.duplicated(keep="first")
+    other[in_table] = keys[in_table].map(lambda k: f"row {first[k]} of this file")
+    for label in t.index[active & ~in_table]:
+        stored = [name for xid, name in ctx.visits.get(keys[label], []) if xid not in rewritten]
+        if stored:
+            other[label] = f"exchange {stored[0]}"
+    t["_other_visit"] = other
+    return other.notna()
+
+
+def _lump_sum_problem(t: pd.DataFrame) -> pd.Series:
+    given = t["lump_sum_cents"].where(t["lump_sum_eur"].notna())
+    too_much = given > MAX_LUMP_SUM_CENTS
+    virtual_paid = t["modality"].eq("virtual") & (given > 0)
+    return (too_much | virtual_paid | (given < 0)).fillna(False)
+
+
+@rule("lump_sum_out_of_range", "error", "lump_sum_eur",
+      lambda r: f"Lump sum EUR {r['lump_sum_eur']:,.2f} is not allowed: at most EUR 1,100.00, "
+      "and nothing for a virtual stay")
+def _lump_sum_out_of_range(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return _lump_sum_problem(t)
+
+
+# Warnings: shown and kept, never blocking.
+
+
+@rule("short_stay_pending", "warning", "end_date",
+      lambda r: f"{_d(r['start_date'])} to {_d(r['end_date'])} has {r['working_days']} working "
+      f"days: the stay must have at least {MIN_WORKING_DAYS} to be completed")
+def _short_stay_pending(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    dated = (t["end_date"] >= t["start_date"]).fillna(False)
+    return _status(t, "planned", "confirmed") & dated & (t["working_days"] < MIN_WORKING_DAYS)
+
+
+@rule("planned_dates_passed", "warning", "status",
+      lambda r: f"The stay is still planned but its dates have passed (ended {_d(r['end_date'])}): "
+      "confirm, complete or cancel it")
+def _planned_dates_passed(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    return _status(t, "planned") & (t["end_date"] < pd.Timestamp(ctx.today)).fillna(False)
+
+
+@rule("virtual_outside_window", "warning", "modality",
+      lambda r: f"A virtual stay on {_d(r['start_date'])} lies outside the programme's window "
+      "for virtual exchanges")
+def _virtual_outside_window(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    start, end = ctx.virtual_window
+    inside = pd.Series(True, index=t.index)
+    if start is None and end is None:
+        inside[:] = False  # no window: every virtual stay is outside it
+    if start is not None:
+        inside &= (t["start_date"] >= pd.Timestamp(start)).fillna(True)
+    if end is not None:
+        inside &= (t["end_date"] <= pd.Timestamp(end)).fillna(True)
+    return t["modality"].eq("virtual").fillna(False) & ~inside
+
+
+def _profile_differs(side: str) -> Check:
+    def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+        stored = t[f"{side}_key"].map(lambda k: ctx.profiles.get(k) if isinstance(k, str) else None)
+        known = stored.notna()
+        stored_type = stored.map(lambda p: p[0] if p else None)
+        stored_sme = stored.map(lambda p: p[1] if p else None)
+        differs = t[f"{side}_type"].ne(stored_type) | t[f"{side}_is_sme"].ne(stored_sme)
+        t[f"_{side}_profile"] = stored
+        return known & differs.fillna(False)
+
+    return check
+
+
+def _profile_message(side: str) -> Message:
+    def message(r: pd.Series) -> str:
+        kind, sme = r[f"_{side}_profile"]
+        return (f"{r[f'{side}_organisation']} was recorded before as "
+                f"{reference.ORG_TYPE_LABELS.get(kind, kind)}, {'SME' if sme else 'not an SME'}; "
+                f"this record says {reference.ORG_TYPE_LABELS.get(r[f'{side}_type'], r[f'{side}_type'])}, "
+                f"{'SME' if r[f'{side}_is_sme'] else 'not an SME'}")
+
+    return message
+
+
+for _side in ("visitor", "host"):
+    rule("organisation_profile_differs", "warning", f"{_side}_organisation",
+         _profile_message(_side))(_profile_differs(_side))
+
+
+@rule("lump_sum_differs", "warning", "lump_sum_eur",
+      lambda r: f"Lump sum EUR {r['lump_sum_eur']:,.2f} differs from the rule's "
+      f"EUR {r['rule_lump_sum_cents'] / 100:,.2f}")
+def _lump_sum_differs(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    given = t["lump_sum_eur"].notna() & ~_lump_sum_problem(t)
+    return given & t["lump_sum_cents"].ne(t["rule_lump_sum_cents"]).fillna(False)
+
+
+def _first_label(keys: pd.Series) -> dict[object, object]:
+    """Each key's first index label (the row a duplicate points back to)."""
+    return {key: label for label, key in keys[~keys.duplicated(keep="first")].items()}
+
+
+# --- running them ----------------------------------------------------------------------------
+
+
+def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
+    """Every rule over `table` (derived_facts' output); rows unreadable in a field are skipped."""
+    issues: list[Issue] = []
+    for one in RULES:
+        mask = one.check(table, ctx).fillna(False).astype(bool)
+        for label, row in table[mask].iterrows():
+            value = row[one.field]
+            text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else (
+                _d(value) if isinstance(value, pd.Timestamp) else str(value))
+            issues.append(Issue(one.code, one.severity, one.field, text, one.message(row),
+                                int(label) if isinstance(label, int | np.integer) else None))
+    return issues
+
+
+def validate(raw: pd.DataFrame, ctx: RuleContext) -> Validation:
+    """Parse and check a table of exchanges (canonical columns); nothing is written.
+
+    An optional `exchange_id` column names the stored record each row rewrites (a form's edit);
+    otherwise a row with a stored (partnership, reference) rewrites that record.
+    """
+    parsed, issues = parse_table(raw)
+    if "exchange_id" in raw.columns:
+        parsed["exchange_id"] = raw["exchange_id"]
+    table = derived_facts(parsed, ctx)
+    issues += check_rules(table, ctx)
+    issues.sort(key=lambda i: (i.row if i.row is not None else -1, i.severity != "error"))
+    return Validation(table=table, issues=issues)
+
+
+def load_context(session: Session, table: pd.DataFrame, today: date | None = None) -> RuleContext:
+    """The settings and stored facts that the rules need for the rows of `table` (raw or typed).
+
+    Only the organisations and references that `table` mentions are read, so validating one form
+    stays fast with a million stored exchanges.
+    """
+    programme = session.get(Programme, 1) or Programme()
+    partnerships = {
+        p.acronym.casefold(): PartnershipTerms(p.id or 0, p.acronym, p.full_rate_cents)
+        for p in session.exec(select(Partnership)).all()
+    }
+    by_id = {terms.id: terms for terms in partnerships.values()}
+    for rate in session.exec(select(HostCountryRate)).all():
+        by_id[rate.partnership_id].host_rates[rate.country] = rate.rate_cents
+    eligible = [(c.code, c.valid_from, c.valid_to) for c in session.exec(select(EligibleCountry))]
+    ctx = RuleContext(
+        today=today or date.today(),
+        partnerships=partnerships,
+        eligible=eligible,
+        virtual_window=(programme.virtual_window_start, programme.virtual_window_end),
+        visitor_types=frozenset(programme.visitor_types),
+        host_types=frozenset(programme.host_types),
+    )
+    parsed, _ = parse_table(table)
+    _load_existing_ids(session, ctx, parsed)
+    _load_organisations(session, ctx, parsed)
+    return ctx
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _load_existing_ids(session: Session, ctx: RuleContext, parsed: pd.DataFrame) -> None:
+    references = sorted(set(parsed["reference"].dropna()))
+    for chunk in _chunks(references):
+        rows = session.exec(
+            select(Exchange.partnership_id, Exchange.reference, Exchange.id).where(
+                sa.column("reference").in_(chunk)
+            )
+        ).all()
+        for partnership_id, ref, xid in rows:
+            ctx.existing_ids[(partnership_id, ref)] = xid  # type: ignore[index]
+
+
+def _load_organisations(session: Session, ctx: RuleContext, parsed: pd.DataFrame) -> None:
+    names = pd.concat([parsed["visitor_organisation"], parsed["host_organisation"]]).dropna()
+    keys = sorted({reference.name_key(name) for name in names})
+    acronyms = {t.id: t.acronym for t in ctx.partnerships.values()}
+    for chunk in _chunks(keys):
+        orgs = session.exec(select(Organisation).where(sa.column("name_key").in_(chunk))).all()
+        by_id = {org.id: f"{org.name_key}|{org.country}" for org in orgs}
+        for org in orgs:
+            ctx.profiles[by_id[org.id]] = (org.type, org.is_sme)
+        if not by_id:
+            continue
+        visits = session.exec(
+            select(Exchange.id, Exchange.visitor_org_id, Exchange.partnership_id, Exchange.reference)
+            .where(sa.column("visitor_org_id").in_(list(by_id)))
+            .where(Exchange.modality == "physical", Exchange.status != "cancelled")
+        ).all()
+        for xid, org_id, partnership_id, ref in visits:
+            name = f"{acronyms.get(partnership_id, '?')}/{ref}"
+            ctx.visits.setdefault(by_id[org_id], []).append((xid, name))  # type: ignore[arg-type]
+
+
+def field_message_map(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
+    """Issues grouped by field, for a form that shows each message beside its widget."""
+    grouped: dict[str, list[Issue]] = {}
+    for issue in issues:
+        grouped.setdefault(issue.field, []).append(issue)
+    return grouped
+
+
+__all__ = [
+    "Issue",
+    "RULES",
+    "RuleContext",
+    "Validation",
+    "derived_facts",
+    "field_label",
+    "load_context",
+    "validate",
+]
