@@ -1,0 +1,63 @@
+# Everyday commands. `make run` starts the tracker on http://localhost:8501 with demo data;
+# `make test` is what CI runs (lint, types, tests); `.ci/run` adds PostgreSQL and Chromium.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Never let uv fetch a Python build: use the machine's.
+export UV_PYTHON_DOWNLOADS := never
+
+# `uv` when on PATH; otherwise the module that `pip install uv` leaves behind.
+UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+PORT = $${STREAMLIT_SERVER_PORT:-8501}
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint fmt bench clean
+
+help:
+	@echo "make setup   install uv if missing, then the locked dependencies (.venv)"
+	@echo "make run     migrate, load demo data into an empty database, start the dashboard"
+	@echo "make test    ruff, ruff format --check, mypy, pytest (PYTEST_ARGS=... to pass options)"
+	@echo "make lint    ruff, ruff format --check, mypy"
+	@echo "make fmt     fix what ruff can and format the code"
+	@echo "make bench   run every benchmarks/*.py"
+	@echo "make clean   remove caches and test artefacts (keeps the database in data/)"
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet uv \
+		|| python3 -m pip install --quiet --break-system-packages uv
+	@if [ -f uv.lock ]; then $(UV) sync --locked; else $(UV) sync; fi
+
+run: setup
+	$(UV) run xchange init
+	$(UV) run xchange demo --if-empty
+	@echo
+	@echo "ClusterXchange tracker: http://localhost:$(PORT)"
+	@echo
+	exec $(UV) run streamlit run dashboard.py --server.port $(PORT) --server.headless true
+
+test: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+fmt: setup
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+bench: setup
+	@shopt -s nullglob; files=(benchmarks/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/*.py yet"; exit 0; fi; \
+	for f in "$${files[@]}"; do echo "== $$f"; $(UV) run python "$$f"; done
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts out
+	find . -path ./.venv -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -1,0 +1,326 @@
+"""The engine factory, sessions and migrations, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, func, select
+
+from xchange.config import normalise_url
+from xchange.db import (
+    alembic_config,
+    current_revision,
+    make_engine,
+    read_session,
+    upgrade,
+    write_session,
+)
+from xchange.models import (
+    EligibleCountry,
+    Exchange,
+    Organisation,
+    Partnership,
+    Person,
+    Programme,
+    quarter_of,
+)
+from xchange.reference import DEFAULT_ELIGIBLE
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _head(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(_url(engine))).get_current_head()
+
+
+# --- SQLite connection settings -------------------------------------------------------------
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+
+
+def test_sqlite_refuses_a_dangling_foreign_key(sqlite_engine: Engine) -> None:
+    # Foreign keys are off by default in SQLite; the engine turns them on for every connection.
+    with pytest.raises(IntegrityError), write_session(sqlite_engine) as session:
+        session.execute(
+            sa.text(
+                "INSERT INTO host_country_rate (partnership_id, country, rate_cents)"
+                " VALUES (999, 'GR', 100)"
+            )
+        )
+
+
+def test_sqlite_write_session_begins_immediate(sqlite_engine: Engine) -> None:
+    """A second writer waits for the first at BEGIN, instead of failing half-way.
+
+    With a deferred BEGIN a reading statement would not wait in WAL mode; the second writer's
+    first (reading) statement waiting for the first writer's commit shows the lock is taken
+    when the transaction begins.
+    """
+    first_holds_lock = threading.Event()
+    hold_seconds = 0.3
+    waited: list[float] = []
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with write_session(sqlite_engine) as session:
+                session.exec(select(Programme)).all()  # begins the transaction
+                first_holds_lock.set()
+                time.sleep(hold_seconds)
+                session.add(Person(name="first"))
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+            first_holds_lock.set()
+
+    def second() -> None:
+        try:
+            first_holds_lock.wait(5)
+            with write_session(sqlite_engine) as session:
+                started = time.monotonic()
+                session.exec(select(Programme)).all()
+                waited.append(time.monotonic() - started)
+                session.add(Person(name="second"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert not errors, errors
+    assert waited and waited[0] >= hold_seconds / 2
+    with read_session(sqlite_engine) as session:
+        assert sorted(session.exec(select(Person.name)).all()) == ["first", "second"]
+
+
+def test_sqlite_read_session_does_not_wait_for_a_writer(sqlite_engine: Engine) -> None:
+    # The counterpart of the test above: readers are not queued behind the write lock.
+    with write_session(sqlite_engine) as writer:
+        writer.exec(select(Programme)).all()
+        writer.add(Person(name="pending"))
+        writer.flush()
+        started = time.monotonic()
+        with read_session(sqlite_engine) as reader:
+            assert reader.exec(select(Person)).all() == []  # not committed yet
+        assert time.monotonic() - started < 1
+
+
+def test_write_session_rolls_back_on_error(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), write_session(engine) as session:
+        session.add(Person(name="never saved"))
+        session.flush()
+        raise RuntimeError("boom")
+    with read_session(engine) as session:
+        assert session.exec(select(Person)).all() == []
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def test_fixture_databases_are_at_head_with_the_programme(engine: Engine) -> None:
+    assert current_revision(engine) == _head(engine)
+    with read_session(engine) as session:
+        assert session.get(Programme, 1) is not None
+        codes = session.exec(select(EligibleCountry.code)).all()
+    assert sorted(codes) == sorted(DEFAULT_ELIGIBLE)
+
+
+def test_upgrade_is_idempotent(engine: Engine) -> None:
+    upgrade(engine)
+    upgrade(engine)
+    assert current_revision(engine) == _head(engine)
+    with read_session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Programme)).one() == 1
+        eligible = session.exec(select(func.count()).select_from(EligibleCountry)).one()
+    assert eligible == len(DEFAULT_ELIGIBLE)
+
+
+def test_upgrade_creates_a_new_sqlite_database(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert current_revision(engine) == _head(engine)
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_matches_the_models(engine: Engine) -> None:
+    # An empty diff means no model change is missing a migration (and the reverse).
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
+
+
+# --- the "visits only once" index ------------------------------------------------------------
+
+
+def _exchange(
+    reference: str, *, visitor: Organisation, host: Organisation, **overrides: Any
+) -> Exchange:
+    """An exchange with every required column filled: a planned physical week in March."""
+    start, end = date(2025, 3, 10), date(2025, 3, 14)
+    assert visitor.id is not None and host.id is not None
+    values: dict[str, Any] = {
+        "partnership_id": 1,
+        "reference": reference,
+        "status": "planned",
+        "modality": "physical",
+        "start_date": start,
+        "end_date": end,
+        "visitor_org_id": visitor.id,
+        "host_org_id": host.id,
+        "visitor_type": visitor.type,
+        "host_type": host.type,
+        "visitor_country": visitor.country,
+        "host_country": host.country,
+        "visitor_is_sme": visitor.is_sme,
+        "host_is_sme": host.is_sme,
+        "visitor_community": "partner",
+        "host_community": "external",
+        "end_quarter": quarter_of(end),
+        "working_days": 5,
+        "reduced_rate": False,
+        "involves_sme": visitor.is_sme or host.is_sme,
+        "visitor_external": False,
+        "host_external": True,
+        "visitor_partner": True,
+        "host_partner": False,
+    }
+    values.update(overrides)
+    return Exchange(**values)
+
+
+@pytest.fixture
+def orgs(engine: Engine) -> dict[str, Organisation]:
+    """A partnership (id 1) and three organisations in three countries."""
+    with write_session(engine) as session:
+        session.add(
+            Partnership(
+                acronym="TEST",
+                name="Test partnership",
+                action_start=date(2024, 1, 1),
+                action_end=date(2025, 12, 31),
+            )
+        )
+        result = {
+            "visitor": Organisation(name="Visitor", name_key="visitor", type="sme", country="GR"),
+            "host": Organisation(
+                name="Host", name_key="host", type="cluster_organisation", country="DE"
+            ),
+            "other": Organisation(name="Other", name_key="other", type="university", country="CZ"),
+        }
+        session.add_all(result.values())
+    return result
+
+
+def _add(engine: Engine, exchange: Exchange) -> None:
+    with write_session(engine) as session:
+        session.add(exchange)
+
+
+def test_an_organisation_visits_physically_only_once(
+    engine: Engine, orgs: dict[str, Organisation]
+) -> None:
+    visitor, host, other = orgs["visitor"], orgs["host"], orgs["other"]
+    _add(engine, _exchange("X-1", visitor=visitor, host=host))
+
+    # A second physical, non-cancelled visit, whatever the host or status: refused.
+    with pytest.raises(IntegrityError):
+        _add(engine, _exchange("X-2", visitor=visitor, host=other, status="completed"))
+
+    # Cancelled and virtual stays do not count as the visit.
+    _add(
+        engine,
+        _exchange("X-3", visitor=visitor, host=other, status="cancelled", cancellation_reason="-"),
+    )
+    _add(engine, _exchange("X-4", visitor=visitor, host=other, modality="virtual"))
+    # Hosting many times is fine, and so is another organisation's own visit.
+    _add(engine, _exchange("X-5", visitor=other, host=host))
+
+    with read_session(engine) as session:
+        references = session.exec(select(Exchange.reference)).all()
+    assert sorted(references) == ["X-1", "X-3", "X-4", "X-5"]
+
+
+def test_cancelling_the_visit_frees_the_organisation(
+    engine: Engine, orgs: dict[str, Organisation]
+) -> None:
+    visitor, host, other = orgs["visitor"], orgs["host"], orgs["other"]
+    _add(engine, _exchange("X-1", visitor=visitor, host=host))
+    with write_session(engine) as session:
+        first = session.exec(select(Exchange).where(Exchange.reference == "X-1")).one()
+        first.status = "cancelled"
+        first.cancellation_reason = "visa refused"
+    _add(engine, _exchange("X-2", visitor=visitor, host=other))
+
+
+# --- the engine factory ---------------------------------------------------------------------
+
+
+def test_make_engine_creates_the_folder_of_a_new_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "xchange.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        assert path.parent.is_dir()
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        assert path.is_file()
+    finally:
+        engine.dispose()
+
+
+def test_make_engine_uses_the_settings_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "from-env" / "x.db"
+    monkeypatch.setenv("XCHANGE_DATABASE_URL", f"sqlite:///{path}")
+    engine = make_engine()
+    try:
+        assert engine.url.database == str(path)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        # Already explicit: left alone, whichever driver it names.
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg2://u@h/db"),
+        ("sqlite:///data/xchange.db", "sqlite:///data/xchange.db"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_normalise_url(url: str, expected: str) -> None:
+    assert normalise_url(url) == expected
+
+
+def test_make_engine_routes_postgresql_to_psycopg() -> None:
+    # create_engine does not connect, so no server is needed here.
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    try:
+        assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg")
+    finally:
+        engine.dispose()
