@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, func, select
 
-from xchange.config import normalise_url
+from xchange.config import get_settings, normalise_url
 from xchange.db import (
     alembic_config,
     current_revision,
@@ -53,7 +53,8 @@ def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_engine: Engine) -> N
     with sqlite_engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+        timeout = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    assert timeout == get_settings().sqlite_busy_timeout_ms
 
 
 def test_sqlite_refuses_a_dangling_foreign_key(sqlite_engine: Engine) -> None:
