@@ -125,7 +125,10 @@ def parse_dates(column: pd.Series) -> pd.Series:
 
 def parse_bools(column: pd.Series) -> pd.Series:
     """yes/no, true/false, y/n, 1/0 (any case) or real booleans -> nullable boolean."""
-    table = {**dict.fromkeys(reference.TRUE_WORDS, True), **dict.fromkeys(reference.FALSE_WORDS, False)}
+    table = {
+        **dict.fromkeys(reference.TRUE_WORDS, True),
+        **dict.fromkeys(reference.FALSE_WORDS, False),
+    }
 
     def one(value: object) -> bool | None:
         if isinstance(value, bool | np.bool_):
@@ -196,31 +199,64 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
         parsed[name] = as_text(raw[name])
     for name in DATE_COLUMNS:
         parsed[name] = parse_dates(raw[name])
-        _unreadable(issues, raw[name], parsed[name], "unreadable_date",
-                    "{field} {value!r} is not a date: write it as 2025-03-14, 14/03/2025 or 14.03.2025")
+        _unreadable(
+            issues,
+            raw[name],
+            parsed[name],
+            "unreadable_date",
+            "{field} {value!r} is not a date: write it as 2025-03-14, 14/03/2025 or 14.03.2025",
+        )
     for name in BOOL_COLUMNS:
         parsed[name] = parse_bools(raw[name])
-        _unreadable(issues, raw[name], parsed[name], "unreadable_yes_no",
-                    "{field} {value!r} is not yes or no")
+        _unreadable(
+            issues,
+            raw[name],
+            parsed[name],
+            "unreadable_yes_no",
+            "{field} {value!r} is not yes or no",
+        )
     for name in NUMBER_COLUMNS:
         parsed[name] = parse_numbers(raw[name])
-        _unreadable(issues, raw[name], parsed[name], "unreadable_number",
-                    "{field} {value!r} is not a number")
+        _unreadable(
+            issues,
+            raw[name],
+            parsed[name],
+            "unreadable_number",
+            "{field} {value!r} is not a number",
+        )
     for name in COUNTRY_COLUMNS:
         parsed[name] = parse_countries(raw[name])
-        _unreadable(issues, raw[name], parsed[name], "unknown_country",
-                    "{field} {value!r} is not a country we know: use an ISO code such as DE or an English name")
+        _unreadable(
+            issues,
+            raw[name],
+            parsed[name],
+            "unknown_country",
+            "{field} {value!r} is not a country we know: use an ISO code such as DE or an English name",
+        )
     for name, kind in ENUM_COLUMNS.items():
         parsed[name] = parse_enum(raw[name], kind)
         allowed = ", ".join(reference.allowed_spellings(kind))
-        _unreadable(issues, raw[name], parsed[name], "invalid_choice",
-                    "{field} {value!r} is not one of: " + allowed.replace("{", "{{").replace("}", "}}"))
+        _unreadable(
+            issues,
+            raw[name],
+            parsed[name],
+            "invalid_choice",
+            "{field} {value!r} is not one of: " + allowed.replace("{", "{{").replace("}", "}}"),
+        )
     parsed["modality"] = parsed["modality"].fillna("physical")
 
     for name in REQUIRED:
         for label in raw.index[blank_mask(raw[name])]:
-            issues.append(Issue("missing_value", "error", name, "",
-                                f"{field_label(name)} is required but empty", _row(label)))
+            issues.append(
+                Issue(
+                    "missing_value",
+                    "error",
+                    name,
+                    "",
+                    f"{field_label(name)} is required but empty",
+                    _row(label),
+                )
+            )
     return parsed, issues
 
 
@@ -232,8 +268,16 @@ def _unreadable(
     for label, value in raw[bad].items():
         text = str(value).strip()
         field = str(raw.name)
-        issues.append(Issue(code, "error", field, text,
-                            template.format(field=field_label(field), value=text), _row(label)))
+        issues.append(
+            Issue(
+                code,
+                "error",
+                field,
+                text,
+                template.format(field=field_label(field), value=text),
+                _row(label),
+            )
+        )
 
 
 def _row(label: object) -> int | None:

@@ -15,11 +15,37 @@ import pycountry
 
 from xchange.models import Activity, Community, Modality, OrgType, SizeClass, Status
 
-EU27 = (
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-)
+EU27 = [
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+]
 # COSME participating countries (Art. 6 of the COSME regulation).
-COSME_ASSOCIATED = "AL AM BA IS XK MD ME MK RS TR UA".split()
+COSME_ASSOCIATED = ["AL", "AM", "BA", "IS", "XK", "MD", "ME", "MK", "RS", "TR", "UA"]
 DEFAULT_ELIGIBLE = tuple(EU27 + COSME_ASSOCIATED)
 
 # Names people write that pycountry lacks or spells differently. Codes are ISO 3166-1 alpha-2,
@@ -133,7 +159,9 @@ def enum_tables() -> dict[str, dict[str, str]]:
             {str(k): v for k, v in ACTIVITY_LABELS.items()},
             {k: str(v) for k, v in _ACTIVITY_ALIASES.items()},
         ),
-        "ecosystem": _enum_table(ECOSYSTEMS),
+        "ecosystem": _enum_table(
+            ECOSYSTEMS, {name.replace("&", "and"): code for code, name in ECOSYSTEMS.items()}
+        ),
     }
 
 

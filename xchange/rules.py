@@ -147,9 +147,13 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     t["lump_sum_cents"] = given.fillna(t["rule_lump_sum_cents"]).astype("int64")
     end = t["end_date"]
     t["end_quarter"] = (
-        end.dt.year.astype("Int64").astype("string") + "Q" + end.dt.quarter.astype("Int64").astype("string")
+        end.dt.year.astype("Int64").astype("string")
+        + "Q"
+        + end.dt.quarter.astype("Int64").astype("string")
     )
-    t["involves_sme"] = (t["visitor_is_sme"].fillna(False) | t["host_is_sme"].fillna(False)).astype(bool)
+    t["involves_sme"] = (t["visitor_is_sme"].fillna(False) | t["host_is_sme"].fillna(False)).astype(
+        bool
+    )
     for side in ("visitor", "host"):
         community = t[f"{side}_community"]
         t[f"{side}_external"] = community.eq("external").fillna(False).astype(bool)
@@ -208,7 +212,9 @@ def rule(code: str, severity: Severity, field: str, message: Message) -> Callabl
 
 def _d(value: object) -> str:
     """A date as ISO text for messages."""
-    return pd.Timestamp(value).date().isoformat() if pd.notna(value) else ""  # type: ignore[arg-type]
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
 
 
 def _status(t: pd.DataFrame, *statuses: str) -> pd.Series:
@@ -219,23 +225,53 @@ def _physical_active(t: pd.DataFrame) -> pd.Series:
     return (t["modality"].eq("physical") & t["status"].ne("cancelled")).fillna(False)
 
 
-@rule("unknown_partnership", "error", "partnership",
-      lambda r: f"Partnership {r['partnership']!r} is not a partnership we know")
+@rule(
+    "unknown_partnership",
+    "error",
+    "partnership",
+    lambda r: f"Partnership {r['partnership']!r} is not a partnership we know",
+)
 def _unknown_partnership(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return t["partnership"].notna() & t["partnership_id"].isna()
 
 
-@rule("end_before_start", "error", "end_date",
-      lambda r: f"End date {_d(r['end_date'])} is before start date {_d(r['start_date'])}")
+@rule(
+    "end_before_start",
+    "error",
+    "end_date",
+    lambda r: f"End date {_d(r['end_date'])} is before start date {_d(r['start_date'])}",
+)
 def _end_before_start(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return (t["end_date"] < t["start_date"]).fillna(False)
 
 
-@rule("same_country", "error", "host_country",
-      lambda r: f"Host country {r['host_country']} is the visitor's country too: "
-      "an exchange crosses a border")
+@rule(
+    "same_country",
+    "error",
+    "host_country",
+    lambda r: (
+        f"Host country {r['host_country']} is the visitor's country too: "
+        "an exchange crosses a border"
+    ),
+)
 def _same_country(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return t["visitor_country"].eq(t["host_country"]).fillna(False)
+
+
+def _side_message(template: str, side: str) -> Message:
+    """A message naming one side, filled from the row (avoids late binding in a loop)."""
+
+    def message(r: pd.Series) -> str:
+        return template.format(
+            Side=side.capitalize(),
+            side=side,
+            country=r[f"{side}_country"],
+            country_name=reference.country_name(str(r[f"{side}_country"])),
+            type=reference.ORG_TYPE_LABELS.get(r[f"{side}_type"], r[f"{side}_type"]),
+            start=_d(r["start_date"]),
+        )
+
+    return message
 
 
 def _not_eligible(side: str) -> Check:
@@ -255,10 +291,15 @@ def _not_eligible(side: str) -> Check:
 
 
 for _side in ("visitor", "host"):
-    rule("country_not_eligible", "error", f"{_side}_country",
-         lambda r, s=_side: f"{s.capitalize()} country {reference.country_name(r[f'{s}_country'])} "
-         f"({r[f'{s}_country']}) is not eligible for the programme on {_d(r['start_date'])}")(
-        _not_eligible(_side))
+    rule(
+        "country_not_eligible",
+        "error",
+        f"{_side}_country",
+        _side_message(
+            "{Side} country {country_name} ({country}) is not eligible for the programme on {start}",
+            _side,
+        ),
+    )(_not_eligible(_side))
 
 
 def _type_not_allowed(side: str) -> Check:
@@ -271,51 +312,85 @@ def _type_not_allowed(side: str) -> Check:
 
 
 for _side in ("visitor", "host"):
-    rule("type_not_allowed", "error", f"{_side}_type",
-         lambda r, s=_side: f"{s.capitalize()} type "
-         f"{reference.ORG_TYPE_LABELS.get(r[f'{s}_type'], r[f'{s}_type'])!r} "
-         f"may not take part as {s}")(_type_not_allowed(_side))
+    rule(
+        "type_not_allowed",
+        "error",
+        f"{_side}_type",
+        _side_message("{Side} type {type!r} may not take part as {side}", _side),
+    )(_type_not_allowed(_side))
 
 
-@rule("longer_than_month", "error", "end_date",
-      lambda r: f"The stay from {_d(r['start_date'])} to {_d(r['end_date'])} is longer than one "
-      f"month: the latest end date is {_d(month_limit(pd.Series([r['start_date']])).iloc[0])}")
+@rule(
+    "longer_than_month",
+    "error",
+    "end_date",
+    lambda r: (
+        f"The stay from {_d(r['start_date'])} to {_d(r['end_date'])} is longer than one "
+        f"month: the latest end date is {_d(month_limit(pd.Series([r['start_date']])).iloc[0])}"
+    ),
+)
 def _longer_than_month(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return (t["end_date"] > month_limit(t["start_date"])).fillna(False)
 
 
-@rule("completed_too_short", "error", "end_date",
-      lambda r: f"A completed stay needs at least {MIN_WORKING_DAYS} working days; "
-      f"{_d(r['start_date'])} to {_d(r['end_date'])} has {r['working_days']}")
+@rule(
+    "completed_too_short",
+    "error",
+    "end_date",
+    lambda r: (
+        f"A completed stay needs at least {MIN_WORKING_DAYS} working days; "
+        f"{_d(r['start_date'])} to {_d(r['end_date'])} has {r['working_days']}"
+    ),
+)
 def _completed_too_short(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     dated = t["start_date"].notna() & t["end_date"].notna() & (t["end_date"] >= t["start_date"])
     return _status(t, "completed") & dated.fillna(False) & (t["working_days"] < MIN_WORKING_DAYS)
 
 
-@rule("completed_in_future", "error", "end_date",
-      lambda r: f"A completed stay cannot end in the future: end date {_d(r['end_date'])}")
+@rule(
+    "completed_in_future",
+    "error",
+    "end_date",
+    lambda r: f"A completed stay cannot end in the future: end date {_d(r['end_date'])}",
+)
 def _completed_in_future(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return _status(t, "completed") & (t["end_date"] > pd.Timestamp(ctx.today)).fillna(False)
 
 
-@rule("cancelled_without_reason", "error", "cancellation_reason",
-      lambda r: "A cancelled exchange needs a cancellation reason")
+@rule(
+    "cancelled_without_reason",
+    "error",
+    "cancellation_reason",
+    lambda r: "A cancelled exchange needs a cancellation reason",
+)
 def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return _status(t, "cancelled") & t["cancellation_reason"].isna()
 
 
-@rule("duplicate_reference", "error", "reference",
-      lambda r: f"Reference {r['reference']!r} of {r['partnership']} appears more than once "
-      f"in this file (first on row {r['_first_row']})")
+@rule(
+    "duplicate_reference",
+    "error",
+    "reference",
+    lambda r: (
+        f"Reference {r['reference']!r} of {r['partnership']} appears more than once "
+        f"in this file (first on row {r['_first_row']})"
+    ),
+)
 def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     key = t["partnership"].str.casefold() + "\x00" + t["reference"]
     t["_first_row"] = key.map(_first_label(key))
     return key.notna() & key.duplicated(keep="first")
 
 
-@rule("second_visit", "error", "visitor_organisation",
-      lambda r: f"{r['visitor_organisation']} ({r['visitor_country']}) already visits in "
-      f"{r['_other_visit']}: an organisation visits only once")
+@rule(
+    "second_visit",
+    "error",
+    "visitor_organisation",
+    lambda r: (
+        f"{r['visitor_organisation']} ({r['visitor_country']}) already visits in "
+        f"{r['_other_visit']}: an organisation visits only once"
+    ),
+)
 def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     active = _physical_active(t) & t["visitor_key"].notna()
     keys = t["visitor_key"].where(active)
@@ -340,9 +415,15 @@ def _lump_sum_problem(t: pd.DataFrame) -> pd.Series:
     return (too_much | virtual_paid | (given < 0)).fillna(False)
 
 
-@rule("lump_sum_out_of_range", "error", "lump_sum_eur",
-      lambda r: f"Lump sum EUR {r['lump_sum_eur']:,.2f} is not allowed: at most EUR 1,100.00, "
-      "and nothing for a virtual stay")
+@rule(
+    "lump_sum_out_of_range",
+    "error",
+    "lump_sum_eur",
+    lambda r: (
+        f"Lump sum EUR {r['lump_sum_eur']:,.2f} is not allowed: at most EUR 1,100.00, "
+        "and nothing for a virtual stay"
+    ),
+)
 def _lump_sum_out_of_range(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return _lump_sum_problem(t)
 
@@ -350,24 +431,42 @@ def _lump_sum_out_of_range(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 # Warnings: shown and kept, never blocking.
 
 
-@rule("short_stay_pending", "warning", "end_date",
-      lambda r: f"{_d(r['start_date'])} to {_d(r['end_date'])} has {r['working_days']} working "
-      f"days: the stay must have at least {MIN_WORKING_DAYS} to be completed")
+@rule(
+    "short_stay_pending",
+    "warning",
+    "end_date",
+    lambda r: (
+        f"{_d(r['start_date'])} to {_d(r['end_date'])} has {r['working_days']} working "
+        f"days: the stay must have at least {MIN_WORKING_DAYS} to be completed"
+    ),
+)
 def _short_stay_pending(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     dated = (t["end_date"] >= t["start_date"]).fillna(False)
     return _status(t, "planned", "confirmed") & dated & (t["working_days"] < MIN_WORKING_DAYS)
 
 
-@rule("planned_dates_passed", "warning", "status",
-      lambda r: f"The stay is still planned but its dates have passed (ended {_d(r['end_date'])}): "
-      "confirm, complete or cancel it")
+@rule(
+    "planned_dates_passed",
+    "warning",
+    "status",
+    lambda r: (
+        f"The stay is still planned but its dates have passed (ended {_d(r['end_date'])}): "
+        "confirm, complete or cancel it"
+    ),
+)
 def _planned_dates_passed(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return _status(t, "planned") & (t["end_date"] < pd.Timestamp(ctx.today)).fillna(False)
 
 
-@rule("virtual_outside_window", "warning", "modality",
-      lambda r: f"A virtual stay on {_d(r['start_date'])} lies outside the programme's window "
-      "for virtual exchanges")
+@rule(
+    "virtual_outside_window",
+    "warning",
+    "modality",
+    lambda r: (
+        f"A virtual stay on {_d(r['start_date'])} lies outside the programme's window "
+        "for virtual exchanges"
+    ),
+)
 def _virtual_outside_window(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     start, end = ctx.virtual_window
     inside = pd.Series(True, index=t.index)
@@ -396,22 +495,31 @@ def _profile_differs(side: str) -> Check:
 def _profile_message(side: str) -> Message:
     def message(r: pd.Series) -> str:
         kind, sme = r[f"_{side}_profile"]
-        return (f"{r[f'{side}_organisation']} was recorded before as "
-                f"{reference.ORG_TYPE_LABELS.get(kind, kind)}, {'SME' if sme else 'not an SME'}; "
-                f"this record says {reference.ORG_TYPE_LABELS.get(r[f'{side}_type'], r[f'{side}_type'])}, "
-                f"{'SME' if r[f'{side}_is_sme'] else 'not an SME'}")
+        return (
+            f"{r[f'{side}_organisation']} was recorded before as "
+            f"{reference.ORG_TYPE_LABELS.get(kind, kind)}, {'SME' if sme else 'not an SME'}; "
+            f"this record says {reference.ORG_TYPE_LABELS.get(r[f'{side}_type'], r[f'{side}_type'])}, "
+            f"{'SME' if r[f'{side}_is_sme'] else 'not an SME'}"
+        )
 
     return message
 
 
 for _side in ("visitor", "host"):
-    rule("organisation_profile_differs", "warning", f"{_side}_organisation",
-         _profile_message(_side))(_profile_differs(_side))
+    rule(
+        "organisation_profile_differs", "warning", f"{_side}_organisation", _profile_message(_side)
+    )(_profile_differs(_side))
 
 
-@rule("lump_sum_differs", "warning", "lump_sum_eur",
-      lambda r: f"Lump sum EUR {r['lump_sum_eur']:,.2f} differs from the rule's "
-      f"EUR {r['rule_lump_sum_cents'] / 100:,.2f}")
+@rule(
+    "lump_sum_differs",
+    "warning",
+    "lump_sum_eur",
+    lambda r: (
+        f"Lump sum EUR {r['lump_sum_eur']:,.2f} differs from the rule's "
+        f"EUR {r['rule_lump_sum_cents'] / 100:,.2f}"
+    ),
+)
 def _lump_sum_differs(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     given = t["lump_sum_eur"].notna() & ~_lump_sum_problem(t)
     return given & t["lump_sum_cents"].ne(t["rule_lump_sum_cents"]).fillna(False)
@@ -432,10 +540,21 @@ def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
         mask = one.check(table, ctx).fillna(False).astype(bool)
         for label, row in table[mask].iterrows():
             value = row[one.field]
-            text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else (
-                _d(value) if isinstance(value, pd.Timestamp) else str(value))
-            issues.append(Issue(one.code, one.severity, one.field, text, one.message(row),
-                                int(label) if isinstance(label, int | np.integer) else None))
+            text = (
+                ""
+                if value is None or (not isinstance(value, str) and pd.isna(value))
+                else (_d(value) if isinstance(value, pd.Timestamp) else str(value))
+            )
+            issues.append(
+                Issue(
+                    one.code,
+                    one.severity,
+                    one.field,
+                    text,
+                    one.message(row),
+                    int(label) if isinstance(label, int | np.integer) else None,
+                )
+            )
     return issues
 
 
@@ -497,7 +616,8 @@ def _load_existing_ids(session: Session, ctx: RuleContext, parsed: pd.DataFrame)
             )
         ).all()
         for partnership_id, ref, xid in rows:
-            ctx.existing_ids[(partnership_id, ref)] = xid  # type: ignore[index]
+            if xid is not None:
+                ctx.existing_ids[(partnership_id, ref)] = xid
 
 
 def _load_organisations(session: Session, ctx: RuleContext, parsed: pd.DataFrame) -> None:
@@ -512,7 +632,9 @@ def _load_organisations(session: Session, ctx: RuleContext, parsed: pd.DataFrame
         if not by_id:
             continue
         visits = session.exec(
-            select(Exchange.id, Exchange.visitor_org_id, Exchange.partnership_id, Exchange.reference)
+            select(
+                Exchange.id, Exchange.visitor_org_id, Exchange.partnership_id, Exchange.reference
+            )
             .where(sa.column("visitor_org_id").in_(list(by_id)))
             .where(Exchange.modality == "physical", Exchange.status != "cancelled")
         ).all()

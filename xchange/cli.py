@@ -1,0 +1,415 @@
+"""The `xchange` command: set up the register, manage partnerships and users, load demo data, KPIs.
+
+Errors reach the user as one line on stderr and a non-zero exit code, never a traceback:
+1 for refused input or a failed rule, 3 for a refused permission, 2 for a usage error (click).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from xchange import db
+from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
+from xchange.models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """What every command shares: the database URL and the acting user's email."""
+
+    def __init__(self, url: str | None, user_email: str | None) -> None:
+        self.url = url
+        self.user_email = user_email
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = db.make_engine(self.url)
+        return self._engine
+
+    def actor(self, session: Session) -> User:
+        """The acting user: `--user EMAIL`, or the local administrator."""
+        email = (self.user_email or db.LOCAL_ADMIN_EMAIL).strip().lower()
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            if email == db.LOCAL_ADMIN_EMAIL:
+                raise XchangeError("The database is not initialised: run `xchange init` first")
+            raise XchangeError(f"There is no user {email}: add one with `xchange user add`")
+        if not user.active:
+            raise PermissionDenied(f"User {email} is deactivated")
+        return user
+
+    @contextmanager
+    def writing(self) -> Iterator[tuple[Session, User]]:
+        """A write transaction and the acting user."""
+        with db.write_session(self.engine) as session:
+            yield session, self.actor(session)
+
+
+def friendly_errors(command: F) -> F:
+    """Turn the package's exceptions into one line and an exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PermissionDenied as exc:
+            _fail(f"Permission denied: {exc}", 3)
+        except ValidationFailed as exc:
+            for issue in exc.issues:
+                if issue.severity == "error":
+                    click.echo(f"error: {issue.field}: {issue.message}", err=True)
+            sys.exit(1)
+        except XchangeError as exc:
+            _fail(str(exc), 1)
+        except OperationalError as exc:
+            _fail(f"The database cannot be used: {str(exc.orig).splitlines()[0]}", 1)
+        except ValueError as exc:
+            _fail(str(exc), 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """Click callback: an ISO date (2026-03-14)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-03-14") from None
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "url",
+    envvar="XCHANGE_DATABASE_URL",
+    metavar="URL",
+    help="SQLAlchemy database URL [default: $XCHANGE_DATABASE_URL or data/xchange.db]",
+)
+@click.option(
+    "--user",
+    "user_email",
+    metavar="EMAIL",
+    help="Act as this user, with their permissions [default: the local administrator]",
+)
+@click.version_option(package_name="xchange")
+@click.pass_context
+def cli(ctx: click.Context, url: str | None, user_email: str | None) -> None:
+    """ClusterXchange tracker: the register of exchanges and its KPIs.
+
+    \b
+    Example:
+        xchange init && xchange demo && xchange kpi
+    """
+    ctx.obj = Context(url, user_email)
+
+
+@cli.command()
+@pass_context
+@friendly_errors
+def init(ctx: Context) -> None:
+    """Create the database, or upgrade its schema to the newest version.
+
+    \b
+    Example:
+        xchange --db postgresql://tracker@db.example.eu/xchange init
+    """
+    db.upgrade(ctx.engine)
+    click.echo(
+        f"Database ready at schema version {db.current_revision(ctx.engine)}: "
+        f"{ctx.engine.url.render_as_string(hide_password=True)}"
+    )
+
+
+# --- partnerships ----------------------------------------------------------------------------
+
+
+@cli.group()
+def partnership() -> None:
+    """Add and list partnerships.
+
+    \b
+    Example:
+        xchange partnership list
+    """
+
+
+@partnership.command("add")
+@click.argument("acronym")
+@click.option("--name", required=True, help="Full name of the partnership")
+@click.option("--start", required=True, callback=parse_date, help="Action start, 2026-01-01")
+@click.option("--end", required=True, callback=parse_date, help="Action end, 2027-12-31")
+@click.option(
+    "--target",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Exchanges the partnership commits to",
+)
+@pass_context
+@friendly_errors
+def partnership_add(
+    ctx: Context, acronym: str, name: str, start: date, end: date, target: int
+) -> None:
+    """Add a partnership (admins only); interim and final reporting periods are set by default.
+
+    \b
+    Example:
+        xchange partnership add GTEX --name "Green Textiles Partnership" \\
+            --start 2026-01-01 --end 2027-12-31 --target 100
+    """
+    from xchange.partnerships import add_partnership
+
+    with ctx.writing() as (session, actor):
+        created = add_partnership(
+            session=session,
+            actor=actor,
+            acronym=acronym,
+            name=name,
+            action_start=start,
+            action_end=end,
+            target_exchanges=target,
+        )
+        click.echo(
+            f"Added partnership {created.acronym}: {created.name}, "
+            f"{created.action_start} to {created.action_end}, "
+            f"target {created.target_exchanges:,} exchanges"
+        )
+
+
+@partnership.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table")
+@pass_context
+@friendly_errors
+def partnership_list(ctx: Context, as_json: bool) -> None:
+    """List the partnerships.
+
+    \b
+    Example:
+        xchange partnership list --json
+    """
+    from xchange.partnerships import list_partnerships
+
+    with db.read_session(ctx.engine) as session:
+        rows = [
+            {
+                "acronym": p.acronym,
+                "name": p.name,
+                "action_start": p.action_start.isoformat(),
+                "action_end": p.action_end.isoformat(),
+                "target": p.target_exchanges,
+            }
+            for p in list_partnerships(session)
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif not rows:
+        click.echo("No partnerships yet: add one with `xchange partnership add`.")
+    else:
+        _table(rows, ["acronym", "name", "action_start", "action_end", "target"])
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """Add user accounts.
+
+    \b
+    Example:
+        xchange user add officer@ec.europa.eu --role officer
+    """
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option(
+    "--partnership",
+    "partnerships",
+    multiple=True,
+    metavar="ACRONYM",
+    help="A partnership the coordinator writes for (repeat for several)",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+@pass_context
+@friendly_errors
+def user_add(
+    ctx: Context, email: str, role: str, partnerships: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Add a user (admins only); the password is asked for, or read with --password-stdin.
+
+    \b
+    Example:
+        echo "$PASSWORD" | xchange user add anna@cluster.eu --role coordinator \\
+            --partnership GTEX --password-stdin
+    """
+    from xchange import auth
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with ctx.writing() as (session, actor):
+        created = auth.add_user(
+            session=session,
+            actor=actor,
+            email=email,
+            role=role,
+            password=password,
+            partnerships=list(partnerships),
+        )
+        scope = f" for {', '.join(partnerships)}" if partnerships else ""
+        click.echo(f"Added {created.role} {created.email}{scope}")
+
+
+# --- demo data -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--exchanges",
+    default=2400,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="How many exchanges to generate",
+)
+@click.option("--seed", default=2026, show_default=True, help="Same seed, same data")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (but say so) when the register already holds exchanges",
+)
+@pass_context
+@friendly_errors
+def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
+    """Fill an empty register with realistic, deterministic demo data and demo accounts.
+
+    \b
+    Example:
+        xchange demo --exchanges 1000000 --seed 7
+    """
+    from xchange import demo as demo_data
+    from xchange.models import Exchange
+
+    db.upgrade(ctx.engine)
+    with db.read_session(ctx.engine) as session:
+        has_data = session.exec(select(Exchange.id).limit(1)).first() is not None
+    if has_data and if_empty:
+        click.echo(
+            "The register already holds exchanges: demo data not loaded. "
+            "Demo accounts, if loaded earlier, were printed then."
+        )
+        return
+    summary = demo_data.load_demo(ctx.engine, exchanges=exchanges, seed=seed)
+    click.echo(
+        f"Loaded {summary.exchanges:,} exchanges, {summary.organisations:,} organisations "
+        f"and {summary.partnerships} partnerships in {summary.seconds:.1f} s."
+    )
+    click.echo("Demo accounts (shown once; change them before real use):")
+    for email, role, password in summary.accounts:
+        click.echo(f"  {role:<12} {email:<24} {password}")
+
+
+# --- KPIs ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table")
+@click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's figures")
+@click.option("--as-of", callback=parse_date, help="Figures as of this date [default: today]")
+@pass_context
+@friendly_errors
+def kpi(ctx: Context, as_json: bool, acronym: str | None, as_of: date | None) -> None:
+    """Headline KPIs: exchanges counted against the target, SME and beyond-community shares.
+
+    \b
+    Example:
+        xchange kpi --partnership GTEX --as-of 2026-09-30 --json
+    """
+    from xchange import kpi as kpis
+    from xchange.partnerships import get_partnership
+
+    with db.read_session(ctx.engine) as session:
+        partnership = get_partnership(session, acronym) if acronym else None
+        result = kpis.headline(session, as_of=as_of, partnership=partnership)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    rows = [
+        {
+            "figure": "Exchanges counted",
+            "value": f"{result.counted:,}",
+            "target": f"{result.target:,}",
+            "progress": _pct(result.progress),
+        },
+        {
+            "figure": "Involving an SME",
+            "value": f"{result.involving_sme:,}",
+            "target": _pct(result.sme_target),
+            "progress": _pct(result.sme_share),
+        },
+        {
+            "figure": "Beyond the community",
+            "value": f"{result.beyond_community:,}",
+            "target": _pct(result.beyond_target),
+            "progress": _pct(result.beyond_share),
+        },
+        {
+            "figure": "Pipeline (planned, confirmed)",
+            "value": f"{result.pipeline:,}",
+            "target": "",
+            "progress": "",
+        },
+        {
+            "figure": "Virtual (not counted)",
+            "value": f"{result.virtual:,}",
+            "target": "",
+            "progress": "",
+        },
+        {"figure": "Cancelled", "value": f"{result.cancelled:,}", "target": "", "progress": ""},
+    ]
+    click.echo(f"{result.scope} as of {result.as_of.isoformat()}")
+    _table(rows, ["figure", "value", "target", "progress"])
+    click.echo(result.definitions.describe())
+
+
+def _pct(value: float | None) -> str:
+    return "no data" if value is None else f"{value * 100:.1f} %"
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    click.echo("  ".join(c.replace("_", " ").ljust(widths[c]) for c in columns))
+    click.echo("  ".join("-" * widths[c] for c in columns))
+    for row in rows:
+        click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="xchange")
