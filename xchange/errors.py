@@ -44,3 +44,10 @@ class NotFound(XchangeError):
 
 class SignInRefused(XchangeError):
     """Wrong email or password, a deactivated account, or a temporary lock."""
+
+
+class InvalidInput(XchangeError, ValueError):
+    """A value a person gave is unusable (a malformed email, a weak password...); says why.
+
+    Also a `ValueError`, so code that expects one for bad input still catches it.
+    """
