@@ -364,3 +364,42 @@ class KpiSnapshot(SQLModel, table=True):
     scope: str = Field(max_length=40)  # "programme" or a partnership acronym
     taken_at: datetime = Field(default_factory=utcnow)
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+# --- summaries kept in step by database triggers (xchange.summary) ----------------------------
+
+
+class KpiDaily(SQLModel, table=True):
+    """Sums of exchanges by partnership, end date, status and modality (see xchange.summary)."""
+
+    __tablename__ = "kpi_daily"
+    partnership_id: int = Field(primary_key=True)
+    end_date: date = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=12)
+    modality: str = Field(primary_key=True, max_length=10)
+    n: int = Field(default=0, sa_type=sa.BigInteger)
+    sme: int = Field(default=0, sa_type=sa.BigInteger)
+    beyond_broad: int = Field(default=0, sa_type=sa.BigInteger)
+    beyond_narrow: int = Field(default=0, sa_type=sa.BigInteger)
+    visitor_sme: int = Field(default=0, sa_type=sa.BigInteger)
+    host_sme: int = Field(default=0, sa_type=sa.BigInteger)
+    reduced: int = Field(default=0, sa_type=sa.BigInteger)
+    lump_sum_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    paid_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    paid_n: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+class KpiFlow(SQLModel, table=True):
+    """Sums of exchanges by partnership, quarter, status, modality and country pair."""
+
+    __tablename__ = "kpi_flow"
+    partnership_id: int = Field(primary_key=True)
+    end_quarter: str = Field(primary_key=True, max_length=6)
+    status: str = Field(primary_key=True, max_length=12)
+    modality: str = Field(primary_key=True, max_length=10)
+    visitor_country: str = Field(primary_key=True, max_length=2)
+    host_country: str = Field(primary_key=True, max_length=2)
+    n: int = Field(default=0, sa_type=sa.BigInteger)
+    sme: int = Field(default=0, sa_type=sa.BigInteger)
+    beyond_broad: int = Field(default=0, sa_type=sa.BigInteger)
+    beyond_narrow: int = Field(default=0, sa_type=sa.BigInteger)
