@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
 from xchange import db
@@ -37,7 +37,12 @@ class Context:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = db.make_engine(self.url)
+            try:
+                self._engine = db.make_engine(self.url)
+            except ArgumentError as exc:  # malformed URL, unknown dialect or driver
+                raise XchangeError(f"The database URL cannot be used: {exc}") from exc
+            except OSError as exc:  # a SQLite file whose directory cannot be made
+                raise XchangeError(f"The database cannot be used: {exc}") from exc
         return self._engine
 
     def actor(self, session: Session) -> User:
@@ -75,7 +80,7 @@ def friendly_errors(command: F) -> F:
             sys.exit(1)
         except XchangeError as exc:
             _fail(str(exc), 1)
-        except OperationalError as exc:
+        except (OperationalError, ProgrammingError) as exc:  # ProgrammingError: no tables (PG)
             _fail(f"The database cannot be used: {str(exc.orig).splitlines()[0]}", 1)
         except ValueError as exc:
             _fail(str(exc), 1)

@@ -240,7 +240,12 @@ def _or(value: float | None, default: float) -> float:
 
 
 def _programme(session: Session | Connection) -> Programme:
-    found = session.get(Programme, 1) if isinstance(session, Session) else None
+    """The programme's settings row (the defaults when there is none), on a session or not."""
+    if isinstance(session, Session):
+        found = session.get(Programme, 1)
+    else:  # a Connection has no `get`: read the row's columns and build the model from them
+        row = session.execute(sa.select(Programme).where(sa.column("id") == 1)).first()
+        found = Programme(**row._mapping) if row is not None else None
     return found or Programme()
 
 

@@ -47,7 +47,9 @@ def add_partnership(
 
     Raises InvalidPartnership on a duplicate acronym, an end before the start or a bad target.
     """
-    access.require_admin(session=session, actor=actor, action="add partnership")
+    access.require_admin(
+        session=session, actor=actor, action="add_partnership", entity="partnership"
+    )
     acronym = acronym.strip()
     if not acronym or not name.strip():
         raise InvalidPartnership("A partnership needs an acronym and a name")

@@ -112,8 +112,15 @@ def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
 
 
 def month_limit(start: pd.Series) -> pd.Series:
-    """The last day a stay starting on `start` may end: one calendar month, both days counted."""
-    return start + pd.DateOffset(months=1) - pd.Timedelta(days=1)
+    """The last day a stay starting on `start` may end: one calendar month, both days counted.
+
+    15 Mar -> 14 Apr. When the next month has no such date (31 Jan), the month runs to that
+    month's last day (28 Feb), never to a day earlier than a stay starting on the 28th may end.
+    """
+    same_date = start + pd.DateOffset(months=1)
+    # pandas clips 31 Jan + 1 month to 28 Feb, already the last day of the month.
+    clipped = same_date.dt.day.ne(start.dt.day)
+    return same_date.where(clipped, same_date - pd.Timedelta(days=1))
 
 
 def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
@@ -485,9 +492,11 @@ def _profile_differs(side: str) -> Check:
         known = stored.notna()
         stored_type = stored.map(lambda p: p[0] if p else None)
         stored_sme = stored.map(lambda p: p[1] if p else None)
-        differs = t[f"{side}_type"].ne(stored_type) | t[f"{side}_is_sme"].ne(stored_sme)
+        kind, sme = t[f"{side}_type"], t[f"{side}_is_sme"]
+        differs = kind.ne(stored_type) | sme.ne(stored_sme)
         t[f"_{side}_profile"] = stored
-        return known & differs.fillna(False)
+        # A blank or unreadable type or SME flag has its own error; there is nothing to compare.
+        return known & kind.notna() & sme.notna() & differs.fillna(False)
 
     return check
 
