@@ -370,11 +370,12 @@ class KpiSnapshot(SQLModel, table=True):
 
 
 class KpiDaily(SQLModel, table=True):
-    """Sums of exchanges by partnership, end date, status and modality (see xchange.summary)."""
+    """Sums of exchanges by partnership, end date (and quarter), status and modality."""
 
     __tablename__ = "kpi_daily"
     partnership_id: int = Field(primary_key=True)
     end_date: date = Field(primary_key=True)
+    end_quarter: str = Field(primary_key=True, max_length=6)  # follows from end_date
     status: str = Field(primary_key=True, max_length=12)
     modality: str = Field(primary_key=True, max_length=10)
     n: int = Field(default=0, sa_type=sa.BigInteger)

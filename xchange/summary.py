@@ -37,7 +37,7 @@ DAILY_MEASURES = {
     "paid_cents": "COALESCE({r}.paid_cents, 0)",
     "paid_n": "CASE WHEN {r}.paid_on IS NOT NULL THEN 1 ELSE 0 END",
 }
-DAILY_KEYS = ("partnership_id", "end_date", "status", "modality")
+DAILY_KEYS = ("partnership_id", "end_date", "end_quarter", "status", "modality")
 FLOW_KEYS = (
     "partnership_id",
     "end_quarter",

@@ -28,6 +28,7 @@ def upgrade() -> None:
     op.create_table('kpi_daily',
     sa.Column('partnership_id', sa.Integer(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('end_quarter', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('modality', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('n', sa.BigInteger(), nullable=False),
@@ -40,7 +41,7 @@ def upgrade() -> None:
     sa.Column('lump_sum_cents', sa.BigInteger(), nullable=False),
     sa.Column('paid_cents', sa.BigInteger(), nullable=False),
     sa.Column('paid_n', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('partnership_id', 'end_date', 'status', 'modality')
+    sa.PrimaryKeyConstraint('partnership_id', 'end_date', 'end_quarter', 'status', 'modality')
     )
     op.create_table('kpi_flow',
     sa.Column('partnership_id', sa.Integer(), nullable=False),
