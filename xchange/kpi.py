@@ -24,13 +24,13 @@ from xchange.models import BeyondReading, Exchange, Partnership, Programme
 
 X = sa.table(
     "exchange",
+    sa.column("end_date", sa.Date),
     *(
         sa.column(name)
         for name in (
             "partnership_id",
             "status",
             "modality",
-            "end_date",
             "end_quarter",
             "involves_sme",
             "visitor_external",
@@ -45,6 +45,10 @@ X = sa.table(
             "reduced_rate",
             "lump_sum_cents",
             "paid_cents",
+            "visitor_org_id",
+            "host_org_id",
+            "visitor_is_sme",
+            "host_is_sme",
         )
     ),
 )
@@ -199,7 +203,7 @@ def headline(
 ) -> Headline:
     """Headline figures for the programme, or for one partnership, as of a date (default today)."""
     as_of = as_of or date.today()
-    programme = _programme(session)
+    programme = programme_of(session)
     definitions = Definitions.of(programme)
     if partnership is not None:
         filters = Filters(**{**asdict(filters), "partnership_ids": (partnership.id,)})
@@ -239,7 +243,7 @@ def _or(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def _programme(session: Session | Connection) -> Programme:
+def programme_of(session: Session | Connection) -> Programme:
     """The programme's settings row (the defaults when there is none), on a session or not."""
     if isinstance(session, Session):
         found = session.get(Programme, 1)

@@ -1,0 +1,372 @@
+"""Targets as a path, a forecast at the end of the action, and a status with its reason in words.
+
+- Path: each partnership's expected cumulative count at each quarter end, linear from action start
+  (0) to action end (its target) unless milestones say otherwise; the programme's path is the sum
+  of the partnerships' paths scaled to end at the programme target (1,000).
+- Pace: mean counted per quarter over the last two complete quarters before the as-of date.
+- Projection at action end = counted + max(pace x quarters left, confirmed stays ending within
+  the action).
+- Status: on track when the projection reaches the target (a share: at or above its floor); at
+  risk when it reaches the at-risk ratio (90 %) of it (a share: at most 5 points below); off track
+  otherwise. The thresholds are programme settings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from xchange import breakdowns
+from xchange.kpi import Filters, Headline, headline, programme_of
+from xchange.models import Partnership, PathMilestone, Programme, quarter_of
+from xchange.reference import parse_quarter, quarter_label
+
+DAYS_PER_QUARTER = 365.25 / 4
+
+
+def quarter_end(quarter: str) -> date:
+    """Last day of a stored quarter (`2026Q3` -> 2026-09-30)."""
+    return parse_quarter(quarter)[1]
+
+
+def previous_quarter(quarter: str) -> str:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
+# --- the path --------------------------------------------------------------------------------
+
+
+def expected_at(
+    day: date,
+    start: date,
+    end: date,
+    target: int,
+    milestones: Sequence[tuple[date, int]] = (),
+) -> float:
+    """Expected cumulative exchanges on `day`: piecewise linear through (start, 0), the
+    milestones and (end, target); 0 before the start, the target after the end."""
+    points = [
+        (start, 0.0),
+        *((d, float(c)) for d, c in sorted(milestones) if start < d < end),
+        (end, float(target)),
+    ]
+    if day <= start:
+        return 0.0
+    if day >= end:
+        return float(target)
+    for (d0, c0), (d1, c1) in zip(points, points[1:], strict=False):
+        if d0 <= day <= d1:
+            return c0 + (c1 - c0) * (day - d0).days / max((d1 - d0).days, 1)
+    return float(target)
+
+
+def partnership_path(
+    partnership: Partnership, milestones: Sequence[tuple[date, int]]
+) -> pd.DataFrame:
+    """Quarter, quarter end and expected cumulative count over the partnership's action."""
+    quarters = breakdowns.quarter_range(
+        quarter_of(partnership.action_start), quarter_of(partnership.action_end)
+    )
+    rows = []
+    for quarter in quarters:
+        day = min(quarter_end(quarter), partnership.action_end)
+        rows.append(
+            (
+                quarter,
+                day,
+                expected_at(
+                    day,
+                    partnership.action_start,
+                    partnership.action_end,
+                    partnership.target_exchanges,
+                    milestones,
+                ),
+            )
+        )
+    return pd.DataFrame(rows, columns=["quarter", "quarter_end", "expected"])
+
+
+def _milestones(session: Session) -> dict[int, list[tuple[date, int]]]:
+    found: dict[int, list[tuple[date, int]]] = {}
+    for m in session.exec(select(PathMilestone)).all():
+        found.setdefault(m.partnership_id, []).append((m.due_on, m.cumulative))
+    return found
+
+
+@dataclass
+class TargetPath:
+    """The expected cumulative count per quarter, and any warning about the targets."""
+
+    scope: str
+    table: pd.DataFrame  # quarter, quarter_end, expected
+    target: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def target_path(session: Session, *, partnership_ids: tuple[int, ...] = ()) -> TargetPath:
+    """The path of one or several partnerships, or of the programme (no ids).
+
+    The programme's path is the sum of every partnership's path scaled so that it ends at the
+    programme's target; a warning says when the partnership targets do not add up to it.
+    """
+    programme = programme_of(session)
+    partnerships = list(session.exec(select(Partnership)).all())
+    chosen = [p for p in partnerships if not partnership_ids or p.id in partnership_ids]
+    milestones = _milestones(session)
+    paths = [partnership_path(p, milestones.get(p.id or 0, [])) for p in chosen]
+    if not paths:
+        empty = pd.DataFrame(columns=["quarter", "quarter_end", "expected"])
+        target = programme.target_exchanges if not partnership_ids else 0
+        return TargetPath("programme" if not partnership_ids else "", empty, target)
+    quarters = sorted({q for path in paths for q in path["quarter"]})
+    total = pd.Series(0.0, index=quarters)
+    for path, p in zip(paths, chosen, strict=True):
+        own = path.set_index("quarter")["expected"].reindex(quarters)
+        # Before its action a partnership expects nothing; after it, its whole target.
+        own[[q for q in quarters if q > path["quarter"].max()]] = float(p.target_exchanges)
+        total += own.fillna(0.0)
+    summed_targets = sum(p.target_exchanges for p in chosen)
+    warnings: list[str] = []
+    if partnership_ids:
+        scope = ", ".join(p.acronym for p in chosen)
+        target = summed_targets
+    else:
+        scope, target = "programme", programme.target_exchanges
+        if summed_targets != target:
+            warnings.append(
+                f"The partnerships' targets add up to {summed_targets:,}, not the programme's "
+                f"{target:,}: the programme path is their paths scaled to end at {target:,}."
+            )
+        if summed_targets:
+            total = total * (target / summed_targets)
+    table = pd.DataFrame(
+        {
+            "quarter": quarters,
+            "quarter_end": [quarter_end(q) for q in quarters],
+            "expected": total.to_numpy(),
+        }
+    )
+    return TargetPath(scope, table, target, warnings)
+
+
+# --- forecast and status ---------------------------------------------------------------------
+
+ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "on track", "at risk", "off track", "no data"
+
+
+@dataclass
+class KpiStatus:
+    """One KPI's status with its reason in words."""
+
+    kpi: str  # "exchanges", "sme_share", "beyond_share"
+    status: str
+    reason: str
+
+
+@dataclass
+class Forecast:
+    """Where a scope is heading: pace, projection, required pace, statuses and gaps."""
+
+    scope: str
+    as_of: date
+    action_end: date
+    counted: int
+    target: int
+    pace: float  # counted per quarter, mean of the last two complete quarters
+    quarters_left: float
+    confirmed_ahead: int  # confirmed stays ending after as-of and within the action
+    projection: float
+    required_pace: float | None  # per remaining quarter; None when nothing is left
+    expected_now: float  # the target path's value on the as-of date
+    statuses: list[KpiStatus]
+    gaps: list[str]
+    headline: Headline
+
+
+def _pace(session: Session, as_of: date, filters: Filters) -> float:
+    """Mean counted per quarter over the two complete quarters before the as-of quarter."""
+    last = previous_quarter(quarter_of(as_of))
+    if quarter_end(quarter_of(as_of)) == as_of:  # the as-of quarter itself is complete
+        last = quarter_of(as_of)
+    quarters = (previous_quarter(last), last)
+    table = breakdowns.by_quarter(session, as_of=as_of, filters=filters).table
+    counted = table.set_index("quarter")["counted"] if len(table) else pd.Series(dtype=int)
+    return float(sum(int(counted.get(q, 0)) for q in quarters)) / 2
+
+
+def _confirmed_ahead(session: Session, as_of: date, until: date, filters: Filters) -> int:
+    from xchange.kpi import X, filter_conditions
+
+    query = (
+        sa.select(sa.func.count())
+        .select_from(X)
+        .where(
+            X.c.status == "confirmed",
+            X.c.end_date > as_of,
+            X.c.end_date <= until,
+            *filter_conditions(filters),
+        )
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def share_status(value: float | None, floor: float, margin: float, what: str) -> KpiStatus:
+    """On track at or above the floor, at risk within `margin` below it, off track under that."""
+    kpi = "sme_share" if "SME" in what else "beyond_share"
+    if value is None:
+        return KpiStatus(
+            kpi, NO_DATA, f"No exchange is counted yet, so the {what} share has no data."
+        )
+    pct, floor_pct = f"{value * 100:.1f} %", f"{floor * 100:.0f} %"
+    if value >= floor:
+        return KpiStatus(
+            kpi,
+            ON_TRACK,
+            f"{pct} of counted exchanges involve {what}, at or above the {floor_pct} floor.",
+        )
+    if value >= floor - margin:
+        return KpiStatus(
+            kpi,
+            AT_RISK,
+            f"{pct} involve {what}, {(floor - value) * 100:.1f} points below the {floor_pct} floor.",
+        )
+    return KpiStatus(
+        kpi,
+        OFF_TRACK,
+        f"Only {pct} involve {what}, {(floor - value) * 100:.1f} points below the {floor_pct} floor.",
+    )
+
+
+def share_gap(part: int, floor: float, at_total: int, what: str) -> str:
+    """The gap arithmetic: how many more exchanges involving `what` reach `floor` at `at_total`."""
+    needed = math.ceil(floor * at_total - 1e-9)
+    more = max(needed - part, 0)
+    if more == 0:
+        return (
+            f"{part:,} exchanges involving {what} already reach {floor * 100:.0f} % "
+            f"of {at_total:,}."
+        )
+    return (
+        f"{more:,} more exchanges involving {what} are needed to reach "
+        f"{floor * 100:.0f} % at {at_total:,}."
+    )
+
+
+def forecast(
+    session: Session, *, as_of: date | None = None, partnership: Partnership | None = None
+) -> Forecast:
+    """Pace, projection, required pace and status for the programme or one partnership.
+
+    For the programme, the action end is the latest partnership's; the pace, confirmed stays
+    and projection are the programme's own (a plain sum over partnerships).
+    """
+    as_of = as_of or date.today()
+    programme: Programme = programme_of(session)
+    filters = (
+        Filters(partnership_ids=(partnership.id,)) if partnership and partnership.id else Filters()
+    )
+    figures = headline(session, as_of=as_of, partnership=partnership)
+    if partnership is not None:
+        action_end = partnership.action_end
+        path = target_path(session, partnership_ids=(partnership.id or 0,))
+    else:
+        ends = [p.action_end for p in session.exec(select(Partnership)).all()]
+        action_end = max(ends) if ends else as_of
+        path = target_path(session)
+    pace = _pace(session, as_of, filters)
+    quarters_left = max((action_end - as_of).days, 0) / DAYS_PER_QUARTER
+    confirmed = _confirmed_ahead(session, as_of, action_end, filters)
+    projection = figures.counted + max(pace * quarters_left, float(confirmed))
+    remaining = max(figures.target - figures.counted, 0)
+    required = remaining / quarters_left if quarters_left > 0 else None
+    expected_now = _expected_on(path, as_of)
+
+    ratio = programme.at_risk_ratio
+    end_text = action_end.isoformat()
+    if figures.counted >= figures.target:
+        exchanges = KpiStatus(
+            "exchanges",
+            ON_TRACK,
+            f"{figures.counted:,} counted: the target of {figures.target:,} is met.",
+        )
+    elif projection >= figures.target:
+        exchanges = KpiStatus(
+            "exchanges",
+            ON_TRACK,
+            f"Projected {projection:,.0f} of {figures.target:,} by {end_text} at {pace:,.1f} a quarter.",
+        )
+    else:
+        need = f"; {required:,.1f} a quarter are needed" if required is not None else ""
+        status = AT_RISK if projection >= ratio * figures.target else OFF_TRACK
+        exchanges = KpiStatus(
+            "exchanges",
+            status,
+            f"Projected {projection:,.0f} of {figures.target:,} by {end_text} at {pace:,.1f} a quarter{need}.",
+        )
+    margin = programme.at_risk_share_margin
+    statuses = [
+        exchanges,
+        share_status(figures.sme_share, figures.sme_target, margin, "an SME"),
+        share_status(
+            figures.beyond_share, figures.beyond_target, margin, "participants beyond the community"
+        ),
+    ]
+    at_total = max(figures.target, figures.counted)
+    gaps = [
+        share_gap(figures.involving_sme, figures.sme_target, at_total, "an SME"),
+        share_gap(
+            figures.beyond_community,
+            figures.beyond_target,
+            at_total,
+            "participants beyond the community",
+        ),
+    ]
+    if remaining:
+        gaps.insert(
+            0, f"{remaining:,} more counted exchanges are needed to reach {figures.target:,}."
+        )
+    return Forecast(
+        scope=figures.scope,
+        as_of=as_of,
+        action_end=action_end,
+        counted=figures.counted,
+        target=figures.target,
+        pace=pace,
+        quarters_left=quarters_left,
+        confirmed_ahead=confirmed,
+        projection=projection,
+        required_pace=required,
+        expected_now=expected_now,
+        statuses=statuses,
+        gaps=gaps,
+        headline=figures,
+    )
+
+
+def _expected_on(path: TargetPath, day: date) -> float:
+    """The path's value on `day`, interpolated between quarter ends."""
+    if path.table.empty:
+        return 0.0
+    ends = list(path.table["quarter_end"])
+    values = list(path.table["expected"])
+    if day >= ends[-1]:
+        return float(values[-1])
+    previous_end, previous_value = ends[0] - timedelta(days=91), 0.0
+    for end, value in zip(ends, values, strict=True):
+        if day <= end:
+            span = max((end - previous_end).days, 1)
+            return previous_value + (value - previous_value) * (day - previous_end).days / span
+        previous_end, previous_value = end, value
+    return float(values[-1])
+
+
+def describe_quarter(quarter: str) -> str:
+    """`2026Q3` -> `2026-Q3` for screens and reports."""
+    return quarter_label(quarter)
