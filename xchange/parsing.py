@@ -264,7 +264,10 @@ def _unreadable(
     issues: list[Issue], raw: pd.Series, parsed: pd.Series, code: str, template: str
 ) -> None:
     """An error for each cell that holds something but did not parse."""
-    bad = parsed.isna() & ~blank_mask(raw)
+    missing = parsed.isna()
+    if not missing.any():  # the common case: every cell read
+        return
+    bad = missing & ~blank_mask(raw)
     for label, value in raw[bad].items():
         text = str(value).strip()
         field = str(raw.name)

@@ -30,7 +30,7 @@ from xchange.models import (
     Partnership,
     Programme,
 )
-from xchange.parsing import Issue, Severity, field_label, parse_table
+from xchange.parsing import Issue, Severity, as_text, field_label, parse_table
 
 # The scheme's cap for one lump sum (EUR 1,100), in cents.
 MAX_LUMP_SUM_CENTS = 110_000
@@ -284,8 +284,11 @@ def _side_message(template: str, side: str) -> Message:
 def _not_eligible(side: str) -> Check:
     def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
         country, start = t[f"{side}_country"], t["start_date"]
-        eligible = pd.Series(False, index=t.index)
+        always = [code for code, since, until in ctx.eligible if since is None and until is None]
+        eligible = country.isin(always).fillna(False)
         for code, valid_from, valid_to in ctx.eligible:
+            if valid_from is None and valid_to is None:
+                continue
             ok = country.eq(code).fillna(False)
             if valid_from is not None:
                 ok &= (start >= pd.Timestamp(valid_from)).fillna(True)
@@ -547,6 +550,8 @@ def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
     issues: list[Issue] = []
     for one in RULES:
         mask = one.check(table, ctx).fillna(False).astype(bool)
+        if not mask.any():
+            continue
         for label, row in table[mask].iterrows():
             value = row[one.field]
             text = (
@@ -605,7 +610,11 @@ def load_context(session: Session, table: pd.DataFrame, today: date | None = Non
         visitor_types=frozenset(programme.visitor_types),
         host_types=frozenset(programme.host_types),
     )
-    parsed, _ = parse_table(table)
+    # Only references and organisation names are needed here: read them as text, without
+    # parsing the whole table a second time.
+    parsed = pd.DataFrame(index=table.index)
+    for name in ("reference", "visitor_organisation", "host_organisation"):
+        parsed[name] = as_text(table[name]) if name in table.columns else pd.NA
     _load_existing_ids(session, ctx, parsed)
     _load_organisations(session, ctx, parsed)
     return ctx
