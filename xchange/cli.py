@@ -343,64 +343,208 @@ def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
 # --- KPIs ------------------------------------------------------------------------------------
 
 
+BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem", "org-type"]
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table")
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's figures")
 @click.option("--as-of", callback=parse_date, help="Figures as of this date [default: today]")
+@click.option(
+    "--by", "by", type=click.Choice(BY_CHOICES), help="A breakdown instead of the headline"
+)
+@click.option(
+    "--forecast",
+    is_flag=True,
+    help="Add pace, projection at action end, required pace and status with reasons",
+)
 @pass_context
 @friendly_errors
-def kpi(ctx: Context, as_json: bool, acronym: str | None, as_of: date | None) -> None:
+def kpi(
+    ctx: Context,
+    as_json: bool,
+    acronym: str | None,
+    as_of: date | None,
+    by: str | None,
+    forecast: bool,
+) -> None:
     """Headline KPIs: exchanges counted against the target, SME and beyond-community shares.
 
     \b
-    Example:
+    Examples:
         xchange kpi --partnership GTEX --as-of 2026-09-30 --json
+        xchange kpi --by quarter
+        xchange kpi --forecast
     """
     from xchange import kpi as kpis
+    from xchange import presentation, targets
     from xchange.partnerships import get_partnership
 
     with db.read_session(ctx.engine) as session:
         partnership = get_partnership(session, acronym) if acronym else None
         result = kpis.headline(session, as_of=as_of, partnership=partnership)
+        outlook = (
+            targets.forecast(session, as_of=as_of, partnership=partnership) if forecast else None
+        )
+        table = _breakdown(session, by, result.as_of, partnership) if by else None
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        data: dict[str, Any] = result.as_dict()
+        if table is not None:
+            data["by"] = by
+            data["rows"] = table.records()
+        if outlook is not None:
+            data["forecast"] = _forecast_dict(outlook)
+        click.echo(json.dumps(data, indent=2, default=str))
         return
-    rows = [
-        {
-            "figure": "Exchanges counted",
-            "value": f"{result.counted:,}",
-            "target": f"{result.target:,}",
-            "progress": _pct(result.progress),
-        },
-        {
-            "figure": "Involving an SME",
-            "value": f"{result.involving_sme:,}",
-            "target": _pct(result.sme_target),
-            "progress": _pct(result.sme_share),
-        },
-        {
-            "figure": "Beyond the community",
-            "value": f"{result.beyond_community:,}",
-            "target": _pct(result.beyond_target),
-            "progress": _pct(result.beyond_share),
-        },
-        {
-            "figure": "Pipeline (planned, confirmed)",
-            "value": f"{result.pipeline:,}",
-            "target": "",
-            "progress": "",
-        },
-        {
-            "figure": "Virtual (not counted)",
-            "value": f"{result.virtual:,}",
-            "target": "",
-            "progress": "",
-        },
-        {"figure": "Cancelled", "value": f"{result.cancelled:,}", "target": "", "progress": ""},
-    ]
     click.echo(f"{result.scope} as of {result.as_of.isoformat()}")
-    _table(rows, ["figure", "value", "target", "progress"])
+    if table is not None:
+        click.echo(presentation.text_table(presentation.readable(table.table, str(by))))
+    else:
+        _headline_table(result)
+    if outlook is not None:
+        click.echo("")
+        _forecast_text(outlook)
     click.echo(result.definitions.describe())
+
+
+def _breakdown(session: Session, by: str, as_of: date, partnership: Any) -> Any:
+    import pandas as pd
+
+    from xchange import breakdowns
+    from xchange.kpi import Filters
+
+    filters = Filters(partnership_ids=(partnership.id,)) if partnership else Filters()
+    if by == "country":
+        visitor = breakdowns.by_country(session, side="visitor", as_of=as_of, filters=filters)
+        host = breakdowns.by_country(session, side="host", as_of=as_of, filters=filters)
+        visitor.table.insert(0, "side", "visitor")
+        host.table.insert(0, "side", "host")
+        visitor.table = pd.concat([visitor.table, host.table], ignore_index=True)
+        return visitor
+    builders = {
+        "partnership": breakdowns.by_partnership,
+        "quarter": breakdowns.by_quarter,
+        "period": breakdowns.by_period,
+        "flow": breakdowns.flows,
+        "ecosystem": breakdowns.by_ecosystem,
+        "org-type": breakdowns.by_org_type,
+    }
+    return builders[by](session, as_of=as_of, filters=filters)
+
+
+def _headline_table(result: Any) -> None:
+    from xchange import presentation
+
+    rows = [
+        ("Exchanges counted", _n(result.counted), _n(result.target), _pct(result.progress)),
+        (
+            "Involving an SME",
+            _n(result.involving_sme),
+            _pct(result.sme_target),
+            _pct(result.sme_share),
+        ),
+        (
+            "Beyond the community",
+            _n(result.beyond_community),
+            _pct(result.beyond_target),
+            _pct(result.beyond_share),
+        ),
+        ("Pipeline (planned, confirmed)", _n(result.pipeline), "", ""),
+        ("Virtual (not counted)", _n(result.virtual), "", ""),
+        ("Cancelled", _n(result.cancelled), "", ""),
+    ]
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["figure", "value", "target", "share or progress"])
+    click.echo(presentation.text_table(frame))
+
+
+def _forecast_dict(outlook: Any) -> dict[str, Any]:
+    return {
+        "action_end": outlook.action_end.isoformat(),
+        "pace_per_quarter": outlook.pace,
+        "quarters_left": round(outlook.quarters_left, 2),
+        "confirmed_ahead": outlook.confirmed_ahead,
+        "projection": outlook.projection,
+        "required_pace_per_quarter": outlook.required_pace,
+        "expected_now": outlook.expected_now,
+        "statuses": [
+            {"kpi": s.kpi, "status": s.status, "reason": s.reason} for s in outlook.statuses
+        ],
+        "gaps": outlook.gaps,
+    }
+
+
+def _forecast_text(outlook: Any) -> None:
+    click.echo(
+        f"Forecast to {outlook.action_end.isoformat()}: pace {outlook.pace:,.1f} a quarter, "
+        f"{outlook.quarters_left:,.1f} quarters left, projection {outlook.projection:,.0f} "
+        f"of {outlook.target:,} (the target path expects {outlook.expected_now:,.0f} by now)"
+    )
+    for status in outlook.statuses:
+        click.echo(f"  {status.kpi:<13} {status.status:<10} {status.reason}")
+    for gap in outlook.gaps:
+        click.echo(f"  {gap}")
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+@cli.command()
+@click.option("--quarter", required=True, help="The closed quarter, 2026Q3")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Show each stored quarter as reported at close beside the same figures now",
+)
+@click.option("--partnership", "acronym", metavar="ACRONYM", help="Compare one partnership")
+@pass_context
+@friendly_errors
+def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> None:
+    """Store a closed quarter's figures as reported, or compare stored quarters with now.
+
+    \b
+    Examples:
+        xchange snapshot --quarter 2026Q3
+        xchange snapshot --quarter 2026Q4 --compare
+    """
+    from xchange import snapshots
+    from xchange.reference import parse_quarter, quarter_label
+
+    first, _ = parse_quarter(quarter)
+    quarter = f"{first.year}Q{(first.month - 1) // 3 + 1}"
+    if compare:
+        with db.read_session(ctx.engine) as session:
+            rows = snapshots.compare(session, scope=acronym or "programme")
+        if not rows:
+            click.echo("No stored quarter yet: take one with `xchange snapshot --quarter ...`.")
+        for row in rows:
+            moved = row.changed()
+            status = (
+                "unchanged since the close"
+                if not moved
+                else "changed since the close: "
+                + ", ".join(f"{k} {_fmt(a)} -> {_fmt(b)}" for k, (a, b) in moved.items())
+            )
+            click.echo(
+                f"{quarter_label(row.quarter)} {row.scope}: counted "
+                f"{row.reported['counted']:,} at close, {row.now['counted']:,} now; {status}"
+            )
+        return
+    with ctx.writing() as (session, actor):
+        stored = snapshots.take_snapshot(session=session, actor=actor, quarter=quarter)
+        programme = stored[0].figures
+    click.echo(
+        f"Stored {quarter_label(quarter)} for the programme and {len(stored) - 1} "
+        f"partnerships: {programme['counted']:,} counted as of {programme['as_of']}"
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value * 100:.1f} %"
+    return "no data" if value is None else f"{value:,}"
 
 
 def _pct(value: float | None) -> str:
