@@ -10,7 +10,7 @@ rules are the ones of `xchange.kpi`; each result carries the definitions that pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from xchange import reference
 from xchange.kpi import Definitions, Filters, X, beyond_condition, filter_conditions, programme_of
-from xchange.models import BeyondReading, Partnership, ReportingPeriod, quarter_of
+from xchange.models import BeyondReading, Exchange, Partnership, ReportingPeriod, quarter_of
 
 FIGURES = ("counted", "involving_sme", "beyond_community", "pipeline", "cancelled", "virtual")
 
@@ -499,3 +499,13 @@ def money_and_sides(
         "lump_sums_paid_eur": int(row["paid"]) / 100,
         "definitions": definitions,
     }
+
+
+def last_activity(session: Session, partnership_ids: list[int]) -> dict[int, datetime | None]:
+    """When each partnership's exchanges were last written (an index seek per partnership)."""
+    found: dict[int, datetime | None] = {}
+    for pid in partnership_ids:
+        found[pid] = session.execute(
+            sa.select(sa.func.max(Exchange.updated_at)).where(Exchange.partnership_id == pid)
+        ).scalar()
+    return found

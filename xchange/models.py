@@ -279,6 +279,8 @@ class Exchange(SQLModel, table=True):
             "host_partner",
         ),
         sa.Index("ix_exchange_partnership_quarter", "partnership_id", "end_quarter"),
+        # "Last activity" per partnership on the dashboard: one seek each.
+        sa.Index("ix_exchange_partnership_updated", "partnership_id", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

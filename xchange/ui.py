@@ -1,16 +1,54 @@
-"""Streamlit glue: the cached engine, formatting helpers and shared widgets.
+"""Streamlit glue: the cached engine, sign-in, the menu by role, and shared widgets.
 
-The only module of the package that imports streamlit; pages call it and `xchange` functions.
+The only module of the package that imports streamlit. Every page starts with `page_setup`,
+which signs the person in (a local account, or Streamlit's OIDC sign-in when `[auth]` is in
+.streamlit/secrets.toml), refuses pages their role may not open, and draws the menu.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from xchange import db
+from xchange import auth, db
+from xchange.errors import SignInRefused
+from xchange.models import Role, User
+from xchange.presentation import euros, iso, number, percent
+
+__all__ = ["data_version", "engine", "euros", "iso", "number", "page_setup", "percent"]
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A page in the menu and the roles that may open it."""
+
+    path: str
+    label: str
+    icon: str
+    roles: frozenset[str]
+    writes: bool = False
+
+
+ALL_ROLES = frozenset(r.value for r in Role)
+WRITERS = frozenset({Role.ADMIN.value, Role.COORDINATOR.value})
+PAGES = (
+    PageLink("dashboard.py", "Dashboard", ":material/monitoring:", ALL_ROLES),
+    PageLink("pages/1_Log_exchange.py", "Log an exchange", ":material/add_circle:", WRITERS, True),
+    PageLink("pages/2_Exchanges.py", "Exchanges", ":material/list_alt:", ALL_ROLES),
+    PageLink("pages/3_Needs_attention.py", "Needs attention", ":material/notification_important:",
+             WRITERS, True),
+    PageLink("pages/4_Import.py", "Import a file", ":material/upload_file:", WRITERS, True),
+    PageLink("pages/5_Reports.py", "Quarterly reports", ":material/summarize:", ALL_ROLES),
+    PageLink("pages/6_Admin.py", "Administration", ":material/admin_panel_settings:",
+             frozenset({Role.ADMIN.value}), True),
+)
+ROLE_NAMES = {"admin": "Administrator", "coordinator": "Partnership coordinator",
+              "officer": "Commission officer"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -21,16 +59,158 @@ def engine() -> Engine:
     return made
 
 
-def number(value: int | float) -> str:
-    """1000 -> `1,000`."""
-    return f"{value:,.0f}"
+def data_version() -> int:
+    """A number that changes with every write (the newest audit event's id), from any process:
+    part of every cached query's key, so a write anywhere clears the cached figures."""
+    with engine().connect() as connection:
+        return int(connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM audit_event")
+                   .scalar_one())
 
 
-def percent(value: float | None) -> str:
-    """0.5234 -> `52.3 %`; None -> `no data` (nothing counted yet)."""
-    return "no data" if value is None else f"{value * 100:.1f} %"
+def pages_for(role: str) -> list[PageLink]:
+    """The pages a role may open, in menu order (officers get no page that writes)."""
+    return [page for page in PAGES if role in page.roles]
 
 
-def iso(day: date | None) -> str:
-    """Dates as 2026-03-14 everywhere."""
-    return day.isoformat() if day else ""
+# --- signing in ------------------------------------------------------------------------------
+
+
+def oidc_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section: sign in through OIDC."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitAPIException):
+        return False
+    except Exception:  # no secrets file at all raises a parse-free error on some versions
+        return False
+
+
+def current_user() -> User | None:
+    """The signed-in, active user of this browser session, read again on every run."""
+    user_id = st.session_state.get("user_id")
+    signed_in_at: datetime | None = st.session_state.get("signed_in_at")
+    if user_id is None or signed_in_at is None:
+        return None
+    if auth.session_expired(signed_in_at):
+        sign_out(message="Your session expired: please sign in again.")
+        return None
+    with db.read_session(engine()) as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            sign_out(message="This account is deactivated: ask an administrator.")
+            return None
+        session.expunge(user)
+        return user
+
+
+def sign_out(message: str | None = None) -> None:
+    """Forget this browser session's user (and the OIDC identity, if any)."""
+    for key in ("user_id", "signed_in_at"):
+        st.session_state.pop(key, None)
+    if message:
+        st.session_state["sign_in_message"] = message
+
+
+def _sign_in_form() -> None:
+    st.title("ClusterXchange tracker")
+    st.caption("The register of ClusterXchange exchanges and its KPIs, for partnership "
+               "coordinators and Commission officers.")
+    notice = st.session_state.pop("sign_in_message", None)
+    if notice:
+        st.info(notice)
+    with st.form("sign_in"):
+        email = st.text_input("Email", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        try:
+            with db.read_session(engine()) as session:
+                user = auth.authenticate(session=session, email=email, password=password)
+                user_id = user.id
+        except SignInRefused as exc:
+            st.error(str(exc))
+            return
+        st.session_state["user_id"] = user_id
+        st.session_state["signed_in_at"] = datetime.now(UTC)
+        st.rerun()
+
+
+def _oidc_sign_in() -> User | None:
+    """The user matching the OIDC identity's email; an unknown email gets only a message."""
+    if not st.user.is_logged_in:
+        st.title("ClusterXchange tracker")
+        st.button("Sign in", type="primary", on_click=st.login)
+        return None
+    email = str(st.user.get("email") or "")
+    with db.read_session(engine()) as session:
+        user = auth.user_by_email(session=session, email=email)
+        if user is not None:
+            session.expunge(user)
+    if user is None or not user.active:
+        st.title("ClusterXchange tracker")
+        reason = "is deactivated" if user is not None else "has no account in this tracker"
+        st.warning(f"{email or 'This identity'} {reason}: ask an administrator to add you "
+                   "with the right role.")
+        st.button("Sign out", on_click=st.logout)
+        return None
+    st.session_state.setdefault("user_id", user.id)
+    st.session_state.setdefault("signed_in_at", datetime.now(UTC))
+    return user
+
+
+def require_user() -> User:
+    """The signed-in user; otherwise the sign-in form is shown and the page stops."""
+    if oidc_configured():
+        user = _oidc_sign_in() if current_user() is None else current_user()
+    else:
+        user = current_user()
+        if user is None:
+            _sign_in_form()
+    if user is None:
+        st.stop()
+        raise AssertionError("unreachable")  # st.stop() raises
+    return user
+
+
+def _menu(user: User) -> None:
+    with st.sidebar:
+        st.markdown(f"**{user.email}**  \n{ROLE_NAMES.get(user.role, user.role)}")
+        for page in pages_for(user.role):
+            st.page_link(page.path, label=page.label, icon=page.icon)
+        st.divider()
+        if oidc_configured():
+            st.button("Sign out", on_click=st.logout, key="sign_out")
+        elif st.button("Sign out", key="sign_out"):
+            sign_out(message="You are signed out.")
+            st.switch_page("dashboard.py")
+
+
+def page_setup(path: str, title: str) -> User:
+    """Start a page: configure it, sign in, refuse it to roles that may not open it, draw the
+    menu. `path` is the page's file as listed in PAGES."""
+    st.set_page_config(page_title=f"{title} · ClusterXchange tracker",
+                       page_icon=":material/sync_alt:", layout="wide")
+    user = require_user()
+    page = next(p for p in PAGES if p.path == path)
+    _menu(user)
+    if user.role not in page.roles:
+        st.error(f"{ROLE_NAMES.get(user.role, user.role)}s cannot open this page"
+                 + (": it changes the register, and your access is read-only." if page.writes
+                    else "."))
+        st.page_link("dashboard.py", label="Back to the dashboard", icon=":material/arrow_back:")
+        st.stop()
+    return user
+
+
+# --- shared widgets --------------------------------------------------------------------------
+
+
+def show_errors(messages: Iterable[str]) -> None:
+    """Each error in its own box, in plain words."""
+    for message in messages:
+        st.error(message)
+
+
+def plotly_config() -> dict[str, Any]:
+    """Plotly options for the pages: no logo, a print-size PNG from the camera button."""
+    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
