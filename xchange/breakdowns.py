@@ -18,52 +18,24 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from xchange import reference
-from xchange.kpi import Definitions, Filters, X, beyond_condition, filter_conditions, programme_of
-from xchange.models import BeyondReading, Exchange, Partnership, ReportingPeriod, quarter_of
-
-FIGURES = ("counted", "involving_sme", "beyond_community", "pipeline", "cancelled", "virtual")
-
-DAILY = sa.table(
-    "kpi_daily",
-    sa.column("end_date", sa.Date),
-    *(
-        sa.column(name)
-        for name in (
-            "partnership_id",
-            "end_quarter",
-            "status",
-            "modality",
-            "n",
-            "sme",
-            "beyond_broad",
-            "beyond_narrow",
-            "visitor_sme",
-            "host_sme",
-            "reduced",
-            "lump_sum_cents",
-            "paid_cents",
-            "paid_n",
-        )
-    ),
+from xchange.kpi import (
+    FIGURES,
+    FLOW,
+    Definitions,
+    Filters,
+    X,
+    figure_sums,
+    filter_conditions,
+    grouped,
+    programme_of,
+    raw_source,
+    result_frame,
+    sum_if,
+    summary_conditions,
+    summary_source,
+    uses_summary,
 )
-FLOW = sa.table(
-    "kpi_flow",
-    *(
-        sa.column(name)
-        for name in (
-            "partnership_id",
-            "end_quarter",
-            "status",
-            "modality",
-            "visitor_country",
-            "host_country",
-            "n",
-            "sme",
-            "beyond_broad",
-            "beyond_narrow",
-        )
-    ),
-)
+from xchange.models import Exchange, Partnership, ReportingPeriod, quarter_of
 
 
 @dataclass
@@ -82,111 +54,6 @@ class Breakdown:
             {str(k): (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
             for row in frame.to_dict(orient="records")
         ]
-
-
-# --- sources: the exchange table (one row per exchange) or a summary (sums) ---------------------
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where figures are summed from, and how one row weighs in each measure."""
-
-    table: sa.TableClause
-    n: sa.ColumnElement[Any]
-    sme: sa.ColumnElement[Any]
-    beyond: sa.ColumnElement[Any]
-    has_end_date: bool = True
-
-
-def _raw_source(definitions: Definitions) -> Source:
-    one = sa.literal(1)
-    return Source(
-        X,
-        one,
-        sa.case((X.c.involves_sme, 1), else_=0),
-        sa.case((beyond_condition(definitions), 1), else_=0),
-    )
-
-
-def _summary_source(table: sa.TableClause, definitions: Definitions) -> Source:
-    beyond = (
-        "beyond_narrow" if definitions.beyond_reading == BeyondReading.NARROW else "beyond_broad"
-    )
-    return Source(table, table.c.n, table.c.sme, table.c[beyond], "end_date" in table.c)
-
-
-def _sum_if(condition: sa.ColumnElement[bool], weight: sa.ColumnElement[Any]) -> Any:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, weight), else_=0)), 0)
-
-
-def figure_sums(
-    source: Source,
-    as_of: date,
-    definitions: Definitions,
-    counted_until: sa.ColumnElement[bool] | None = None,
-) -> list[Any]:
-    """The six figures as SQL sums over `source`.
-
-    `counted_until` replaces "end date on or before as-of" for sources without end dates.
-    """
-    t = source.table.c
-    ended = counted_until if counted_until is not None else (t.end_date <= as_of)
-    completed = (t.status == "completed") & ended
-    counted = completed if definitions.count_virtual else completed & (t.modality == "physical")
-    virtual = sa.false() if definitions.count_virtual else completed & (t.modality == "virtual")
-    return [
-        _sum_if(counted, source.n).label("counted"),
-        _sum_if(counted, source.sme).label("involving_sme"),
-        _sum_if(counted, source.beyond).label("beyond_community"),
-        _sum_if(t.status.in_(("planned", "confirmed")), source.n).label("pipeline"),
-        _sum_if(t.status == "cancelled", source.n).label("cancelled"),
-        _sum_if(virtual, source.n).label("virtual"),
-    ]
-
-
-def _uses_summary(filters: Filters) -> bool:
-    """The summaries carry partnership, dates, status and modality, not the other filters."""
-    return not (filters.ecosystems or filters.countries or filters.org_types)
-
-
-def _summary_conditions(table: sa.TableClause, filters: Filters) -> list[Any]:
-    conditions: list[Any] = []
-    if filters.partnership_ids:
-        conditions.append(table.c.partnership_id.in_(filters.partnership_ids))
-    if filters.modality:
-        conditions.append(table.c.modality == filters.modality)
-    if filters.quarters:
-        conditions.append(table.c.end_quarter.in_(filters.quarters))
-    return conditions
-
-
-def grouped(
-    session: Session,
-    keys: list[str],
-    *,
-    as_of: date,
-    definitions: Definitions,
-    filters: Filters,
-) -> pd.DataFrame:
-    """The six figures grouped by `keys` (columns of kpi_daily, or of the exchange table)."""
-    if _uses_summary(filters) and all(key in DAILY.c for key in keys):
-        source = _summary_source(DAILY, definitions)
-        conditions = _summary_conditions(DAILY, filters)
-    else:
-        source = _raw_source(definitions)
-        conditions = filter_conditions(filters)
-    columns = [source.table.c[key] for key in keys]
-    query = sa.select(*columns, *figure_sums(source, as_of, definitions)).select_from(source.table)
-    query = query.where(*conditions).group_by(*columns)
-    return _frame(session, query, keys)
-
-
-def _frame(session: Session, query: sa.Select[Any], keys: list[str]) -> pd.DataFrame:
-    rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*keys, *FIGURES])
-    for name in FIGURES:
-        frame[name] = frame[name].astype("int64")
-    return frame
 
 
 def add_shares(frame: pd.DataFrame) -> pd.DataFrame:
@@ -337,23 +204,23 @@ def _flow_grouped(
 ) -> pd.DataFrame:
     """Figures grouped by country keys: whole quarters from kpi_flow, the as-of quarter's days up
     to as-of from the exchange table."""
-    if not _uses_summary(filters):
+    if not uses_summary(filters):
         return grouped(session, keys, as_of=as_of, definitions=definitions, filters=filters)
     current = quarter_of(as_of)
-    source = _summary_source(FLOW, definitions)
+    source = summary_source(FLOW, definitions)
     columns = [FLOW.c[key] for key in keys]
     sums = figure_sums(source, as_of, definitions, counted_until=FLOW.c.end_quarter < current)
-    summary = _frame(
+    summary = result_frame(
         session,
-        sa.select(*columns, *sums).where(*_summary_conditions(FLOW, filters)).group_by(*columns),
+        sa.select(*columns, *sums).where(*summary_conditions(FLOW, filters)).group_by(*columns),
         keys,
     )
     # The as-of quarter, to the day: counted and virtual only (pipeline and cancelled came above).
     first_day, _ = reference.parse_quarter(current)
-    raw = _raw_source(definitions)
+    raw = raw_source(definitions)
     raw_columns = [X.c[key] for key in keys]
     raw_sums = figure_sums(raw, as_of, definitions)
-    partial = _frame(
+    partial = result_frame(
         session,
         sa.select(*raw_columns, *raw_sums)
         .where(
@@ -459,13 +326,13 @@ def money_and_sides(
     t = X
     query = (
         sa.select(
-            _sum_if(counted, sa.literal(1)).label("counted"),
-            _sum_if(counted & t.c.visitor_is_sme, sa.literal(1)).label("sme_as_visitor"),
-            _sum_if(counted & t.c.host_is_sme, sa.literal(1)).label("sme_as_host"),
-            _sum_if(counted & t.c.reduced_rate, sa.literal(1)).label("reduced_rate"),
+            sum_if(counted, sa.literal(1)).label("counted"),
+            sum_if(counted & t.c.visitor_is_sme, sa.literal(1)).label("sme_as_visitor"),
+            sum_if(counted & t.c.host_is_sme, sa.literal(1)).label("sme_as_host"),
+            sum_if(counted & t.c.reduced_rate, sa.literal(1)).label("reduced_rate"),
             sa.func.count(sa.distinct(sa.case((counted, t.c.visitor_org_id)))).label("visitors"),
             sa.func.count(sa.distinct(sa.case((counted, t.c.host_org_id)))).label("hosts"),
-            _sum_if(X.c.status.in_(("confirmed", "completed")), t.c.lump_sum_cents).label(
+            sum_if(X.c.status.in_(("confirmed", "completed")), t.c.lump_sum_cents).label(
                 "committed"
             ),
             sa.func.coalesce(sa.func.sum(t.c.paid_cents), 0).label("paid"),
@@ -506,6 +373,6 @@ def last_activity(session: Session, partnership_ids: list[int]) -> dict[int, dat
     found: dict[int, datetime | None] = {}
     for pid in partnership_ids:
         found[pid] = session.execute(
-            sa.select(sa.func.max(Exchange.updated_at)).where(Exchange.partnership_id == pid)
+            sa.select(sa.func.max(Exchange.updated_at)).where(sa.column("partnership_id") == pid)
         ).scalar()
     return found

@@ -455,7 +455,7 @@ def _headline_table(result: Any) -> None:
     ]
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=["figure", "value", "target", "share or progress"])
+    frame = pd.DataFrame(rows, columns=["figure", "value", "target", "progress"])
     click.echo(presentation.text_table(frame))
 
 

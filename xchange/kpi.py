@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -127,26 +128,157 @@ def filter_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+FIGURES = ("counted", "involving_sme", "beyond_community", "pipeline", "cancelled", "virtual")
 
 
-def figure_columns(as_of: date, definitions: Definitions) -> list[sa.ColumnElement[Any]]:
-    """The headline figures as labelled SQL aggregates over the exchange table."""
-    counted = counted_condition(as_of, definitions)
-    virtual: sa.ColumnElement[bool] = (
-        (X.c.status == "completed") & (X.c.end_date <= as_of) & (X.c.modality == "virtual")
+DAILY = sa.table(
+    "kpi_daily",
+    sa.column("end_date", sa.Date),
+    *(
+        sa.column(name)
+        for name in (
+            "partnership_id",
+            "end_quarter",
+            "status",
+            "modality",
+            "n",
+            "sme",
+            "beyond_broad",
+            "beyond_narrow",
+            "visitor_sme",
+            "host_sme",
+            "reduced",
+            "lump_sum_cents",
+            "paid_cents",
+            "paid_n",
+        )
+    ),
+)
+FLOW = sa.table(
+    "kpi_flow",
+    *(
+        sa.column(name)
+        for name in (
+            "partnership_id",
+            "end_quarter",
+            "status",
+            "modality",
+            "visitor_country",
+            "host_country",
+            "n",
+            "sme",
+            "beyond_broad",
+            "beyond_narrow",
+        )
+    ),
+)
+
+
+# --- sources: the exchange table (one row per exchange) or a summary (sums) ---------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where figures are summed from, and how one row weighs in each measure."""
+
+    table: sa.TableClause
+    n: sa.ColumnElement[Any]
+    sme: sa.ColumnElement[Any]
+    beyond: sa.ColumnElement[Any]
+    has_end_date: bool = True
+
+
+def raw_source(definitions: Definitions) -> Source:
+    one = sa.literal(1)
+    return Source(
+        X,
+        one,
+        sa.case((X.c.involves_sme, 1), else_=0),
+        sa.case((beyond_condition(definitions), 1), else_=0),
     )
-    if definitions.count_virtual:  # then virtual stays are inside `counted`, not beside it
-        virtual = sa.false()
+
+
+def summary_source(table: sa.TableClause, definitions: Definitions) -> Source:
+    beyond = (
+        "beyond_narrow" if definitions.beyond_reading == BeyondReading.NARROW else "beyond_broad"
+    )
+    return Source(table, table.c.n, table.c.sme, table.c[beyond], "end_date" in table.c)
+
+
+def sum_if(condition: sa.ColumnElement[bool], weight: sa.ColumnElement[Any]) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, weight), else_=0)), 0)
+
+
+def figure_sums(
+    source: Source,
+    as_of: date,
+    definitions: Definitions,
+    counted_until: sa.ColumnElement[bool] | None = None,
+) -> list[Any]:
+    """The six figures as SQL sums over `source`.
+
+    `counted_until` replaces "end date on or before as-of" for sources without end dates.
+    """
+    t = source.table.c
+    ended = counted_until if counted_until is not None else (t.end_date <= as_of)
+    completed = (t.status == "completed") & ended
+    counted = completed if definitions.count_virtual else completed & (t.modality == "physical")
+    virtual = sa.false() if definitions.count_virtual else completed & (t.modality == "virtual")
     return [
-        _count_if(counted).label("counted"),
-        _count_if(counted & X.c.involves_sme).label("involving_sme"),
-        _count_if(counted & beyond_condition(definitions)).label("beyond_community"),
-        _count_if(X.c.status.in_(("planned", "confirmed"))).label("pipeline"),
-        _count_if(X.c.status == "cancelled").label("cancelled"),
-        _count_if(virtual).label("virtual"),
+        sum_if(counted, source.n).label("counted"),
+        sum_if(counted, source.sme).label("involving_sme"),
+        sum_if(counted, source.beyond).label("beyond_community"),
+        sum_if(t.status.in_(("planned", "confirmed")), source.n).label("pipeline"),
+        sum_if(t.status == "cancelled", source.n).label("cancelled"),
+        sum_if(virtual, source.n).label("virtual"),
     ]
+
+
+def uses_summary(filters: Filters) -> bool:
+    """The summaries carry partnership, dates, status and modality, not the other filters."""
+    return not (filters.ecosystems or filters.countries or filters.org_types)
+
+
+def summary_conditions(table: sa.TableClause, filters: Filters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.partnership_ids:
+        conditions.append(table.c.partnership_id.in_(filters.partnership_ids))
+    if filters.modality:
+        conditions.append(table.c.modality == filters.modality)
+    if filters.quarters:
+        conditions.append(table.c.end_quarter.in_(filters.quarters))
+    return conditions
+
+
+def grouped(
+    session: Session | Connection,
+    keys: list[str],
+    *,
+    as_of: date,
+    definitions: Definitions,
+    filters: Filters,
+) -> pd.DataFrame:
+    """The six figures grouped by `keys` (columns of kpi_daily, or of the exchange table)."""
+    if uses_summary(filters) and all(key in DAILY.c for key in keys):
+        source = summary_source(DAILY, definitions)
+        conditions = summary_conditions(DAILY, filters)
+    else:
+        source = raw_source(definitions)
+        conditions = filter_conditions(filters)
+    columns = [source.table.c[key] for key in keys]
+    query = sa.select(*columns, *figure_sums(source, as_of, definitions)).select_from(source.table)
+    query = query.where(*conditions).group_by(*columns)
+    return result_frame(session, query, keys)
+
+
+def result_frame(
+    session: Session | Connection, query: sa.Select[Any], keys: list[str]
+) -> pd.DataFrame:
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=[*keys, *FIGURES])
+    for name in FIGURES:
+        frame[name] = frame[name].astype("int64")
+    return frame
 
 
 def share(part: int, whole: int) -> float | None:
@@ -206,18 +338,22 @@ def headline(
     programme = programme_of(session)
     definitions = Definitions.of(programme)
     if partnership is not None:
-        filters = Filters(**{**asdict(filters), "partnership_ids": (partnership.id,)})
-    query = sa.select(*figure_columns(as_of, definitions)).select_from(X)
-    for condition in filter_conditions(filters):
-        query = query.where(condition)
-    row = _execute(session, query).one()
-    if partnership is None:
+        filters = replace(filters, partnership_ids=(partnership.id or 0,))
+    frame = grouped(session, [], as_of=as_of, definitions=definitions, filters=filters)
+    row = frame.iloc[0] if len(frame) else pd.Series(0, index=list(FIGURES))
+    chosen = _partnerships(session, filters.partnership_ids)
+    if not filters.partnership_ids:
         scope, target = "programme", programme.target_exchanges
         sme_target, beyond_target = programme.sme_share_target, programme.beyond_share_target
-    else:
-        scope, target = partnership.acronym, partnership.target_exchanges
-        sme_target = _or(partnership.sme_share_target, programme.sme_share_target)
-        beyond_target = _or(partnership.beyond_share_target, programme.beyond_share_target)
+    elif len(chosen) == 1:
+        (only,) = chosen
+        scope, target = only.acronym, only.target_exchanges
+        sme_target = _or(only.sme_share_target, programme.sme_share_target)
+        beyond_target = _or(only.beyond_share_target, programme.beyond_share_target)
+    else:  # several partnerships: their own targets add up; share floors are the programme's
+        scope = ", ".join(p.acronym for p in chosen)
+        target = sum(p.target_exchanges for p in chosen)
+        sme_target, beyond_target = programme.sme_share_target, programme.beyond_share_target
     return Headline(
         as_of=as_of,
         scope=scope,
@@ -225,17 +361,7 @@ def headline(
         sme_target=sme_target,
         beyond_target=beyond_target,
         definitions=definitions,
-        **{
-            name: int(row._mapping[name])
-            for name in (
-                "counted",
-                "involving_sme",
-                "beyond_community",
-                "pipeline",
-                "cancelled",
-                "virtual",
-            )
-        },
+        **{name: int(row[name]) for name in FIGURES},
     )
 
 
@@ -253,8 +379,12 @@ def programme_of(session: Session | Connection) -> Programme:
     return found or Programme()
 
 
-def _execute(session: Session | Connection, query: sa.Select[Any]) -> sa.Result[Any]:
-    return session.execute(query)
+def _partnerships(session: Session | Connection, ids: tuple[int, ...]) -> list[Partnership]:
+    """The partnerships with these ids, by acronym."""
+    if not ids:
+        return []
+    rows = session.execute(sa.select(Partnership).where(sa.column("id").in_(ids))).scalars()
+    return sorted(rows, key=lambda p: p.acronym.casefold())
 
 
 __all__ = ["Definitions", "Exchange", "Filters", "Headline", "headline", "share"]
