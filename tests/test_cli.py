@@ -571,12 +571,15 @@ def test_every_command_has_help_ending_with_an_example(
     assert result.exit_code == 0
     # The description (what comes before the options) ends with an example to copy.
     description = result.stdout.split("\nOptions:")[0].rstrip()
-    before, example = description.rsplit("Example:", 1) if "Example:" in description else ("", "")
+    marker = "Examples:" if "Examples:" in description else "Example:"
+    before, example = description.rsplit(marker, 1) if marker in description else ("", "")
     assert before, f"no example in:\n{description}"
     lines = [line.strip() for line in example.strip().splitlines()]
-    assert lines[0].startswith("xchange ") or " | xchange " in lines[0], lines
-    # Continuation lines only (a trailing backslash), nothing after the example.
-    assert all(line.endswith("\\") for line in lines[:-1]), lines
+    # Each line is a command or continues the previous one (a trailing backslash).
+    for previous, line in zip(["", *lines], lines, strict=False):
+        if not previous.endswith("\\"):
+            assert line.startswith("xchange ") or " | xchange " in line, lines
+    assert not lines[-1].endswith("\\"), lines
 
 
 # --- the real process ------------------------------------------------------------------------
