@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -202,16 +203,25 @@ def _pace(session: Session, as_of: date, filters: Filters) -> float:
 
 
 def _confirmed_ahead(session: Session, as_of: date, until: date, filters: Filters) -> int:
-    from xchange.kpi import X, filter_conditions
+    """Confirmed stays ending after `as_of` and by `until` (from the daily summary)."""
+    from xchange.kpi import DAILY, X, filter_conditions, summary_conditions, uses_summary
 
+    if uses_summary(filters):
+        table, conditions, weight = (
+            DAILY,
+            summary_conditions(DAILY, filters),
+            sa.func.sum(DAILY.c.n),
+        )
+    else:
+        table, conditions, weight = X, filter_conditions(filters), sa.func.count()
     query = (
-        sa.select(sa.func.count())
-        .select_from(X)
+        sa.select(sa.func.coalesce(weight, 0))
+        .select_from(table)
         .where(
-            X.c.status == "confirmed",
-            X.c.end_date > as_of,
-            X.c.end_date <= until,
-            *filter_conditions(filters),
+            table.c.status == "confirmed",
+            table.c.end_date > as_of,
+            table.c.end_date <= until,
+            *conditions,
         )
     )
     return int(session.execute(query).scalar_one())
@@ -260,26 +270,27 @@ def share_gap(part: int, floor: float, at_total: int, what: str) -> str:
 
 
 def forecast(
-    session: Session, *, as_of: date | None = None, partnership: Partnership | None = None
+    session: Session,
+    *,
+    as_of: date | None = None,
+    partnership: Partnership | None = None,
+    filters: Filters = Filters(),
 ) -> Forecast:
-    """Pace, projection, required pace and status for the programme or one partnership.
+    """Pace, projection, required pace and status for the programme, one partnership or the
+    partnerships of `filters`.
 
-    For the programme, the action end is the latest partnership's; the pace, confirmed stays
-    and projection are the programme's own (a plain sum over partnerships).
+    For several partnerships (or the programme) the action end is the latest one's, and the
+    pace, confirmed stays and projection are the scope's own (a plain sum over partnerships).
     """
     as_of = as_of or date.today()
     programme: Programme = programme_of(session)
-    filters = (
-        Filters(partnership_ids=(partnership.id,)) if partnership and partnership.id else Filters()
-    )
-    figures = headline(session, as_of=as_of, partnership=partnership)
     if partnership is not None:
-        action_end = partnership.action_end
-        path = target_path(session, partnership_ids=(partnership.id or 0,))
-    else:
-        ends = [p.action_end for p in session.exec(select(Partnership)).all()]
-        action_end = max(ends) if ends else as_of
-        path = target_path(session)
+        filters = replace(filters, partnership_ids=(partnership.id or 0,))
+    figures = headline(session, as_of=as_of, filters=filters)
+    ids = filters.partnership_ids
+    chosen = [p for p in session.exec(select(Partnership)).all() if not ids or p.id in ids]
+    action_end = max((p.action_end for p in chosen), default=as_of)
+    path = target_path(session, partnership_ids=ids)
     pace = _pace(session, as_of, filters)
     quarters_left = max((action_end - as_of).days, 0) / DAYS_PER_QUARTER
     confirmed = _confirmed_ahead(session, as_of, action_end, filters)
