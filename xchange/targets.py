@@ -206,6 +206,7 @@ def _confirmed_ahead(session: Session, as_of: date, until: date, filters: Filter
     """Confirmed stays ending after `as_of` and by `until` (from the daily summary)."""
     from xchange.kpi import DAILY, X, filter_conditions, summary_conditions, uses_summary
 
+    weight: Any
     if uses_summary(filters):
         table, conditions, weight = (
             DAILY,
