@@ -1,73 +1,196 @@
-"""Landing page: where the programme stands against 1,000 exchanges, 50 % SME, 25 % beyond."""
+"""Dashboard: where the programme and each partnership stand against 1,000 exchanges, 50 % SME
+and 25 % beyond the community, whether they will make it, and why not."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from xchange import db, kpi, ui
-from xchange.partnerships import list_partnerships
+from xchange import charts, ui
+from xchange.kpi import Filters
+from xchange.models import Role
+from xchange.reference import quarter_label
 
-st.set_page_config(page_title="ClusterXchange tracker", page_icon="🔁", layout="wide")
-st.title("ClusterXchange tracker")
+user = ui.page_setup("dashboard.py", "Dashboard")
+choices = ui.cached_filter_choices()
 
-with db.read_session(ui.engine()) as session:
-    programme = kpi.headline(session)
-    partnerships = list_partnerships(session)
-    rows = [kpi.headline(session, partnership=p) for p in partnerships]
+st.title("ClusterXchange progress")
+with st.container(horizontal=True):
+    own = ui.own_partnership_ids(user)
+    picked = st.multiselect(
+        "Partnerships",
+        options=list(choices.partnerships),
+        default=[p for p in own if p in choices.partnerships]
+        if user.role == Role.COORDINATOR
+        else [],
+        format_func=choices.partnerships.get,
+        placeholder="All partnerships (the programme)",
+        help="Leave empty for the whole programme.",
+    )
+    quarters = st.multiselect(
+        "Quarters (of the end date)",
+        options=choices.quarters,
+        format_func=quarter_label,
+        placeholder="All quarters",
+    )
+    ecosystems = st.multiselect(
+        "Ecosystems",
+        options=list(choices.ecosystems),
+        format_func=choices.ecosystems.get,
+        placeholder="All ecosystems",
+    )
+    countries = st.multiselect(
+        "Countries",
+        options=list(choices.countries),
+        format_func=lambda code: f"{choices.countries[code]} ({code})",
+        placeholder="All countries",
+        help="Exchanges whose visitor or host is in one of these countries.",
+    )
 
-st.caption(f"Programme figures as of {ui.iso(programme.as_of)}. {programme.definitions.describe()}")
+filters = Filters(
+    partnership_ids=tuple(sorted(picked)),
+    quarters=tuple(sorted(quarters)),
+    ecosystems=tuple(sorted(ecosystems)),
+    countries=tuple(sorted(countries)),
+)
+with st.spinner("Counting exchanges..."):
+    view = ui.cached_overview(filters, date.today())
 
-if programme.counted + programme.pipeline + programme.cancelled + programme.virtual == 0:
-    st.info("No exchanges yet: log one or import a file (`xchange demo` loads demo data).")
+h, outlook = view.headline, view.forecast
+scope = "Programme" if h.scope == "programme" else h.scope
+st.caption(
+    f"{scope}, as of {ui.iso(view.as_of)}. {view.definitions.describe()} "
+    "Counted: completed physical stays that have ended, each once for the partnership that "
+    "sends the visitor."
+)
+if view.empty:
+    st.info("No exchanges yet: log one or import a file.")
+    st.page_link("pages/1_Log_exchange.py", label="Log an exchange", icon=":material/add_circle:")
+    st.stop()
+if view.narrowed:
+    st.warning(
+        "Filters narrow the figures to some quarters, ecosystems or countries: progress "
+        "and status still compare them with the whole scope's target."
+    )
 
-left, middle, right = st.columns(3)
-left.metric(
-    "Exchanges counted",
-    ui.number(programme.counted),
-    help="Completed physical stays that ended by today, each counted once for the partnership "
-    "that sends the visitor.",
+status_icons = {
+    "on track": ":material/check_circle:",
+    "at risk": ":material/warning:",
+    "off track": ":material/error:",
+    "no data": ":material/help:",
+}
+left, middle, right = st.columns(3, border=True)
+cards = zip(
+    (left, middle, right),
+    outlook.statuses,
+    (
+        (
+            "Exchanges counted",
+            f"{ui.number(h.counted)} of {ui.number(h.target)}",
+            f"{ui.percent(h.progress)} of the target",
+        ),
+        (
+            "Involving an SME",
+            ui.percent(h.sme_share),
+            f"{ui.number(h.involving_sme)} exchanges · floor {ui.percent(h.sme_target)}",
+        ),
+        (
+            "Beyond the partnership community",
+            ui.percent(h.beyond_share),
+            f"{ui.number(h.beyond_community)} exchanges · floor {ui.percent(h.beyond_target)}",
+        ),
+    ),
+    strict=True,
 )
-left.caption(
-    f"Target more than {ui.number(programme.target)} · {ui.percent(programme.progress)} reached"
-)
-middle.metric(
-    "Involving an SME",
-    ui.percent(programme.sme_share),
-    help="The visitor or the host is an SME, as declared when the exchange was logged.",
-)
-middle.caption(
-    f"Floor {ui.percent(programme.sme_target)} · {ui.number(programme.involving_sme)} exchanges"
-)
-right.metric(
-    "Beyond the partnership community",
-    ui.percent(programme.beyond_share),
-    help="The visitor or the host is external to the partnership community.",
-)
-right.caption(
-    f"Floor {ui.percent(programme.beyond_target)} · {ui.number(programme.beyond_community)} exchanges"
-)
+for column, status, (label, value, detail) in cards:
+    with column:
+        st.metric(label, value)
+        st.caption(detail)
+        st.markdown(f"{status_icons.get(status.status, '')} **{status.status.capitalize()}**")
+        st.caption(status.reason)
 
-st.write(
-    f"Pipeline (planned or confirmed): **{ui.number(programme.pipeline)}** · "
-    f"virtual, counted apart: **{ui.number(programme.virtual)}** · "
-    f"cancelled: **{ui.number(programme.cancelled)}**"
+st.markdown(
+    f"Pipeline (planned or confirmed): **{ui.number(h.pipeline)}** · virtual stays, counted "
+    f"apart: **{ui.number(h.virtual)}** · cancelled: **{ui.number(h.cancelled)}** · "
+    f"expected by now on the target path: **{ui.number(outlook.expected_now)}** · "
+    f"projection at {ui.iso(outlook.action_end)}: **{ui.number(outlook.projection)}**"
+)
+with st.expander("What is needed"):
+    for gap in outlook.gaps:
+        st.markdown(f"- {gap}")
+    if outlook.required_pace is not None:
+        st.markdown(
+            f"- Required pace: {outlook.required_pace:,.1f} counted exchanges a quarter "
+            f"until {ui.iso(outlook.action_end)} (recent pace {outlook.pace:,.1f})."
+        )
+    for warning in view.path.warnings:
+        st.markdown(f"- {warning}")
+
+st.plotly_chart(
+    charts.progress_chart(view.quarters, view.path, outlook, scope=scope, as_of=view.as_of),
+    config=ui.plotly_config(),
+)
+sme_column, beyond_column = st.columns(2)
+sme_column.plotly_chart(
+    charts.share_chart(
+        view.quarters, kind="sme", floor=h.sme_target, scope=scope, as_of=view.as_of
+    ),
+    config=ui.plotly_config(),
+)
+beyond_column.plotly_chart(
+    charts.share_chart(
+        view.quarters, kind="beyond", floor=h.beyond_target, scope=scope, as_of=view.as_of
+    ),
+    config=ui.plotly_config(),
 )
 
 st.subheader("Partnerships")
-if rows:
-    table = pd.DataFrame(
-        {
-            "Partnership": [r.scope for r in rows],
-            "Counted": [r.counted for r in rows],
-            "Target": [r.target for r in rows],
-            "Progress": [ui.percent(r.progress) for r in rows],
-            "SME share": [ui.percent(r.sme_share) for r in rows],
-            "Beyond share": [ui.percent(r.beyond_share) for r in rows],
-            "Pipeline": [r.pipeline for r in rows],
-            "Cancelled": [r.cancelled for r in rows],
-        }
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-else:
-    st.info("No partnerships yet: an administrator adds them with `xchange partnership add`.")
+table = view.partnerships
+shown = pd.DataFrame(
+    {
+        "Partnership": table["acronym"],
+        "Status": table["status"].str.capitalize(),
+        "Counted": table["counted"],
+        "Target": table["target"],
+        "Progress": table["progress"] * 100,
+        "Expected by now": table["expected_now"].round(0),
+        "SME share": table["sme_share"].astype(float) * 100,
+        "Beyond share": table["beyond_share"].astype(float) * 100,
+        "Pipeline": table["pipeline"],
+        "Last activity": pd.to_datetime(table["last_activity"], utc=True).dt.date,
+        "Why": table["reason"],
+    }
+)
+status_filter = st.segmented_control(
+    "Show",
+    ["All", "Off track", "At risk", "On track"],
+    default="All",
+    help="Sort any column by clicking its heading.",
+)
+if status_filter and status_filter != "All":
+    shown = shown[shown["Status"] == status_filter]
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Progress": st.column_config.ProgressColumn(
+            "Progress", format="%.1f %%", min_value=0, max_value=100
+        ),
+        "Expected by now": st.column_config.NumberColumn(format="localized"),
+        "SME share": st.column_config.NumberColumn(format="%.1f %%"),
+        "Beyond share": st.column_config.NumberColumn(format="%.1f %%"),
+        "Counted": st.column_config.NumberColumn(format="localized"),
+        "Target": st.column_config.NumberColumn(format="localized"),
+        "Pipeline": st.column_config.NumberColumn(format="localized"),
+        "Last activity": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "Why": st.column_config.TextColumn(width="large"),
+    },
+)
+
+st.subheader("Flows between countries")
+st.plotly_chart(
+    charts.flows_chart(view.flows, scope=scope, as_of=view.as_of), config=ui.plotly_config()
+)

@@ -312,15 +312,20 @@ def forecast(
         exchanges = KpiStatus(
             "exchanges",
             ON_TRACK,
-            f"Projected {projection:,.0f} of {figures.target:,} by {end_text} at {pace:,.1f} a quarter.",
+            f"Projected {math.floor(projection):,} of {figures.target:,} by {end_text} at {pace:,.1f} a quarter.",
         )
     else:
-        need = f"; {required:,.1f} a quarter are needed" if required is not None else ""
+        if required is None:
+            need = ""
+        elif quarters_left < 1:  # the action ends within a quarter: a count says more
+            need = f"; {remaining:,} more are needed by {end_text}"
+        else:
+            need = f"; {required:,.1f} a quarter are needed"
         status = AT_RISK if projection >= ratio * figures.target else OFF_TRACK
         exchanges = KpiStatus(
             "exchanges",
             status,
-            f"Projected {projection:,.0f} of {figures.target:,} by {end_text} at {pace:,.1f} a quarter{need}.",
+            f"Projected {math.floor(projection):,} of {figures.target:,} by {end_text} at {pace:,.1f} a quarter{need}.",
         )
     margin = programme.at_risk_share_margin
     statuses = [

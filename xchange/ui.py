@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from xchange import auth, db
+from xchange import access, auth, db, overview
 from xchange.errors import SignInRefused
+from xchange.kpi import Filters
 from xchange.models import Role, User
 from xchange.presentation import euros, iso, number, percent
 
@@ -40,15 +41,28 @@ PAGES = (
     PageLink("dashboard.py", "Dashboard", ":material/monitoring:", ALL_ROLES),
     PageLink("pages/1_Log_exchange.py", "Log an exchange", ":material/add_circle:", WRITERS, True),
     PageLink("pages/2_Exchanges.py", "Exchanges", ":material/list_alt:", ALL_ROLES),
-    PageLink("pages/3_Needs_attention.py", "Needs attention", ":material/notification_important:",
-             WRITERS, True),
+    PageLink(
+        "pages/3_Needs_attention.py",
+        "Needs attention",
+        ":material/notification_important:",
+        WRITERS,
+        True,
+    ),
     PageLink("pages/4_Import.py", "Import a file", ":material/upload_file:", WRITERS, True),
     PageLink("pages/5_Reports.py", "Quarterly reports", ":material/summarize:", ALL_ROLES),
-    PageLink("pages/6_Admin.py", "Administration", ":material/admin_panel_settings:",
-             frozenset({Role.ADMIN.value}), True),
+    PageLink(
+        "pages/6_Admin.py",
+        "Administration",
+        ":material/admin_panel_settings:",
+        frozenset({Role.ADMIN.value}),
+        True,
+    ),
 )
-ROLE_NAMES = {"admin": "Administrator", "coordinator": "Partnership coordinator",
-              "officer": "Commission officer"}
+ROLE_NAMES = {
+    "admin": "Administrator",
+    "coordinator": "Partnership coordinator",
+    "officer": "Commission officer",
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,8 +77,9 @@ def data_version() -> int:
     """A number that changes with every write (the newest audit event's id), from any process:
     part of every cached query's key, so a write anywhere clears the cached figures."""
     with engine().connect() as connection:
-        return int(connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM audit_event")
-                   .scalar_one())
+        return int(
+            connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM audit_event").scalar_one()
+        )
 
 
 def pages_for(role: str) -> list[PageLink]:
@@ -113,8 +128,10 @@ def sign_out(message: str | None = None) -> None:
 
 def _sign_in_form() -> None:
     st.title("ClusterXchange tracker")
-    st.caption("The register of ClusterXchange exchanges and its KPIs, for partnership "
-               "coordinators and Commission officers.")
+    st.caption(
+        "The register of ClusterXchange exchanges and its KPIs, for partnership "
+        "coordinators and Commission officers."
+    )
     notice = st.session_state.pop("sign_in_message", None)
     if notice:
         st.info(notice)
@@ -149,8 +166,10 @@ def _oidc_sign_in() -> User | None:
     if user is None or not user.active:
         st.title("ClusterXchange tracker")
         reason = "is deactivated" if user is not None else "has no account in this tracker"
-        st.warning(f"{email or 'This identity'} {reason}: ask an administrator to add you "
-                   "with the right role.")
+        st.warning(
+            f"{email or 'This identity'} {reason}: ask an administrator to add you "
+            "with the right role."
+        )
         st.button("Sign out", on_click=st.logout)
         return None
     st.session_state.setdefault("user_id", user.id)
@@ -188,15 +207,19 @@ def _menu(user: User) -> None:
 def page_setup(path: str, title: str) -> User:
     """Start a page: configure it, sign in, refuse it to roles that may not open it, draw the
     menu. `path` is the page's file as listed in PAGES."""
-    st.set_page_config(page_title=f"{title} · ClusterXchange tracker",
-                       page_icon=":material/sync_alt:", layout="wide")
+    st.set_page_config(
+        page_title=f"{title} · ClusterXchange tracker",
+        page_icon=":material/sync_alt:",
+        layout="wide",
+    )
     user = require_user()
     page = next(p for p in PAGES if p.path == path)
     _menu(user)
     if user.role not in page.roles:
-        st.error(f"{ROLE_NAMES.get(user.role, user.role)}s cannot open this page"
-                 + (": it changes the register, and your access is read-only." if page.writes
-                    else "."))
+        st.error(
+            f"{ROLE_NAMES.get(user.role, user.role)}s cannot open this page"
+            + (": it changes the register, and your access is read-only." if page.writes else ".")
+        )
         st.page_link("dashboard.py", label="Back to the dashboard", icon=":material/arrow_back:")
         st.stop()
     return user
@@ -209,6 +232,36 @@ def show_errors(messages: Iterable[str]) -> None:
     """Each error in its own box, in plain words."""
     for message in messages:
         st.error(message)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview(filters: Filters, as_of: date, version: int) -> overview.Overview:
+    with db.read_session(engine()) as session:
+        return overview.overview(session, as_of=as_of, filters=filters)
+
+
+def cached_overview(filters: Filters, as_of: date) -> overview.Overview:
+    """The dashboard's figures, cached until the next write anywhere (see data_version)."""
+    return _overview(filters, as_of, data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _filter_choices(version: int, today: date) -> overview.FilterChoices:
+    with db.read_session(engine()) as session:
+        return overview.filter_choices(session, today=today)
+
+
+def cached_filter_choices() -> overview.FilterChoices:
+    """The dashboard filters' choices, cached like the figures."""
+    return _filter_choices(data_version(), date.today())
+
+
+def own_partnership_ids(user: User) -> set[int]:
+    """The partnerships a coordinator writes for (empty for other roles)."""
+    if user.role != Role.COORDINATOR:
+        return set()
+    with db.read_session(engine()) as session:
+        return access.partnership_ids_writable(session=session, actor=user) or set()
 
 
 def plotly_config() -> dict[str, Any]:
