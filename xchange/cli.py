@@ -298,7 +298,7 @@ def user_add(
 @cli.command()
 @click.option(
     "--exchanges",
-    default=2400,
+    default=900,
     show_default=True,
     type=click.IntRange(min=0),
     help="How many exchanges to generate",
