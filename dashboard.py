@@ -148,6 +148,14 @@ beyond_column.plotly_chart(
 
 st.subheader("Partnerships")
 table = view.partnerships
+behind = table[table["status"].isin(["off track", "at risk"])].sort_values("status", ascending=False)
+if len(behind):
+    st.markdown(f"**{len(behind)} of {len(table)} partnerships need a look:**")
+    for _, row in behind.iterrows():
+        icon = status_icons.get(str(row["status"]), "")
+        st.markdown(f"- {icon} **{row['acronym']}** ({row['status']}): {row['reason']}")
+elif len(table):
+    st.success("Every partnership in scope is on track.")
 shown = pd.DataFrame(
     {
         "Partnership": table["acronym"],

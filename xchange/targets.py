@@ -193,13 +193,53 @@ class Forecast:
 
 def _pace(session: Session, as_of: date, filters: Filters) -> float:
     """Mean counted per quarter over the two complete quarters before the as-of quarter."""
-    last = previous_quarter(quarter_of(as_of))
-    if quarter_end(quarter_of(as_of)) == as_of:  # the as-of quarter itself is complete
-        last = quarter_of(as_of)
-    quarters = (previous_quarter(last), last)
+    quarters = pace_quarters(as_of)
     table = breakdowns.by_quarter(session, as_of=as_of, filters=filters).table
     counted = table.set_index("quarter")["counted"] if len(table) else pd.Series(dtype=int)
     return float(sum(int(counted.get(q, 0)) for q in quarters)) / 2
+
+
+def pace_quarters(as_of: date) -> tuple[str, str]:
+    """The two complete quarters the pace is measured over."""
+    last = previous_quarter(quarter_of(as_of))
+    if quarter_end(quarter_of(as_of)) == as_of:  # the as-of quarter itself is complete
+        last = quarter_of(as_of)
+    return previous_quarter(last), last
+
+
+def projections(session: Session, *, as_of: date, filters: Filters = Filters()) -> dict[int, float]:
+    """Each partnership's projected count at its own action end (three grouped queries).
+
+    The programme's (or several partnerships') projection is the sum of these, each partnership
+    projected to its own end: one partnership ending soon does not borrow another's time.
+    """
+    from xchange.kpi import DAILY, Definitions, grouped, summary_conditions
+
+    definitions = Definitions.of(programme_of(session))
+    counted = grouped(
+        session, ["partnership_id"], as_of=as_of, definitions=definitions, filters=filters
+    ).set_index("partnership_id")["counted"]
+    pace_filters = replace(filters, quarters=pace_quarters(as_of))
+    recent = grouped(
+        session, ["partnership_id"], as_of=as_of, definitions=definitions, filters=pace_filters
+    ).set_index("partnership_id")["counted"]
+    result: dict[int, float] = {}
+    for p in session.exec(select(Partnership)).all():
+        if p.id is None or (filters.partnership_ids and p.id not in filters.partnership_ids):
+            continue
+        ahead = session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(DAILY.c.n), 0)).where(
+                DAILY.c.partnership_id == p.id,
+                DAILY.c.status == "confirmed",
+                DAILY.c.end_date > as_of,
+                DAILY.c.end_date <= p.action_end,
+                *summary_conditions(DAILY, replace(filters, partnership_ids=())),
+            )
+        ).scalar_one()
+        pace = float(recent.get(p.id, 0)) / 2
+        left = max((p.action_end - as_of).days, 0) / DAYS_PER_QUARTER
+        result[p.id] = float(counted.get(p.id, 0)) + max(pace * left, float(ahead))
+    return result
 
 
 def _confirmed_ahead(session: Session, as_of: date, until: date, filters: Filters) -> int:
@@ -295,7 +335,10 @@ def forecast(
     pace = _pace(session, as_of, filters)
     quarters_left = max((action_end - as_of).days, 0) / DAYS_PER_QUARTER
     confirmed = _confirmed_ahead(session, as_of, action_end, filters)
-    projection = figures.counted + max(pace * quarters_left, float(confirmed))
+    if len(chosen) == 1:
+        projection = figures.counted + max(pace * quarters_left, float(confirmed))
+    else:  # each partnership to its own end, then summed
+        projection = sum(projections(session, as_of=as_of, filters=filters).values())
     remaining = max(figures.target - figures.counted, 0)
     required = remaining / quarters_left if quarters_left > 0 else None
     expected_now = _expected_on(path, as_of)
