@@ -16,6 +16,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from xchange import access, auth, db, overview
+from xchange.config import get_settings
 from xchange.errors import SignInRefused
 from xchange.kpi import Filters
 from xchange.models import Role, User
@@ -65,10 +66,14 @@ ROLE_NAMES = {
 }
 
 
-@st.cache_resource(show_spinner=False)
 def engine() -> Engine:
-    """One engine per server process, created and migrated on first use."""
-    made = db.make_engine()
+    """One engine per server process and database URL, created and migrated on first use."""
+    return _engine(get_settings().database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    made = db.make_engine(url)
     db.upgrade(made)
     return made
 
@@ -235,25 +240,25 @@ def show_errors(messages: Iterable[str]) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _overview(filters: Filters, as_of: date, version: int) -> overview.Overview:
+def _overview(filters: Filters, as_of: date, version: int, url: str) -> overview.Overview:
     with db.read_session(engine()) as session:
         return overview.overview(session, as_of=as_of, filters=filters)
 
 
 def cached_overview(filters: Filters, as_of: date) -> overview.Overview:
     """The dashboard's figures, cached until the next write anywhere (see data_version)."""
-    return _overview(filters, as_of, data_version())
+    return _overview(filters, as_of, data_version(), get_settings().database_url)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _filter_choices(version: int, today: date) -> overview.FilterChoices:
+def _filter_choices(version: int, today: date, url: str) -> overview.FilterChoices:
     with db.read_session(engine()) as session:
         return overview.filter_choices(session, today=today)
 
 
 def cached_filter_choices() -> overview.FilterChoices:
     """The dashboard filters' choices, cached like the figures."""
-    return _filter_choices(data_version(), date.today())
+    return _filter_choices(data_version(), date.today(), get_settings().database_url)
 
 
 def own_partnership_ids(user: User) -> set[int]:
