@@ -130,25 +130,30 @@ with st.expander("What is needed"):
 
 st.plotly_chart(
     charts.progress_chart(view.quarters, view.path, outlook, scope=scope, as_of=view.as_of),
-    config=ui.plotly_config(),
+    config=charts.config(),
+    theme=None,
 )
 sme_column, beyond_column = st.columns(2)
 sme_column.plotly_chart(
     charts.share_chart(
         view.quarters, kind="sme", floor=h.sme_target, scope=scope, as_of=view.as_of
     ),
-    config=ui.plotly_config(),
+    config=charts.config(),
+    theme=None,
 )
 beyond_column.plotly_chart(
     charts.share_chart(
         view.quarters, kind="beyond", floor=h.beyond_target, scope=scope, as_of=view.as_of
     ),
-    config=ui.plotly_config(),
+    config=charts.config(),
+    theme=None,
 )
 
 st.subheader("Partnerships")
 table = view.partnerships
-behind = table[table["status"].isin(["off track", "at risk"])].sort_values("status", ascending=False)
+behind = table[table["status"].isin(["off track", "at risk"])].sort_values(
+    "status", ascending=False
+)
 if len(behind):
     st.markdown(f"**{len(behind)} of {len(table)} partnerships need a look:**")
     for _, row in behind.iterrows():
@@ -200,5 +205,7 @@ st.dataframe(
 
 st.subheader("Flows between countries")
 st.plotly_chart(
-    charts.flows_chart(view.flows, scope=scope, as_of=view.as_of), config=ui.plotly_config()
+    charts.flows_chart(view.flows, scope=scope, as_of=view.as_of),
+    config=charts.config(),
+    theme=None,
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -267,8 +266,3 @@ def own_partnership_ids(user: User) -> set[int]:
         return set()
     with db.read_session(engine()) as session:
         return access.partnership_ids_writable(session=session, actor=user) or set()
-
-
-def plotly_config() -> dict[str, Any]:
-    """Plotly options for the pages: no logo, a print-size PNG from the camera button."""
-    return {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
