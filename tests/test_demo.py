@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from xchange import demo, demo_facts, demo_gen, demo_words
+from xchange import demo, demo_facts, demo_gen, demo_words, summary
 from xchange.auth import verify_password
 from xchange.db import LOCAL_ADMIN_EMAIL, is_sqlite, make_engine, upgrade
 from xchange.errors import XchangeError
@@ -440,6 +440,30 @@ def test_refuses_when_demo_partnerships_already_exist(sqlite_engine: Engine) -> 
     demo.load_demo(sqlite_engine, exchanges=0, seed=SEED, today=TODAY)
     with pytest.raises(XchangeError, match="already holds demo partnerships or accounts"):
         demo.load_demo(sqlite_engine, exchanges=10, seed=SEED, today=TODAY)
+
+
+def test_kpi_summaries_are_in_step_after_the_load(engine: Engine) -> None:
+    demo.load_demo(engine, exchanges=1200, seed=SEED, today=TODAY)
+
+    def sums() -> dict[str, list[tuple[Any, ...]]]:
+        with engine.connect() as connection:
+            return {
+                table: sorted(
+                    tuple(row)
+                    for row in connection.exec_driver_sql(f"SELECT * FROM {table}").all()  # noqa: S608
+                )
+                for table in summary.TABLES
+            }
+
+    loaded = sums()
+    assert loaded["kpi_daily"] and loaded["kpi_flow"]
+    with engine.begin() as connection:
+        summary.rebuild(connection)
+    assert sums() == loaded
+    # And the triggers are back: a later write moves the sums.
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM exchange WHERE id = 1")
+    assert sums() != loaded
 
 
 def test_schema_is_unchanged_by_the_fast_load(sqlite_engine: Engine) -> None:

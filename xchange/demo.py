@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from xchange import bulk
+from xchange import bulk, summary
 from xchange.auth import hash_password
 from xchange.db import LOCAL_ADMIN_EMAIL, is_sqlite
 from xchange.demo_facts import (
@@ -311,7 +311,9 @@ def _write_bulk(
         bases = (exchange_base, org_base, person_base)
         columns = _exchange_columns(data, facts, partnership_ids, admin_id, bases, sqlite)
         rows = zip(*columns.values(), strict=True)
-        bulk.insert_rows(connection, "exchange", tuple(columns), rows)
+        # The KPI summaries' per-row triggers would double the cost: sum once at the end.
+        with summary.suspended(connection):
+            bulk.insert_rows(connection, "exchange", tuple(columns), rows)
     for table in ("organisation", "person", "exchange"):
         bulk.sync_id_sequence(connection, table)
 
