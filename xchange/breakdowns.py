@@ -237,6 +237,46 @@ def _flow_grouped(
     return both.groupby(keys, as_index=False)[list(FIGURES)].sum()
 
 
+@dataclass
+class CountryTables:
+    """Flows and both sides' country totals, from one grouped query."""
+
+    flows: Breakdown
+    visitor: Breakdown
+    host: Breakdown
+
+
+def countries(
+    session: Session, *, as_of: date | None = None, filters: Filters = Filters()
+) -> CountryTables:
+    """Flows by country pair, and figures by visitor and by host country, largest first.
+
+    The three come from one query by country pair: the country totals are its sums.
+    """
+    as_of, definitions = _context(session, as_of)
+    pairs = _flow_grouped(
+        session,
+        ["visitor_country", "host_country"],
+        as_of=as_of,
+        definitions=definitions,
+        filters=filters,
+    )
+    flow_table = add_shares(
+        pairs.sort_values(
+            ["counted", "visitor_country", "host_country"], ascending=[False, True, True]
+        )
+    ).reset_index(drop=True)
+    sides = []
+    for side in ("visitor", "host"):
+        key = f"{side}_country"
+        frame = pairs.groupby(key, as_index=False)[list(FIGURES)].sum()
+        frame = frame.rename(columns={key: "country"})
+        frame.insert(1, "country_name", frame["country"].map(reference.country_name))
+        frame = add_shares(frame.sort_values(["counted", "country"], ascending=[False, True]))
+        sides.append(Breakdown(frame.reset_index(drop=True), as_of, definitions, filters))
+    return CountryTables(Breakdown(flow_table, as_of, definitions, filters), *sides)
+
+
 def by_country(
     session: Session,
     *,
@@ -247,33 +287,15 @@ def by_country(
     """Figures by the visitor's (or host's) country, most counted first."""
     if side not in ("visitor", "host"):
         raise ValueError(f"side must be visitor or host, not {side!r}")
-    as_of, definitions = _context(session, as_of)
-    key = f"{side}_country"
-    frame = _flow_grouped(session, [key], as_of=as_of, definitions=definitions, filters=filters)
-    frame = frame.rename(columns={key: "country"})
-    frame.insert(1, "country_name", frame["country"].map(reference.country_name))
-    frame = add_shares(frame.sort_values(["counted", "country"], ascending=[False, True]))
-    return Breakdown(frame.reset_index(drop=True), as_of, definitions, filters)
+    tables = countries(session, as_of=as_of, filters=filters)
+    return tables.visitor if side == "visitor" else tables.host
 
 
 def flows(
     session: Session, *, as_of: date | None = None, filters: Filters = Filters()
 ) -> Breakdown:
     """Counted exchanges by country pair (visitor country -> host country), largest first."""
-    as_of, definitions = _context(session, as_of)
-    frame = _flow_grouped(
-        session,
-        ["visitor_country", "host_country"],
-        as_of=as_of,
-        definitions=definitions,
-        filters=filters,
-    )
-    frame = add_shares(
-        frame.sort_values(
-            ["counted", "visitor_country", "host_country"], ascending=[False, True, True]
-        )
-    )
-    return Breakdown(frame.reset_index(drop=True), as_of, definitions, filters)
+    return countries(session, as_of=as_of, filters=filters).flows
 
 
 def by_ecosystem(
