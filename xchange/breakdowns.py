@@ -20,20 +20,13 @@ from sqlmodel import Session
 from xchange import reference
 from xchange.kpi import (
     FIGURES,
-    FLOW,
     Definitions,
     Filters,
     X,
-    figure_sums,
     filter_conditions,
     grouped,
     programme_of,
-    raw_source,
-    result_frame,
     sum_if,
-    summary_conditions,
-    summary_source,
-    uses_summary,
 )
 from xchange.models import Exchange, Partnership, ReportingPeriod, quarter_of
 
@@ -202,39 +195,8 @@ def by_period(
 def _flow_grouped(
     session: Session, keys: list[str], *, as_of: date, definitions: Definitions, filters: Filters
 ) -> pd.DataFrame:
-    """Figures grouped by country keys: whole quarters from kpi_flow, the as-of quarter's days up
-    to as-of from the exchange table."""
-    if not uses_summary(filters):
-        return grouped(session, keys, as_of=as_of, definitions=definitions, filters=filters)
-    current = quarter_of(as_of)
-    source = summary_source(FLOW, definitions)
-    columns = [FLOW.c[key] for key in keys]
-    sums = figure_sums(source, as_of, definitions, counted_until=FLOW.c.end_quarter < current)
-    summary = result_frame(
-        session,
-        sa.select(*columns, *sums).where(*summary_conditions(FLOW, filters)).group_by(*columns),
-        keys,
-    )
-    # The as-of quarter, to the day: counted and virtual only (pipeline and cancelled came above).
-    first_day, _ = reference.parse_quarter(current)
-    raw = raw_source(definitions)
-    raw_columns = [X.c[key] for key in keys]
-    raw_sums = figure_sums(raw, as_of, definitions)
-    partial = result_frame(
-        session,
-        sa.select(*raw_columns, *raw_sums)
-        .where(
-            *filter_conditions(filters),
-            X.c.end_date >= first_day,
-            X.c.end_date <= as_of,
-            X.c.status == "completed",
-        )
-        .group_by(*raw_columns),
-        keys,
-    )
-    partial[["pipeline", "cancelled"]] = 0
-    both = pd.concat([summary, partial], ignore_index=True)
-    return both.groupby(keys, as_index=False)[list(FIGURES)].sum()
+    """Figures grouped by country keys (kpi.grouped picks kpi_flow when it can)."""
+    return grouped(session, keys, as_of=as_of, definitions=definitions, filters=filters)
 
 
 @dataclass

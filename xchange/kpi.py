@@ -18,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from xchange.models import BeyondReading, Exchange, Partnership, Programme
+from xchange.models import BeyondReading, Exchange, Partnership, Programme, quarter_of
 
 X = sa.table(
     "exchange",
@@ -240,7 +241,9 @@ def uses_summary(filters: Filters) -> bool:
 
 
 def summary_conditions(table: sa.TableClause, filters: Filters) -> list[Any]:
-    conditions: list[Any] = []
+    # A row whose exchanges all moved away (n back to 0) stays behind the triggers: skip it, or
+    # its quarter, date or countries would show as a group of zeros the raw table does not have.
+    conditions: list[Any] = [table.c.n != 0]
     if filters.partnership_ids:
         conditions.append(table.c.partnership_id.in_(filters.partnership_ids))
     if filters.modality:
@@ -258,17 +261,118 @@ def grouped(
     definitions: Definitions,
     filters: Filters,
 ) -> pd.DataFrame:
-    """The six figures grouped by `keys` (columns of kpi_daily, or of the exchange table)."""
+    """The six figures grouped by `keys`, from the smallest source that can answer:
+
+    - kpi_daily, when no ecosystem, country or type filter applies and the keys are its columns;
+    - kpi_flow (whole quarters before the as-of quarter) plus the exchange table for the as-of
+      quarter's days, when the keys and a country filter fit kpi_flow;
+    - the exchange table otherwise (its covering indexes keep that an index-only read).
+    """
     if uses_summary(filters) and all(key in DAILY.c for key in keys):
-        source = summary_source(DAILY, definitions)
-        conditions = summary_conditions(DAILY, filters)
+        return _grouped_on(session, DAILY, keys, as_of, definitions, filters)
+    if not (filters.ecosystems or filters.org_types) and all(key in FLOW.c for key in keys):
+        return _grouped_by_quarters(session, keys, as_of, definitions, filters)
+    if isinstance(session, Session) and all(key in FINE_KEYS for key in keys):
+        fine = _fine_raw(session, as_of, definitions, filters)
+        if not keys:
+            return fine[list(FIGURES)].sum().to_frame().T
+        return fine.groupby(keys, as_index=False)[list(FIGURES)].sum()
+    return _grouped_on(session, X, keys, as_of, definitions, filters)
+
+
+# The raw table's figures at this grain answer the dashboard's breakdowns (headline,
+# partnerships, quarters, countries, flows) by summing in pandas: one scan for all of them.
+FINE_KEYS = ("partnership_id", "end_quarter", "visitor_country", "host_country")
+_FINE_CACHE = "xchange.kpi.fine"
+
+
+def _fine_raw(
+    session: Session, as_of: date, definitions: Definitions, filters: Filters
+) -> pd.DataFrame:
+    """The exchange table grouped at FINE_KEYS, computed once per session and question.
+
+    Kept in `session.info` until the session next flushes (a write makes it stale).
+    """
+    cache: dict[Any, pd.DataFrame] = session.info.setdefault(_FINE_CACHE, {})
+    key = (as_of, definitions, filters)
+    if key not in cache:
+        if not event.contains(session, "after_flush", _forget_fine):
+            event.listen(session, "after_flush", _forget_fine)
+        cache[key] = _grouped_on(session, X, list(FINE_KEYS), as_of, definitions, filters)
+    return cache[key]
+
+
+def _forget_fine(session: Session, _context: Any) -> None:
+    session.info.pop(_FINE_CACHE, None)
+
+
+def _grouped_on(
+    session: Session | Connection,
+    table: sa.TableClause,
+    keys: list[str],
+    as_of: date,
+    definitions: Definitions,
+    filters: Filters,
+) -> pd.DataFrame:
+    if table is X:
+        source, conditions = raw_source(definitions), filter_conditions(filters)
     else:
-        source = raw_source(definitions)
-        conditions = filter_conditions(filters)
-    columns = [source.table.c[key] for key in keys]
-    query = sa.select(*columns, *figure_sums(source, as_of, definitions)).select_from(source.table)
-    query = query.where(*conditions).group_by(*columns)
-    return result_frame(session, query, keys)
+        source = summary_source(table, definitions)
+        conditions = summary_conditions(table, filters)
+    columns: list[Any] = [table.c[key] for key in keys]
+    if table is X:
+        # Group by an expression, not the bare column: SQLite would otherwise walk the
+        # single-column index in group order and read every row of the table, where a filtered
+        # scan of a covering index reads no row at all.
+        columns = [sa.func.coalesce(table.c[key], sa.null()).label(key) for key in keys]
+    query = sa.select(*columns, *figure_sums(source, as_of, definitions)).select_from(table)
+    return result_frame(session, query.where(*conditions).group_by(*columns), keys)
+
+
+def _grouped_by_quarters(
+    session: Session | Connection,
+    keys: list[str],
+    as_of: date,
+    definitions: Definitions,
+    filters: Filters,
+) -> pd.DataFrame:
+    """Whole quarters from kpi_flow; the as-of quarter's days up to as-of from the exchange
+    table (a range of its covering index)."""
+    current = quarter_of(as_of)
+    source = summary_source(FLOW, definitions)
+    columns = [FLOW.c[key] for key in keys]
+    sums = figure_sums(source, as_of, definitions, counted_until=FLOW.c.end_quarter < current)
+    conditions = summary_conditions(FLOW, filters)
+    if filters.countries:
+        conditions.append(
+            sa.or_(
+                FLOW.c.visitor_country.in_(filters.countries),
+                FLOW.c.host_country.in_(filters.countries),
+            )
+        )
+    whole = result_frame(
+        session, sa.select(*columns, *sums).where(*conditions).group_by(*columns), keys
+    )
+    # Counted and virtual only here: pipeline and cancelled came whole from kpi_flow.
+    first_day = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    raw_columns = [X.c[key] for key in keys]
+    partial = result_frame(
+        session,
+        sa.select(*raw_columns, *figure_sums(raw_source(definitions), as_of, definitions))
+        .where(
+            *filter_conditions(filters),
+            X.c.end_date >= first_day,
+            X.c.end_date <= as_of,
+            X.c.status == "completed",
+        )
+        .group_by(*raw_columns),
+        keys,
+    )
+    partial[["pipeline", "cancelled"]] = 0
+    both = pd.concat([whole, partial], ignore_index=True)
+    if not keys:
+        return both[list(FIGURES)].sum().to_frame().T
+    return both.groupby(keys, as_index=False)[list(FIGURES)].sum()
 
 
 def result_frame(
