@@ -607,6 +607,109 @@ def restore(ctx: Context, file: str) -> None:
     )
 
 
+@cli.command("erase-person")
+@click.argument("name", required=False)
+@click.option(
+    "--expired", is_flag=True, help="Erase every representative past the retention time instead"
+)
+@click.option("--today", callback=parse_date, help="Retention as of this date [default: today]")
+@pass_context
+@friendly_errors
+def erase_person(ctx: Context, name: str | None, expired: bool, today: date | None) -> None:
+    """Erase a representative's personal data (exact name); exchanges and KPIs stay.
+
+    Every person with exactly this name is erased; the erasure is audited by person id.
+    With --expired, erase the representatives whose partnerships' actions ended more than
+    the programme's retention time ago.
+
+    \b
+    Examples:
+        xchange erase-person "Jane Doe"
+        xchange erase-person --expired
+    """
+    from xchange import privacy
+
+    if expired == (name is not None):
+        raise click.UsageError("give a NAME, or --expired, not both")
+    with ctx.writing() as (session, actor):
+        if name is not None:
+            report = privacy.erase_person(session=session, actor=actor, name=name)
+        else:
+            report = privacy.erase_expired_representatives(
+                session=session, actor=actor, today=today or date.today()
+            )
+    click.echo(report.summary())
+
+
+@cli.command("audit")
+@click.option(
+    "--from", "date_from", required=True, callback=parse_date, help="First day, 2026-01-01"
+)
+@click.option("--to", "date_to", required=True, callback=parse_date, help="Last day, 2026-03-31")
+@click.option("-o", "--output", metavar="FILE", help="Write CSV here [default: standard output]")
+@pass_context
+@friendly_errors
+def audit_export(ctx: Context, date_from: date, date_to: date, output: str | None) -> None:
+    """Export the audit trail of a period (UTC days, inclusive) as CSV.
+
+    Columns: at, actor, entity, entity_id, action, changes (JSON). Administrators only.
+
+    \b
+    Example:
+        xchange audit --from 2026-01-01 --to 2026-03-31 -o audit-2026Q1.csv
+    """
+    from xchange import audit
+
+    with db.read_session(ctx.engine) as session:
+        events = audit.events_between(
+            session=session, actor=ctx.actor(session), date_from=date_from, date_to=date_to
+        )
+    data = audit.audit_csv(events)
+    if output:
+        _replace_file(output, data)
+        click.echo(f"Wrote {len(events):,} audit events to {output}")
+    else:
+        click.echo(data.decode("utf-8-sig"), nl=False)
+
+
+@cli.command()
+@click.option("--quarter", required=True, help="The quarter to report, 2026Q3")
+@click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's pack")
+@click.option(
+    "-o", "--output", "directory", required=True, metavar="DIR", help="Where to write the pack"
+)
+@pass_context
+@friendly_errors
+def report(ctx: Context, quarter: str, acronym: str | None, directory: str) -> None:
+    """Write the quarterly KPI pack: charts (PNG, SVG, PDF), data.xlsx and report.pdf.
+
+    Figures as of the quarter's last day (today while it runs), for the programme or one
+    partnership. Files already in DIR are replaced. Without Chromium the charts are left out,
+    a warning says so and the data files are still written.
+
+    \b
+    Example:
+        xchange report --quarter 2026Q3 -o packs/2026Q3
+    """
+    from pathlib import Path
+
+    from xchange import pack
+
+    with db.read_session(ctx.engine) as session:
+        result = pack.build_pack(
+            session=session,
+            actor=ctx.actor(session),
+            quarter=quarter,
+            partnership=acronym,
+            directory=Path(directory),
+        )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Wrote {len(result.files)} files to {directory}:")
+    for path in result.files:
+        click.echo(f"  {path.relative_to(result.directory).as_posix()}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="xchange")
