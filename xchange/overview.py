@@ -36,8 +36,8 @@ def filter_choices(session: Session, *, today: date | None = None) -> FilterChoi
         code
         for (code,) in session.execute(
             sa.text(
-                "SELECT DISTINCT visitor_country FROM kpi_flow "
-                "UNION SELECT DISTINCT host_country FROM kpi_flow"
+                "SELECT DISTINCT visitor_country FROM kpi_flow WHERE n != 0 "
+                "UNION SELECT DISTINCT host_country FROM kpi_flow WHERE n != 0"
             )
         ).all()
     }

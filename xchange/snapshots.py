@@ -94,10 +94,15 @@ class Comparison:
 def compare(
     session: Session, *, scope: str = "programme", before: str | None = None
 ) -> list[Comparison]:
-    """Every stored quarter of `scope` (before `before`, if given), reported vs now."""
-    from xchange.partnerships import find_partnership
+    """Every stored quarter of `scope` (before `before`, if given), reported vs now.
 
-    partnership = None if scope == "programme" else find_partnership(session, scope)
+    A partnership's acronym is read in any case, as everywhere else; NotFound for an unknown one.
+    """
+    from xchange.partnerships import get_partnership
+
+    partnership = None if scope == "programme" else get_partnership(session, scope)
+    if partnership is not None:  # snapshots are stored under the acronym as written at setup
+        scope = partnership.acronym
     query = select(KpiSnapshot).where(KpiSnapshot.scope == scope)
     rows = sorted(session.exec(query).all(), key=lambda s: s.quarter)
     result = []

@@ -29,6 +29,9 @@ from xchange.models import Partnership, PathMilestone, Programme, quarter_of
 from xchange.reference import parse_quarter, quarter_label
 
 DAYS_PER_QUARTER = 365.25 / 4
+# Thresholds are products and differences of decimal fractions (0.4 - 0.05 is 0.35000000000000003
+# in binary floating point): a value exactly on a threshold must land on it, not a hair below.
+TOLERANCE = 1e-9
 
 
 def quarter_end(quarter: str) -> date:
@@ -208,12 +211,13 @@ def pace_quarters(as_of: date) -> tuple[str, str]:
 
 
 def projections(session: Session, *, as_of: date, filters: Filters = Filters()) -> dict[int, float]:
-    """Each partnership's projected count at its own action end (three grouped queries).
+    """Each partnership's projected count at its own action end (two grouped queries, and one
+    for each partnership's confirmed stays ahead).
 
     The programme's (or several partnerships') projection is the sum of these, each partnership
     projected to its own end: one partnership ending soon does not borrow another's time.
     """
-    from xchange.kpi import DAILY, Definitions, grouped, summary_conditions
+    from xchange.kpi import Definitions, grouped
 
     definitions = Definitions.of(programme_of(session))
     counted = grouped(
@@ -227,15 +231,10 @@ def projections(session: Session, *, as_of: date, filters: Filters = Filters()) 
     for p in session.exec(select(Partnership)).all():
         if p.id is None or (filters.partnership_ids and p.id not in filters.partnership_ids):
             continue
-        ahead = session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(DAILY.c.n), 0)).where(
-                DAILY.c.partnership_id == p.id,
-                DAILY.c.status == "confirmed",
-                DAILY.c.end_date > as_of,
-                DAILY.c.end_date <= p.action_end,
-                *summary_conditions(DAILY, replace(filters, partnership_ids=())),
-            )
-        ).scalar_one()
+        # The same count as a one-partnership forecast's, so that the sum matches its parts
+        # (the summary cannot apply an ecosystem, country or type filter: the table then does).
+        own = replace(filters, partnership_ids=(p.id,))
+        ahead = _confirmed_ahead(session, as_of, p.action_end, own)
         pace = float(recent.get(p.id, 0)) / 2
         left = max((p.action_end - as_of).days, 0) / DAYS_PER_QUARTER
         result[p.id] = float(counted.get(p.id, 0)) + max(pace * left, float(ahead))
@@ -276,13 +275,13 @@ def share_status(value: float | None, floor: float, margin: float, what: str) ->
             kpi, NO_DATA, f"No exchange is counted yet, so the {what} share has no data."
         )
     pct, floor_pct = f"{value * 100:.1f} %", f"{floor * 100:.0f} %"
-    if value >= floor:
+    if value >= floor - TOLERANCE:
         return KpiStatus(
             kpi,
             ON_TRACK,
             f"{pct} of counted exchanges involve {what}, at or above the {floor_pct} floor.",
         )
-    if value >= floor - margin:
+    if value >= floor - margin - TOLERANCE:
         return KpiStatus(
             kpi,
             AT_RISK,
@@ -297,7 +296,7 @@ def share_status(value: float | None, floor: float, margin: float, what: str) ->
 
 def share_gap(part: int, floor: float, at_total: int, what: str) -> str:
     """The gap arithmetic: how many more exchanges involving `what` reach `floor` at `at_total`."""
-    needed = math.ceil(floor * at_total - 1e-9)
+    needed = math.ceil(floor * at_total - TOLERANCE)
     more = max(needed - part, 0)
     if more == 0:
         return (
@@ -364,7 +363,7 @@ def forecast(
             need = f"; {remaining:,} more are needed by {end_text}"
         else:
             need = f"; {required:,.1f} a quarter are needed"
-        status = AT_RISK if projection >= ratio * figures.target else OFF_TRACK
+        status = AT_RISK if projection >= ratio * figures.target - TOLERANCE else OFF_TRACK
         exchanges = KpiStatus(
             "exchanges",
             status,
