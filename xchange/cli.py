@@ -559,6 +559,181 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
         click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
 
 
+# --- import and export -----------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows, list the others")
+@click.option("--undo", "undo_batch", type=int, metavar="BATCH", help="Take back import BATCH")
+@click.option("--report", "report_path", metavar="FILE", help="Also write the report as CSV")
+@click.option(
+    "--annotated", "annotated_path", metavar="FILE", help="Also write the file with its problems"
+)
+@pass_context
+@friendly_errors
+def import_file(
+    ctx: Context,
+    file: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    undo_batch: int | None,
+    report_path: str | None,
+    annotated_path: str | None,
+) -> None:
+    """Import exchanges from CSV or XLSX: all or nothing, re-import updates, an import undoes.
+
+    One error refuses the whole file (exit code 1) with every problem listed, unless
+    --skip-invalid asks for the valid rows alone. Rows match stored exchanges by partnership
+    and reference; only what changed is written.
+
+    \b
+    Examples:
+        xchange import exchanges.xlsx --dry-run
+        xchange --user anna@cluster.eu import exchanges.csv --skip-invalid --report report.csv
+        xchange import --undo 7
+    """
+    from pathlib import Path
+
+    from xchange import importer
+
+    if undo_batch is not None:
+        if file is not None:
+            raise click.UsageError("give a FILE to import, or --undo BATCH, not both")
+        with ctx.writing() as (session, actor):
+            undone = importer.undo_import(session=session, actor=actor, batch_id=undo_batch)
+        click.echo(undone.summary())
+        return
+    if file is None:
+        raise click.UsageError("give a FILE to import, or --undo BATCH")
+    path = Path(file)
+    source = importer.read_file(path.read_bytes(), path.name)
+    click.echo(f"Read {path.name}: {source.describe()}")
+    if dry_run:
+        with db.read_session(ctx.engine) as session:
+            report = importer.run_import(
+                session=session,
+                actor=ctx.actor(session),
+                source=source,
+                dry_run=True,
+                skip_invalid=skip_invalid,
+            )
+    else:
+        with ctx.writing() as (session, actor):
+            report = importer.run_import(
+                session=session, actor=actor, source=source, skip_invalid=skip_invalid
+            )
+    for issue in report.issues:
+        click.echo(importer.issue_line(issue, report.headers))
+    if report_path:
+        Path(report_path).write_bytes(importer.report_csv(report))
+    if annotated_path:
+        Path(annotated_path).write_bytes(importer.annotated_copy(source, report))
+    if report.refused:
+        _fail(f"{report.summary()} (--skip-invalid imports them alone)", 1)
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="[default: from -o]")
+@click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
+@pass_context
+@friendly_errors
+def template(ctx: Context, fmt: str | None, output: str) -> None:
+    """Write a blank import template; XLSX adds a data dictionary and drop-down lists.
+
+    \b
+    Example:
+        xchange template --format xlsx -o exchanges-template.xlsx
+    """
+    from xchange import export
+
+    kind = _file_format(fmt, output)
+    if kind == "csv":
+        data = export.template_csv()
+    else:
+        try:
+            with db.read_session(ctx.engine) as session:
+                from xchange.partnerships import list_partnerships
+
+                acronyms = [p.acronym for p in list_partnerships(session)]
+        except (OperationalError, ProgrammingError, XchangeError):
+            acronyms = []  # no database yet: a template without the partnership list
+        data = export.template_xlsx(acronyms)
+    _replace_file(output, data)
+    click.echo(f"Wrote the {kind.upper()} template to {output}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="[default: from -o]")
+@click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
+@click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's exchanges")
+@click.option("--from", "date_from", callback=parse_date, help="End date on or after, 2026-01-01")
+@click.option("--to", "date_to", callback=parse_date, help="End date on or before, 2026-12-31")
+@pass_context
+@friendly_errors
+def export(
+    ctx: Context,
+    fmt: str | None,
+    output: str,
+    acronym: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> None:
+    """Export exchanges as CSV or XLSX in the import columns, plus each record's version.
+
+    Dates filter on the end date. An existing file is replaced. Officers get a pseudonym for
+    each representative, never the name.
+
+    \b
+    Example:
+        xchange export --format xlsx -o gtex-2026.xlsx --partnership GTEX \\
+            --from 2026-01-01 --to 2026-12-31
+    """
+    from xchange import export as exporting
+
+    if date_from and date_to and date_to < date_from:
+        raise click.BadParameter(f"--to {date_to} is before --from {date_from}")
+    kind = _file_format(fmt, output)
+    with db.read_session(ctx.engine) as session:
+        frame = exporting.export_frame(
+            session=session,
+            actor=ctx.actor(session),
+            partnership=acronym,
+            date_from=date_from,
+            date_to=date_to,
+        )
+    data = exporting.frame_csv(frame) if kind == "csv" else exporting.frame_xlsx(frame)
+    _replace_file(output, data)
+    click.echo(f"Exported {len(frame):,} exchanges to {output}")
+
+
+def _file_format(fmt: str | None, output: str) -> str:
+    """csv or xlsx: as asked, else from the file name, else csv."""
+    return fmt or ("xlsx" if output.lower().endswith((".xlsx", ".xlsm")) else "csv")
+
+
+def _replace_file(output: str, data: bytes) -> None:
+    """Write `data` to `output` whole: a reader never sees half a file, an old one is replaced."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(output)
+    handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from others
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 # --- backups, personal data and the audit trail ---------------------------------------------
 
 

@@ -1,0 +1,137 @@
+"""How fast `xchange import` is: 100k rows of one CSV, end to end, into a fresh SQLite file.
+
+    uv run python benchmarks/import.py                      # 100k rows, baseline on 2,000
+    uv run python benchmarks/import.py --rows 20000 --runs 1
+
+End to end means what the command does after reading the file from disk: decoding and parsing
+the CSV, validating every row with the register's rules (also across rows and against the
+database), resolving organisations and people, and writing exchanges, organisations, people
+and one audit event per row in one transaction. The acceptance criterion: at least 50,000 rows
+a second on SQLite. Each phase is timed too, and a re-import of the same file (every row
+found unchanged).
+
+Beside it, the baseline: the same file imported the row-by-row ORM way, each row through
+`service.create_exchange` (validation, organisation and person look-ups, insert and audit per
+row) in one transaction. It is measured on the first `--baseline` rows only (longer would be a
+wait for nothing) and extrapolated linearly, labelled as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from xchange import db, demo
+from xchange.importer import ImportReport, read_file, run_import
+from xchange.models import User
+from xchange.service import ExchangeIn, create_exchange
+
+TODAY = date(2026, 5, 20)  # fixed, so that every run times the same data
+SEED = demo.DEFAULT_SEED
+CRITERION = 50_000  # rows a second, end to end, on SQLite
+
+
+def fresh_engine(folder: Path, name: str) -> Engine:
+    """A migrated SQLite file holding the demo partnerships (and no exchanges)."""
+    engine = db.make_engine(f"sqlite:///{folder / name}")
+    db.upgrade(engine)
+    demo.load_demo(engine, exchanges=0, seed=SEED, today=TODAY)
+    return engine
+
+
+def admin(engine: Engine) -> User:
+    with db.read_session(engine) as session:
+        return session.exec(select(User).where(User.email == db.LOCAL_ADMIN_EMAIL)).one()
+
+
+def import_file(engine: Engine, data: bytes) -> tuple[float, float, ImportReport]:
+    """(seconds to read, seconds in all, report) for one import of `data`."""
+    actor = admin(engine)
+    began = time.perf_counter()
+    source = read_file(data, "exchanges.csv", max_bytes=len(data))
+    read = time.perf_counter() - began
+    with db.write_session(engine) as session:
+        report = run_import(session=session, actor=actor, source=source, today=TODAY)
+    return read, time.perf_counter() - began, report
+
+
+def orm_baseline(engine: Engine, data: bytes, rows: int) -> float:
+    """Seconds to import the first `rows` rows of the same file one by one through the service."""
+    import csv
+    import io
+
+    actor = admin(engine)
+    records = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))[:rows]
+    began = time.perf_counter()
+    with db.write_session(engine) as session:
+        for record in records:
+            values: dict[str, Any] = {k: (v if v != "" else None) for k, v in record.items()}
+            create_exchange(session=session, actor=actor, data=ExchangeIn(**values), today=TODAY)
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the file")
+    parser.add_argument("--runs", type=int, default=3, help="fresh databases to time (median)")
+    parser.add_argument("--baseline", type=int, default=2_000, help="rows for the ORM baseline")
+    args = parser.parse_args()
+
+    frame = demo.demo_frame(args.rows, seed=SEED, today=TODAY)
+    data = frame.to_csv(index=False).encode("utf-8")
+    print(
+        f"SQLite, fresh temporary file per run; {args.rows:,} rows, {len(data) / 1e6:.1f} MB CSV; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
+    with tempfile.TemporaryDirectory(prefix="xchange-import-bench-") as folder:
+        totals, phases = [], []
+        for run in range(args.runs):
+            engine = fresh_engine(Path(folder), f"import-{run}.db")
+            try:
+                read, total, report = import_file(engine, data)
+                assert report.rows_created == args.rows and not report.errors, report.summary()
+                totals.append(total)
+                phases.append({"read": read, **report.seconds})
+                if run == 0:
+                    _read, again, second = import_file(engine, data)
+                    assert second.rows_unchanged == args.rows, second.summary()
+            finally:
+                engine.dispose()
+        total = statistics.median(totals)
+        middle = phases[totals.index(total)]
+        print(f"{'':<28}{'seconds':>9}  {'rows/s':>9}")
+        print(
+            f"{'import, end to end':<28}{total:>9.2f}  {args.rows / total:>9,.0f}  (median of {args.runs})"
+        )
+        for name in ("read", "context", "validate", "plan", "write"):
+            print(f"{'  ' + name:<28}{middle.get(name, 0.0):>9.2f}")
+        print(f"{'re-import, all unchanged':<28}{again:>9.2f}  {args.rows / again:>9,.0f}")
+        engine = fresh_engine(Path(folder), "orm.db")
+        try:
+            size = min(args.baseline, args.rows)
+            seconds = orm_baseline(engine, data, size)
+        finally:
+            engine.dispose()
+        per_row = seconds / size
+        print(
+            f"{'ORM row by row (baseline)':<28}{per_row * args.rows:>9.1f}  {1 / per_row:>9,.0f}"
+            f"  (measured on {size:,} rows, extrapolated)"
+        )
+        verdict = "meets" if args.rows / total >= CRITERION else "MISSES"
+        speedup = per_row * args.rows / total
+        print(
+            f"{verdict} the {CRITERION:,} rows/s criterion on SQLite; {speedup:,.0f} times the baseline"
+        )
+
+
+if __name__ == "__main__":
+    main()

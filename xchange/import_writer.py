@@ -1,0 +1,430 @@
+"""Writing a planned import in the caller's transaction.
+
+New organisations, people, exchanges and their audit events go in through the driver
+(`xchange.bulk`): the ORM's object per row would cap an import at a few hundred rows a second.
+Updates are one `executemany` that checks each record's version, so a record changed meanwhile
+fails the whole import instead of being overwritten. A large import (against the size of the
+table) suspends the KPI summary triggers and rebuilds the sums once (`summary.suspended`) and,
+on SQLite, rebuilds the indexes once (`bulk.fast_load`): both are far cheaper than row by row.
+
+Taking an import back is `xchange.import_undo`, which shares the helpers here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from xchange import bulk, summary
+from xchange.db import is_sqlite
+from xchange.errors import XchangeError
+from xchange.import_plan import (
+    DATE_VALUES,
+    EXCHANGE,
+    IMPORTED,
+    NEW_ID,
+    STORED,
+    objects,
+    plain,
+)
+from xchange.models import AuditEvent, ImportBatch, User, utcnow
+from xchange.service import AUDITED
+
+if TYPE_CHECKING:
+    from xchange.import_plan import ImportPlan
+    from xchange.importer import ImportReport
+
+VISIT_INDEX = "uq_exchange_one_physical_visit"
+# Below this many rows, triggers and indexes are kept: row by row is cheap enough.
+BULK_MIN_ROWS = 2_000
+
+
+def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: ImportReport) -> int:
+    """Write `plan` into the session's transaction; the new ImportBatch's id."""
+    batch = ImportBatch(
+        filename=report.filename[:300],
+        created_by=actor.id,
+        created_rows=len(plan.create),
+        updated_rows=len(plan.update),
+    )
+    session.add(batch)
+    session.flush()
+    assert batch.id is not None
+    connection = session.connection()
+    now = utcnow()
+    stamp = timestamp_text(now, connection)
+    values = plan.values.copy()
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new)))
+            if _moves_visits(plan):
+                stack.enter_context(visits_checked_at_end(connection))
+            org_ids = _insert_organisations(connection, plan, stamp)
+            person_ids = _insert_people(connection, plan.people, stamp)
+            for side in ("visitor", "host"):
+                _fill(values, f"{side}_org_id", f"{side}_key", org_ids)
+            _fill(values, "representative_id", "representative", person_ids)
+            # Updates first: a visit one of them moves away may be taken by a new row.
+            updated = objects(values.loc[plan.update])
+            _update_exchanges(connection, updated, plan, actor, batch.id, now)
+            created = values.loc[plan.create]
+            ids = _reserve_ids(connection, "exchange", len(created))
+            _insert_exchanges(connection, created, ids, actor, batch.id, stamp)
+            events = _create_events(created, ids, batch.id)
+            events += _update_events(updated, plan.stored, batch.id)
+            insert_events(connection, events, actor, batch.id, stamp)
+    except IntegrityError as exc:
+        raise XchangeError(
+            "The register changed while the file was being imported (another person saved "
+            f"the same exchange or organisation meanwhile): nothing was imported. Import "
+            f"{report.filename} again to check it against the register as it is now."
+        ) from exc
+    counts = {
+        "filename": report.filename,
+        "created": len(plan.create),
+        "updated": len(plan.update),
+        "unchanged": len(plan.unchanged),
+        "refused": len(plan.refused),
+    }
+    audit_batch(session, actor, batch.id, "import", counts)
+    return batch.id
+
+
+# --- bulk mode -------------------------------------------------------------------------------
+
+
+@contextmanager
+def bulk_mode(connection: sa.Connection, exchanges: int, organisations: int) -> Iterator[None]:
+    """Suspend the summary triggers and (SQLite) the indexes of tables the write grows a lot."""
+    stored = {
+        table: int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)  # noqa: S608
+        for table in ("exchange", "organisation")
+    }
+    heavy = [
+        table
+        for table, rows in (("exchange", exchanges), ("organisation", organisations))
+        if rows >= BULK_MIN_ROWS and rows * 2 >= stored[table]
+    ]
+    with ExitStack() as stack:
+        if "exchange" in heavy:
+            stack.enter_context(summary.suspended(connection))
+        if heavy:
+            stack.enter_context(bulk.fast_load(connection, heavy))
+        yield
+
+
+def _active(frame: pd.DataFrame) -> pd.Series:
+    """Rows that are a visit in the sense of the visit-once rule: physical, not cancelled."""
+    return (frame["modality"] == "physical") & (frame["status"] != "cancelled")
+
+
+def _moves_visits(plan: ImportPlan) -> bool:
+    """True when a row takes a visitor whose stored visit is another record this import
+    rewrites (two records swapping visitors, say): valid once all rows are written, but not
+    after each single one, so the visit-once index must be checked at the end."""
+    stored = plan.stored[_active(plan.stored)] if len(plan.stored) else plan.stored
+    if not len(stored):
+        return False
+    holder = dict(zip(stored["visitor_org_id"], stored["id"], strict=True))
+    rows = plan.values[_active(plan.values)]
+    own = plan.stored["id"].reindex(rows.index)
+    return any(
+        org in holder and holder[org] != (None if pd.isna(mine) else mine)
+        for org, mine in zip(rows["visitor_org_id"], own, strict=True)
+    )
+
+
+@contextmanager
+def visits_checked_at_end(connection: sa.Connection) -> Iterator[None]:
+    """Drop the visit-once unique index, and build it again (checking every row) at the end.
+
+    PostgreSQL cannot defer a unique index, only a constraint, and the rule has a WHERE: this
+    is the deferred check by hand. Inside the caller's transaction, so a failure rolls it back.
+    """
+    index = next(i for i in EXCHANGE.indexes if i.name == VISIT_INDEX)
+    present = VISIT_INDEX in {i["name"] for i in sa.inspect(connection).get_indexes("exchange")}
+    if present:  # bulk.fast_load may have dropped it already, and will build it again itself
+        index.drop(connection)
+    yield
+    if present:
+        index.create(connection)
+
+
+def timestamp_text(moment: datetime, connection: sa.Connection) -> str:
+    """A UTC moment as the timestamp columns store it (see `bulk.timestamp_texts`)."""
+    text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return text if is_sqlite(connection) else text + "+00"
+
+
+def _reserve_ids(connection: sa.Connection, table: str, n: int) -> list[int]:
+    """`n` unused ids: after the largest on SQLite (this transaction holds the write lock),
+    from the id sequence on PostgreSQL (safe beside concurrent writers)."""
+    if n == 0:
+        return []
+    if is_sqlite(connection):
+        first = bulk.next_id(connection, table)
+        return list(range(first, first + n))
+    sql = (
+        f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608 (our names)
+        f"FROM generate_series(1, {int(n)})"
+    )
+    return [int(i) for i in connection.exec_driver_sql(sql).scalars()]
+
+
+def _fill(values: pd.DataFrame, column: str, key: str, ids: dict[str, int]) -> None:
+    """Put the ids just inserted where `column` holds NEW_ID, looked up by the `key` column."""
+    mask = (values[column] == NEW_ID).to_numpy(dtype=bool)
+    if mask.any():
+        filled = values[column].to_numpy(dtype=object).copy()
+        filled[mask] = plain(values[key][mask].map(ids))
+        values[column] = filled
+
+
+def _insert_organisations(
+    connection: sa.Connection, plan: ImportPlan, stamp: str
+) -> dict[str, int]:
+    new = plan.orgs.new
+    ids = _reserve_ids(connection, "organisation", len(new))
+    columns = ("id", "name", "name_key", "type", "country", "is_sme", "created_at")
+    rows = zip(
+        ids,
+        new["name"].tolist(),
+        new["name_key"].tolist(),
+        new["type"].tolist(),
+        new["country"].tolist(),
+        [bool(b) for b in new["is_sme"]],
+        [stamp] * len(new),
+        strict=True,
+    )
+    bulk.insert_rows(connection, "organisation", columns, rows)
+    if plan.orgs.profiles:
+        connection.execute(
+            sa.text("UPDATE organisation SET type = :type, is_sme = :sme WHERE id = :id"),
+            [{"id": i, "type": t, "sme": s} for i, t, s in plan.orgs.profiles],
+        )
+    return dict(zip(new["key"], ids, strict=True))
+
+
+def _insert_people(connection: sa.Connection, names: list[str], stamp: str) -> dict[str, int]:
+    ids = _reserve_ids(connection, "person", len(names))
+    rows = zip(ids, names, [stamp] * len(names), strict=True)
+    bulk.insert_rows(connection, "person", ("id", "name", "created_at"), rows)
+    return dict(zip(names, ids, strict=True))
+
+
+def _insert_exchanges(
+    connection: sa.Connection,
+    created: pd.DataFrame,
+    ids: list[int],
+    actor: User,
+    batch_id: int,
+    stamp: str,
+) -> None:
+    n = len(created)
+    columns = {name: plain(created[name]).tolist() for name in STORED}
+    columns |= {
+        "id": ids,
+        "import_batch_id": [batch_id] * n,
+        "created_at": [stamp] * n,
+        "created_by": [actor.id] * n,
+        "updated_at": [stamp] * n,
+        "updated_by": [actor.id] * n,
+        "version": [1] * n,
+    }
+    rows = zip(*columns.values(), strict=True)
+    bulk.insert_rows(connection, "exchange", tuple(columns), rows)
+
+
+def _update_exchanges(
+    connection: sa.Connection,
+    changed: pd.DataFrame,
+    plan: ImportPlan,
+    actor: User,
+    batch_id: int,
+    now: datetime,
+) -> None:
+    """Rewrite changed records, each only if still at the version the plan read."""
+    if not len(changed):
+        return
+    stored = plan.stored
+    params = [
+        {
+            **typed({name: record[name] for name in STORED}),
+            "_id": int(stored["id"][row]),
+            "_version": int(stored["version"][row]),
+        }
+        for row, record in zip(changed.index, changed.to_dict("records"), strict=True)
+    ]
+    rewrite(connection, params, actor, batch_id, now)
+
+
+def rewrite(
+    connection: sa.Connection,
+    params: list[dict[str, Any]],
+    actor: User,
+    batch_id: int | None,
+    now: datetime,
+    *,
+    restore_batch: bool = False,
+) -> None:
+    """One executemany setting STORED columns by id and expected version; the version bumps."""
+    names = [n for n in params[0] if not n.startswith("_")]
+    statement = (
+        sa.update(EXCHANGE)
+        .where(EXCHANGE.c.id == sa.bindparam("_id"))
+        .where(EXCHANGE.c.version == sa.bindparam("_version"))
+        .values(
+            {
+                **{name: sa.bindparam(name) for name in names},
+                "version": EXCHANGE.c.version + 1,
+                "updated_at": now,
+                "updated_by": actor.id,
+            }
+        )
+    )
+    if not restore_batch:
+        statement = statement.values(import_batch_id=batch_id)
+    done = connection.execute(statement, params).rowcount
+    if done != len(params):
+        missed = len(params) - done
+        raise XchangeError(
+            f"{missed:,} exchange{' was' if missed == 1 else 's were'} changed by someone else "
+            "while this ran: nothing was written. Try again."
+        )
+
+
+def typed(record: dict[str, Any]) -> dict[str, Any]:
+    """Audit spelling -> what the ORM's column types take (ISO dates back to dates)."""
+    out = dict(record)
+    for name in DATE_VALUES:
+        if isinstance(out.get(name), str):
+            out[name] = date.fromisoformat(out[name])
+    return out
+
+
+# --- audit events ----------------------------------------------------------------------------
+
+
+def _create_events(
+    created: pd.DataFrame, ids: list[int], batch_id: int
+) -> list[tuple[int, str, str]]:
+    """(exchange id, action, changes JSON) for each created record, as the service writes a
+    create: every audited field that holds a value, as [null, value].
+
+    The JSON is put together column by column with Arrow's string kernels: building a dict per
+    row and dumping it would take longer than writing the rows.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fragments = []
+    for name in AUDITED:
+        if name in created.columns:
+            texts = _json_texts(created[name])
+            head, tail = pa.scalar(f'"{name}": [null, '), pa.scalar("]")
+            fragments.append(pc.binary_join_element_wise(head, texts, tail, ""))
+    fragments.append(pa.scalar(f'"import_batch_id": [null, {batch_id}], "version": [null, 1]'))
+    body = pc.binary_join_element_wise(*fragments, ", ", null_handling="skip")
+    changes = pc.binary_join_element_wise(pa.scalar("{"), body, pa.scalar("}"), "")
+    return list(zip(ids, ["create"] * len(ids), changes.to_pylist(), strict=True))
+
+
+def _json_texts(column: pd.Series) -> Any:
+    """Each value as JSON text, null for a blank: an Arrow string array.
+
+    Every distinct value is encoded once; text that needs no escaping is only quoted.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = list(uniques)
+    if values and all(isinstance(v, str) for v in values):
+        text = pa.array(values, pa.string())
+        simple = pc.match_substring_regex(text, r"^[\x20-\x21\x23-\x5b\x5d-\x7e]*$")
+        quoted = pc.binary_join_element_wise(pa.scalar('"'), text, pa.scalar('"'), "")
+        if pc.all(simple).as_py():
+            encoded = quoted
+        else:
+            flags = simple.to_pylist()
+            escaped = [None if ok else json.dumps(v) for v, ok in zip(values, flags, strict=True)]
+            encoded = pc.if_else(simple, quoted, pa.array(escaped, pa.string()))
+    elif values and all(type(_jsonable(v)) is int for v in values):
+        encoded = pa.array([_jsonable(v) for v in values], pa.int64()).cast(pa.string())
+    else:
+        encoded = pa.array([json.dumps(_jsonable(v)) for v in values], pa.string())
+    indices = pa.array(codes, pa.int64(), mask=codes < 0)
+    return encoded.take(indices)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _update_events(
+    changed: pd.DataFrame, stored: pd.DataFrame, batch_id: int
+) -> list[tuple[int, str, str]]:
+    """(exchange id, action, changes JSON) for each updated record: [old, new] per field."""
+    events = []
+    for row, record in zip(changed.index, changed.to_dict("records"), strict=True):
+        before = stored.loc[row]
+        diff = {
+            name: [_jsonable(before[name]), _jsonable(record[name])]
+            for name in IMPORTED
+            if before[name] != record[name]
+        }
+        if before["import_batch_id"] != batch_id:
+            diff["import_batch_id"] = [before["import_batch_id"], batch_id]
+        diff["version"] = [int(before["version"]), int(before["version"]) + 1]
+        events.append((int(before["id"]), "update", json.dumps(diff)))
+    return events
+
+
+def insert_events(
+    connection: sa.Connection,
+    events: list[tuple[int, str, str]],
+    actor: User,
+    batch_id: int | None,
+    stamp: str,
+) -> None:
+    columns = (
+        "at",
+        "actor_id",
+        "actor_label",
+        "entity",
+        "entity_id",
+        "action",
+        "changes",
+        "import_batch_id",
+    )
+    ids = _reserve_ids(connection, "audit_event", len(events))
+    rows = (
+        (i, stamp, actor.id, actor.email, "exchange", entity_id, action, changes, batch_id)
+        for i, (entity_id, action, changes) in zip(ids, events, strict=True)
+    )
+    bulk.insert_rows(connection, "audit_event", ("id", *columns), rows)
+
+
+def audit_batch(
+    session: Session, actor: User, batch_id: int, action: str, changes: dict[str, Any]
+) -> None:
+    session.add(
+        AuditEvent(
+            actor_id=actor.id,
+            actor_label=actor.email,
+            entity="import_batch",
+            entity_id=batch_id,
+            action=action,
+            changes=changes,
+            import_batch_id=batch_id,
+        )
+    )
+    session.flush()
