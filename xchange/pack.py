@@ -32,7 +32,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlmodel import Session
 
-from xchange import access, breakdowns, charts, overview, snapshots, targets
+from xchange import (
+    access,
+    breakdowns,
+    charts,
+    overview,
+    pack_sheets,
+    report_pdf,
+    snapshots,
+    targets,
+)
 from xchange.charts import ExportUnavailable
 from xchange.errors import PermissionDenied
 from xchange.kpi import Definitions, Filters, Headline
@@ -321,8 +330,6 @@ def build_pack(
     `renderer`, when given, is used and left open (a warm browser); otherwise one is started and
     closed for this pack. A missing browser is a warning in the result, not an error.
     """
-    from xchange import pack_sheets, report_pdf
-
     data = gather(session, actor=actor, quarter=quarter, partnership=partnership, today=today)
     drawn = figures(data)
     directory.mkdir(parents=True, exist_ok=True)

@@ -57,8 +57,14 @@ def _share(value: Any) -> float | None:
 def progress(data: PackData) -> pd.DataFrame:
     """Per quarter: counted, cumulative, the target path, the forecast's two points, the target."""
     rows = data.quarters.sort_values("quarter")
-    counted = {_label(q): (int(n), int(c)) for q, n, c in rows[["quarter", "counted", "cumulative_counted"]].itertuples(index=False)}
-    path = {_label(q): float(v) for q, v in zip(data.path.table["quarter"], data.path.table["expected"], strict=True)}
+    counted = {
+        _label(q): (int(n), int(c))
+        for q, n, c in rows[["quarter", "counted", "cumulative_counted"]].itertuples(index=False)
+    }
+    path = {
+        _label(q): float(v)
+        for q, v in zip(data.path.table["quarter"], data.path.table["expected"], strict=True)
+    }
     forecast: dict[str, float] = {}
     outlook = data.forecast
     if outlook.action_end > data.as_of:  # as the chart: from the last actual point to action end
@@ -134,7 +140,9 @@ def flows(data: PackData) -> pd.DataFrame:
             "Host country": [country_name(c) for c in rows["host_country"]],
             "Counted": [int(v) for v in rows["counted"]],
             "SME share": [_share(v) for v in rows["sme_share"]],
-            "Drawn as": ["its own flow" if i < FLOWS_TOP else "grouped as Other" for i in range(len(rows))],
+            "Drawn as": [
+                "its own flow" if i < FLOWS_TOP else "grouped as Other" for i in range(len(rows))
+            ],
         }
     )
 
@@ -165,13 +173,43 @@ def summary_rows(data: PackData) -> list[dict[str, Any]]:
     """The headline with targets, statuses and reasons; numbers as numbers."""
     h, outlook = data.headline, data.forecast
     status = {s.kpi: s for s in outlook.statuses}
-    virtual = "Virtual stays (counted)" if data.definitions.count_virtual else "Virtual stays (counted apart)"
+    virtual = (
+        "Virtual stays (counted)"
+        if data.definitions.count_virtual
+        else "Virtual stays (counted apart)"
+    )
     rows: list[dict[str, Any]] = [
-        {"Figure": "Exchanges counted", "Value": h.counted, "Target or floor": h.target, "Progress or share": h.progress, "Status": status["exchanges"].status, "Reason": status["exchanges"].reason},
-        {"Figure": "Involving an SME", "Value": h.involving_sme, "Target or floor": h.sme_target, "Progress or share": h.sme_share, "Status": status["sme_share"].status, "Reason": status["sme_share"].reason},
-        {"Figure": "Beyond the community", "Value": h.beyond_community, "Target or floor": h.beyond_target, "Progress or share": h.beyond_share, "Status": status["beyond_share"].status, "Reason": status["beyond_share"].reason},
+        {
+            "Figure": "Exchanges counted",
+            "Value": h.counted,
+            "Target or floor": h.target,
+            "Progress or share": h.progress,
+            "Status": status["exchanges"].status,
+            "Reason": status["exchanges"].reason,
+        },
+        {
+            "Figure": "Involving an SME",
+            "Value": h.involving_sme,
+            "Target or floor": h.sme_target,
+            "Progress or share": h.sme_share,
+            "Status": status["sme_share"].status,
+            "Reason": status["sme_share"].reason,
+        },
+        {
+            "Figure": "Beyond the community",
+            "Value": h.beyond_community,
+            "Target or floor": h.beyond_target,
+            "Progress or share": h.beyond_share,
+            "Status": status["beyond_share"].status,
+            "Reason": status["beyond_share"].reason,
+        },
         {"Figure": "Expected by now on the target path", "Value": round(outlook.expected_now, 1)},
-        {"Figure": f"Projection at {outlook.action_end.isoformat()}", "Value": round(outlook.projection, 1), "Target or floor": h.target, "Reason": f"At {outlook.pace:,.1f} counted a quarter (mean of {' and '.join(quarter_label(q) for q in targets.pace_quarters(data.as_of))})."},
+        {
+            "Figure": f"Projection at {outlook.action_end.isoformat()}",
+            "Value": round(outlook.projection, 1),
+            "Target or floor": h.target,
+            "Reason": f"At {outlook.pace:,.1f} counted a quarter (mean of {' and '.join(quarter_label(q) for q in targets.pace_quarters(data.as_of))}).",
+        },
         {"Figure": "Pipeline (planned, confirmed)", "Value": h.pipeline},
         {"Figure": virtual, "Value": h.virtual},
         {"Figure": "Cancelled", "Value": h.cancelled},
@@ -188,8 +226,12 @@ def summary(data: PackData) -> pd.DataFrame:
             {
                 "Figure": row["Figure"],
                 "Value": number(row["Value"]),
-                "Target or floor": "" if goal is None else (f"floor {percent(goal)}" if i in (1, 2) else number(goal)),
-                "Progress or share": percent(row["Progress or share"]) if "Progress or share" in row else "",
+                "Target or floor": ""
+                if goal is None
+                else (f"floor {percent(goal)}" if i in (1, 2) else number(goal)),
+                "Progress or share": percent(row["Progress or share"])
+                if "Progress or share" in row
+                else "",
                 "Status": row.get("Status", ""),
             }
         )
@@ -204,10 +246,13 @@ def definitions(data: PackData) -> pd.DataFrame:
         ("Quarter", quarter_label(data.quarter)),
         ("As of", data.as_of.isoformat()),
         ("Generated", data.generated.strftime("%Y-%m-%d %H:%M UTC")),
-        ("Counted", "Completed stays that ended on or before the as-of date, each once, for the partnership that sends the visitor; the pipeline is not counted."),
+        (
+            "Counted",
+            "Completed stays that ended on or before the as-of date, each once, for the partnership that sends the visitor; the pipeline is not counted.",
+        ),
         ("Beyond-community reading", d.beyond_reading),
         ("Virtual stays counted", "yes" if d.count_virtual else "no (counted apart)"),
-        ("Definitions", d.describe()),
+        ("Readings in words", d.describe()),
         ("Target (exchanges)", number(h.target)),
         ("SME share floor", percent(h.sme_target)),
         ("Beyond-community share floor", percent(h.beyond_target)),
@@ -239,7 +284,9 @@ def comparisons(data: PackData) -> pd.DataFrame:
         for c in data.comparisons
         for key, label in COMPARED.items()
     ]
-    return pd.DataFrame(rows, columns=["Quarter", "Figure", "At the close", "Now", "Snapshot taken"])
+    return pd.DataFrame(
+        rows, columns=["Quarter", "Figure", "At the close", "Now", "Snapshot taken"]
+    )
 
 
 # --- the workbook --------------------------------------------------------------------------------

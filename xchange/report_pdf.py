@@ -35,6 +35,7 @@ CAPTIONS = {
 }
 ASCII = str.maketrans({"—": "-", "–": "-", "→": "->", "€": "EUR ", "’": "'", "“": '"', "”": '"'})
 INK, MUTED, RULE = (26, 26, 26), (100, 100, 100), (190, 190, 190)
+READINGS = ("Beyond-community reading", "Virtual stays counted")  # said in words instead
 STATUS_SHADE = {"on track": 235, "at risk": 215, "off track": 190, "no data": 245}
 
 
@@ -80,7 +81,7 @@ class _Report(FPDF):
     def para(self, text: str, size: float = 10, color: tuple[int, int, int] = INK) -> None:
         self.set_font(self.family, "", size)
         self.set_text_color(*color)
-        self.multi_cell(0, size * 0.5, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, self.text_of(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*INK)
         self.ln(1)
 
@@ -89,7 +90,13 @@ class _Report(FPDF):
         self.set_x(self.l_margin + 3)
         prefix = f"**{self.text_of(bold)}** " if bold else ""
         self.multi_cell(
-            0, 5, f"- {prefix}{self.text_of(text)}", markdown=True, new_x="LMARGIN", new_y="NEXT"
+            0,
+            5,
+            f"- {prefix}{self.text_of(text)}",
+            markdown=True,
+            align="L",
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         self.ln(0.5)
 
@@ -139,7 +146,9 @@ def report_pdf(
     pdf = _Report(f"ClusterXchange KPI report · {data.label} · {quarter}")
     pdf.add_page()
     pdf.set_font(pdf.family, "B", 18)
-    pdf.multi_cell(0, 9, pdf.text_of("ClusterXchange quarterly KPI report"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 9, pdf.text_of("ClusterXchange quarterly KPI report"), new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.set_font(pdf.family, "", 13)
     pdf.multi_cell(0, 7, pdf.text_of(f"{data.title}, {quarter}"), new_x="LMARGIN", new_y="NEXT")
     pdf.para(
@@ -155,7 +164,7 @@ def report_pdf(
     pdf.grid(
         list(summary.columns),
         summary.values.tolist(),
-        widths=(62, 22, 30, 30, 30),
+        widths=(58, 20, 30, 36, 30),
         shade=[STATUS_SHADE.get(str(s)) for s in summary["Status"]],
     )
 
@@ -180,7 +189,7 @@ def report_pdf(
 
     pdf.heading("Definitions used")
     for item, value in pack_sheets.definitions(data).itertuples(index=False):
-        if item in ("Scope", "Quarter", "Generated"):
+        if item in ("Scope", "Quarter", "Generated", "Note", *READINGS):
             continue
         pdf.bullet(str(value), bold=f"{item}:")
 
@@ -206,10 +215,21 @@ def _comparisons(pdf: _Report, data: PackData) -> None:
     )
     rows: list[list[object]] = []
     for c in data.comparisons:
-        for key, label in (("counted", "Exchanges counted"), ("sme_share", "SME share"), ("beyond_share", "Beyond share")):
+        for key, label in (
+            ("counted", "Exchanges counted"),
+            ("sme_share", "SME share"),
+            ("beyond_share", "Beyond share"),
+        ):
             before, now = c.reported.get(key), c.now.get(key)
-            rows.append([quarter_label(c.quarter), label, _fmt(before), _fmt(now), _change(before, now)])
-    pdf.grid(["Quarter", "Figure", "At the close", "Now", "Change"], rows, widths=(26, 46, 30, 30, 40), align="LLRRL")
+            rows.append(
+                [quarter_label(c.quarter), label, _fmt(before), _fmt(now), _change(before, now)]
+            )
+    pdf.grid(
+        ["Quarter", "Figure", "At the close", "Now", "Change"],
+        rows,
+        widths=(26, 46, 30, 30, 40),
+        align="LLRRL",
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -228,7 +248,9 @@ def _change(before: Any, now: Any) -> str:
     return "changed"
 
 
-def _charts(pdf: _Report, drawn: dict[str, go.Figure], pngs: dict[str, bytes], warnings: Sequence[str]) -> None:
+def _charts(
+    pdf: _Report, drawn: dict[str, go.Figure], pngs: dict[str, bytes], warnings: Sequence[str]
+) -> None:
     if not pngs:
         pdf.heading("Charts")
         pdf.para(" ".join(warnings) or "No chart was drawn.")
@@ -236,7 +258,13 @@ def _charts(pdf: _Report, drawn: dict[str, go.Figure], pngs: dict[str, bytes], w
     for number_, (stem, image) in enumerate(pngs.items(), start=1):
         pdf.add_page(orientation="L")
         pdf.set_font(pdf.family, "B", 11)
-        pdf.cell(0, 6, pdf.text_of(f"Figure {number_}. {CAPTIONS.get(stem, stem)}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            6,
+            pdf.text_of(f"Figure {number_}. {CAPTIONS.get(stem, stem)}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         fig = drawn[stem]
         ratio = (fig.layout.height or charts.EXPORT_HEIGHT) / charts.EXPORT_WIDTH
         room_w, room_h = pdf.epw, pdf.eph - 12
