@@ -10,7 +10,7 @@ Values must be what the column stores: dates and timestamps as text from `date_t
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,30 +58,39 @@ def insert_rows(
     table: str,
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
+    constants: Mapping[str, int | None] | None = None,
 ) -> None:
     """Insert `rows` (tuples in the order of `columns`) into `table`, inside `connection`'s
-    transaction. Explicit ids are allowed; call `sync_id_sequence` afterwards on PostgreSQL.
+    transaction. `constants` (integers or NULL) go into every row without being bound for each
+    one. Explicit ids are allowed; call `sync_id_sequence` afterwards on PostgreSQL.
     """
-    names = ", ".join(columns)
+    constants = dict(constants or {})
+    if any(value is not None and not isinstance(value, int) for value in constants.values()):
+        raise TypeError("bulk constants must be integers or None")
+    names = ", ".join([*columns, *constants])
     driver = connection.connection.driver_connection
     if driver is None:
         raise RuntimeError("the connection has no driver connection")
     if is_sqlite(connection):
         head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 (names are ours)
-        _sqlite_insert(driver, head, len(columns), rows)
+        literals = ["NULL" if value is None else str(int(value)) for value in constants.values()]
+        _sqlite_insert(driver, head, len(columns), literals, rows)
         return
+    tail = tuple(constants.values())
     with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *tail))
 
 
-def _sqlite_insert(driver: Any, head: str, width: int, rows: Iterable[Sequence[Any]]) -> None:
+def _sqlite_insert(
+    driver: Any, head: str, width: int, literals: list[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """`executemany` of a statement inserting a few hundred rows at once (a third faster than
     one row per statement: fewer statement resets and Python calls), then the leftover rows.
     """
     limit = min(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), _SQLITE_MAX_PARAMETERS)
     per_statement = max(1, limit // width)
-    one = "(" + ", ".join("?" * width) + ")"
+    one = "(" + ", ".join(["?"] * width + literals) + ")"
     batch: list[Any] = []
     leftover: list[Sequence[Any]] = []
 

@@ -40,6 +40,7 @@ from xchange.demo_facts import (
     verify_keys,
 )
 from xchange.demo_gen import Array, DemoData, DemoPartnership, generate
+from xchange.demo_orgs import only_where
 from xchange.demo_words import PARTNERSHIPS, PASSWORD_WORDS
 from xchange.errors import XchangeError
 from xchange.models import (
@@ -309,11 +310,12 @@ def _write_bulk(
         )
         bulk.insert_rows(connection, "person", PERSON_COLUMNS, people)
         bases = (exchange_base, org_base, person_base)
-        columns = _exchange_columns(data, facts, partnership_ids, admin_id, bases, sqlite)
+        columns = _exchange_columns(data, facts, partnership_ids, bases, sqlite)
         rows = zip(*columns.values(), strict=True)
+        constants = exchange_constants(admin_id)
         # The KPI summaries' per-row triggers would double the cost: sum once at the end.
         with summary.suspended(connection):
-            bulk.insert_rows(connection, "exchange", tuple(columns), rows)
+            bulk.insert_rows(connection, "exchange", tuple(columns), rows, constants)
     for table in ("organisation", "person", "exchange"):
         bulk.sync_id_sequence(connection, table)
 
@@ -331,20 +333,21 @@ ORGANISATION_COLUMNS = (
 )
 
 
+def exchange_constants(admin_id: int | None) -> dict[str, int | None]:
+    """The exchange columns that hold the same value in every demo row."""
+    return {"import_batch_id": None, "created_by": admin_id, "updated_by": admin_id, "version": 1}
+
+
 def _exchange_columns(
     data: DemoData,
     facts: dict[str, Array],
     partnership_ids: list[int],
-    admin_id: int | None,
     bases: tuple[int, int, int],
     sqlite: bool,
 ) -> dict[str, list[Any]]:
-    """The exchange table's columns as lists of stored values (ids from the `bases` on)."""
+    """The exchange table's other columns as lists of stored values (ids from the `bases` on)."""
     exchange_base, org_base, person_base = bases
     n = data.exchanges
-
-    def ids(index: Array, base: int) -> list[int | None]:
-        return [None if i < 0 else base + i for i in index.tolist()]
 
     lump = facts["lump_sum_cents"]
     distance = data.distance_km.astype(object)
@@ -359,8 +362,8 @@ def _exchange_columns(
         "modality": data.modality.tolist(),
         "start_date": bulk.date_texts(data.start),
         "end_date": bulk.date_texts(data.end),
-        "visitor_org_id": ids(data.visitor, org_base),
-        "host_org_id": ids(data.host, org_base),
+        "visitor_org_id": (data.visitor + org_base).tolist(),
+        "host_org_id": (data.host + org_base).tolist(),
         "visitor_type": data.org_type[data.visitor].tolist(),
         "host_type": data.org_type[data.host].tolist(),
         "visitor_country": data.org_country[data.visitor].tolist(),
@@ -371,7 +374,9 @@ def _exchange_columns(
         "host_community": data.host_community.tolist(),
         "ecosystem": data.ecosystem.tolist(),
         "activity": data.activity.tolist(),
-        "representative_id": ids(data.representative, person_base),
+        "representative_id": only_where(
+            data.representative >= 0, data.representative + person_base
+        ).tolist(),
         "distance_km": distance.tolist(),
         "lump_sum_cents": lump.tolist(),
         "cancellation_reason": data.cancellation_reason.tolist(),
@@ -380,12 +385,8 @@ def _exchange_columns(
         "paid_on": bulk.date_texts(data.paid_on),
         "paid_cents": paid_cents.tolist(),
         "notes": data.notes.tolist(),
-        "import_batch_id": [None] * n,
         "created_at": bulk.timestamp_texts(data.created, sqlite=sqlite),
-        "created_by": [admin_id] * n,
         "updated_at": bulk.timestamp_texts(data.updated, sqlite=sqlite),
-        "updated_by": [admin_id] * n,
-        "version": [1] * n,
     }
     # What the register stores beside the logged values: the rules' own facts.
     for name in FACT_COLUMNS:
