@@ -96,18 +96,12 @@ def overview(
     )
     partnerships = breakdowns.by_partnership(session, as_of=as_of, filters=filters).table
     statuses = []
+    outlooks = targets.partnership_forecasts(session, as_of=as_of, filters=filters)
     for pid in partnerships["partnership_id"]:
-        one = _forecast(session, as_of, (int(pid),))
+        one = outlooks[int(pid)]
         worst = _worst(one.statuses)
-        statuses.append(
-            (
-                worst.status,
-                " ".join(s.reason for s in one.statuses if s.status != targets.ON_TRACK)
-                or worst.reason,
-                one.expected_now,
-                one.projection,
-            )
-        )
+        behind = " ".join(s.reason for s in one.statuses if s.status != targets.ON_TRACK)
+        statuses.append((worst.status, behind or worst.reason, one.expected_now, one.projection))
     columns = ["status", "reason", "expected_now", "projection"]
     partnerships[columns] = (
         pd.DataFrame(statuses, columns=columns, index=partnerships.index)

@@ -330,7 +330,12 @@ def forecast(
     ids = filters.partnership_ids
     chosen = [p for p in session.exec(select(Partnership)).all() if not ids or p.id in ids]
     action_end = max((p.action_end for p in chosen), default=as_of)
-    path = target_path(session, partnership_ids=ids)
+    if len(chosen) == 1:  # its own path, which reaches the target on the action's last day
+        (only,) = chosen
+        own = partnership_path(only, _milestones(session).get(only.id or 0, []))
+        path = TargetPath(only.acronym, own, only.target_exchanges)
+    else:
+        path = target_path(session, partnership_ids=ids)
     pace = _pace(session, as_of, filters)
     quarters_left = max((action_end - as_of).days, 0) / DAYS_PER_QUARTER
     confirmed = _confirmed_ahead(session, as_of, action_end, filters)
@@ -338,9 +343,34 @@ def forecast(
         projection = figures.counted + max(pace * quarters_left, float(confirmed))
     else:  # each partnership to its own end, then summed
         projection = sum(projections(session, as_of=as_of, filters=filters).values())
+    return _assess(
+        programme,
+        figures,
+        as_of=as_of,
+        action_end=action_end,
+        pace=pace,
+        quarters_left=quarters_left,
+        confirmed=confirmed,
+        projection=projection,
+        expected_now=_expected_on(path, as_of),
+    )
+
+
+def _assess(
+    programme: Programme,
+    figures: Headline,
+    *,
+    as_of: date,
+    action_end: date,
+    pace: float,
+    quarters_left: float,
+    confirmed: int,
+    projection: float,
+    expected_now: float,
+) -> Forecast:
+    """Statuses with their reasons, and the gaps, from a scope's figures and outlook."""
     remaining = max(figures.target - figures.counted, 0)
     required = remaining / quarters_left if quarters_left > 0 else None
-    expected_now = _expected_on(path, as_of)
 
     ratio = programme.at_risk_ratio
     end_text = action_end.isoformat()
@@ -407,6 +437,104 @@ def forecast(
         gaps=gaps,
         headline=figures,
     )
+
+
+def partnership_forecasts(
+    session: Session, *, as_of: date | None = None, filters: Filters = Filters()
+) -> dict[int, Forecast]:
+    """Each partnership's forecast, as `forecast` gives it one by one, in a few grouped queries.
+
+    The dashboard's partnership table needs all of them at once.
+    """
+    from xchange.kpi import (
+        DAILY,
+        Definitions,
+        X,
+        filter_conditions,
+        grouped,
+        summary_conditions,
+        uses_summary,
+    )
+
+    as_of = as_of or date.today()
+    programme = programme_of(session)
+    definitions = Definitions.of(programme)
+    table = breakdowns.by_partnership(session, as_of=as_of, filters=filters).table
+    recent = grouped(
+        session,
+        ["partnership_id"],
+        as_of=as_of,
+        definitions=definitions,
+        filters=replace(filters, quarters=pace_quarters(as_of)),
+    )
+    pace_of = recent.set_index("partnership_id")["counted"] if len(recent) else pd.Series(dtype=int)
+    # Confirmed stays ahead, by partnership and end date (each is then cut at its action end).
+    weight: Any
+    if uses_summary(filters):
+        table_, weight, conditions = (
+            DAILY,
+            sa.func.sum(DAILY.c.n),
+            summary_conditions(DAILY, replace(filters, quarters=())),
+        )
+    else:
+        table_, weight, conditions = (
+            X,
+            sa.func.count(),
+            filter_conditions(replace(filters, quarters=())),
+        )
+    ahead_rows = session.execute(
+        sa.select(table_.c.partnership_id, table_.c.end_date, weight)
+        .where(table_.c.status == "confirmed", table_.c.end_date > as_of, *conditions)
+        .group_by(table_.c.partnership_id, table_.c.end_date)
+    ).all()
+    milestones = _milestones(session)
+    partnerships = {p.id: p for p in session.exec(select(Partnership)).all()}
+    result: dict[int, Forecast] = {}
+    for row in table.to_dict(orient="records"):
+        p = partnerships[int(row["partnership_id"])]
+        assert p.id is not None
+        figures = Headline(
+            as_of=as_of,
+            scope=p.acronym,
+            counted=int(row["counted"]),
+            target=p.target_exchanges,
+            involving_sme=int(row["involving_sme"]),
+            sme_target=p.sme_share_target
+            if p.sme_share_target is not None
+            else programme.sme_share_target,
+            beyond_community=int(row["beyond_community"]),
+            beyond_target=p.beyond_share_target
+            if p.beyond_share_target is not None
+            else programme.beyond_share_target,
+            pipeline=int(row["pipeline"]),
+            cancelled=int(row["cancelled"]),
+            virtual=int(row["virtual"]),
+            definitions=definitions,
+        )
+        pace = float(pace_of.get(p.id, 0)) / 2
+        quarters_left = max((p.action_end - as_of).days, 0) / DAYS_PER_QUARTER
+        confirmed = sum(
+            int(n) for pid, end, n in ahead_rows if pid == p.id and _as_date(end) <= p.action_end
+        )
+        path = TargetPath(
+            p.acronym, partnership_path(p, milestones.get(p.id, [])), p.target_exchanges
+        )
+        result[p.id] = _assess(
+            programme,
+            figures,
+            as_of=as_of,
+            action_end=p.action_end,
+            pace=pace,
+            quarters_left=quarters_left,
+            confirmed=confirmed,
+            projection=figures.counted + max(pace * quarters_left, float(confirmed)),
+            expected_now=_expected_on(path, as_of),
+        )
+    return result
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _expected_on(path: TargetPath, day: date) -> float:
