@@ -96,7 +96,9 @@ class Validation:
 
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
-    keys = names.map(lambda n: reference.name_key(n) if isinstance(n, str) else None)
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    distinct = np.array([reference.name_key(str(n)) for n in uniques] + [None], dtype=object)
+    keys = pd.Series(distinct[np.where(codes < 0, len(distinct) - 1, codes)], index=names.index)
     return (keys.astype("string") + "|" + countries.astype("string")).astype("string")
 
 
@@ -410,7 +412,8 @@ def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     other = pd.Series(pd.NA, index=t.index, dtype="object")
     in_table = active & keys.duplicated(keep="first")
     other[in_table] = keys[in_table].map(lambda k: f"row {first[k]} of this file")
-    for label in t.index[active & ~in_table]:
+    alone = active & ~in_table
+    for label in t.index[alone & keys.isin(list(ctx.visits)).fillna(False)]:
         stored = [name for xid, name in ctx.visits.get(keys[label], []) if xid not in rewritten]
         if stored:
             other[label] = f"exchange {stored[0]}"
@@ -640,7 +643,7 @@ def _load_existing_ids(session: Session, ctx: RuleContext, parsed: pd.DataFrame)
 
 def _load_organisations(session: Session, ctx: RuleContext, parsed: pd.DataFrame) -> None:
     names = pd.concat([parsed["visitor_organisation"], parsed["host_organisation"]]).dropna()
-    keys = sorted({reference.name_key(name) for name in names})
+    keys = sorted({reference.name_key(name) for name in set(names)})
     acronyms = {t.id: t.acronym for t in ctx.partnerships.values()}
     for chunk in _chunks(keys):
         orgs = session.exec(select(Organisation).where(sa.column("name_key").in_(chunk))).all()
