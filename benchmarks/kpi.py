@@ -143,7 +143,7 @@ def hand_written(engine: Engine, as_of: date) -> Callable[[], Any]:
             for sql in HAND_WRITTEN:
                 text = sql
                 if not sqlite:  # psycopg's parameter style
-                    for name in params:
+                    for name in sorted(params, key=len, reverse=True):
                         text = text.replace(f":{name}", f"%({name})s")
                 cursor.execute(text, params)
                 results.append(cursor.fetchall())
