@@ -96,6 +96,7 @@ def build_plan(
     stored = _stored(session, ids)
     issues += _version_issues(session, source, table, ids, stored)
     kept_people = _pseudonyms(table, ids, stored, issues)
+    kept_people.update(_own_people(session, table, stored, kept_people))
     refused = _error_rows(issues, table.index)
     rows = table.index.difference(pd.Index(sorted(refused)))
     kept_people = {row: person for row, person in kept_people.items() if row in rows}
@@ -244,6 +245,32 @@ def _changed_since(session: Session, ids: pd.Series, versions: pd.Series) -> dic
                     if name not in ("version", "import_batch_id") and name not in names:
                         names.append(name)
     return fields
+
+
+def _own_people(
+    session: Session, table: pd.DataFrame, stored: pd.DataFrame, kept: dict[int, int]
+) -> dict[int, int]:
+    """Rows naming their record's own representative keep that person (row -> person id):
+    two people may share a name, and a re-import must not swap one for the other."""
+    person = stored["representative_id"].dropna().astype(int)
+    person = person[~person.index.isin(list(kept))]
+    if person.empty:
+        return {}
+    names: dict[int, str] = {}
+    wanted = sorted(set(person))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        names.update(
+            session.execute(
+                sa.select(Person.id, Person.name).where(sa.column("id").in_(chunk))  # type: ignore[call-overload]
+            ).all()
+        )
+    given: dict[Any, Any] = table["representative"].to_dict()
+    return {
+        int(row): int(pid)
+        for row, pid in dict[Any, Any](person.to_dict()).items()
+        if row in given and names.get(int(pid)) == given[row]
+    }
 
 
 def _pseudonyms(
