@@ -1022,3 +1022,145 @@ def section_picker(options: list[str], *, key: str) -> str:
         help="What to see or do with this exchange.",
     )
     return str(chosen or options[0])
+
+
+# --- administration --------------------------------------------------------------------------
+# Glue for the administration page (pages/6_Admin.py). Self-contained on purpose: its names all
+# start with `admin_` and it imports what it needs itself, even a name another section imports
+# too (hence F811), so that the other sections may change freely.
+
+from collections.abc import Callable  # noqa: E402, F811
+from typing import Any, TypeVar  # noqa: E402, F811
+
+import pandas as pd  # noqa: E402, F811
+
+from xchange import organisations  # noqa: E402
+from xchange.errors import StaleRecord, ValidationFailed, XchangeError  # noqa: E402, F811
+
+_Result = TypeVar("_Result")
+_ADMIN_FLASH = "admin.flash"
+
+
+def admin_flash(message: str) -> None:
+    """Say `message` (a success) at the top of the page after the next rerun."""
+    st.session_state.setdefault(_ADMIN_FLASH, []).append(message)
+
+
+def show_admin_flash() -> None:
+    """The messages queued by `admin_flash`, once."""
+    for message in st.session_state.pop(_ADMIN_FLASH, []):
+        st.success(message, icon=":material/check_circle:")
+
+
+def admin_read(action: Callable[..., _Result], **kwargs: Any) -> _Result:
+    """`action(session=..., **kwargs)` in a read session of its own."""
+    with db.read_session(engine()) as session:
+        return action(session=session, **kwargs)
+
+
+def admin_write(
+    action: Callable[..., _Result],
+    *,
+    user: User,
+    spinner: str = "Saving...",
+    form: str | None = None,
+    **kwargs: Any,
+) -> _Result | None:
+    """`action(session=..., actor=user, **kwargs)` in one transaction: its result, or None after
+    showing why it was refused (in the package's plain words; nothing was written).
+
+    A stale record offers to reload `form` (its typed values and the version it read).
+    """
+    try:
+        with st.spinner(spinner):
+
+            def work() -> _Result:
+                with db.write_session(engine()) as session:
+                    return action(session=session, actor=user, **kwargs)
+
+            return db.with_retry(work)
+    except StaleRecord as exc:
+        st.error(str(exc), icon=":material/sync_problem:")
+        if form is not None:
+            st.button(
+                "Reload the current values",
+                key=f"{form}.reload",
+                on_click=reset_admin_form,
+                args=(form,),
+                help="Forget what you typed and show the record as saved now.",
+            )
+    except ValidationFailed as exc:
+        show_errors(issue.message for issue in exc.issues if issue.severity == "error")
+    except XchangeError as exc:
+        st.error(str(exc))
+    return None
+
+
+def admin_saved(form: str, message: str) -> None:
+    """After a successful write: the form starts again from the saved record, the message
+    shows after the rerun."""
+    reset_admin_form(form)
+    admin_flash(message)
+    st.rerun()
+
+
+def admin_seen_version(form: str, current: int) -> int:
+    """The record's version when `form` was first shown: what its save expects. Kept until
+    the form is saved or reloaded, so that someone else's save in between is noticed."""
+    return int(st.session_state.setdefault(f"{form}.version", current))
+
+
+def reset_admin_form(form: str) -> None:
+    """Forget everything `form` holds (keys starting `form.`): it shows the record anew."""
+    for key in [k for k in st.session_state if str(k).startswith(f"{form}.")]:
+        del st.session_state[key]
+
+
+def admin_percent(
+    label: str, fraction: float | None, *, key: str, help: str, optional: bool = False
+) -> float | None:
+    """A share typed in percent (50.0), returned as a fraction (0.5); empty -> None when
+    `optional`."""
+    typed = st.number_input(
+        label,
+        min_value=0.0,
+        max_value=100.0,
+        value=None if fraction is None else round(fraction * 100, 2),
+        step=1.0,
+        format="%.1f",
+        key=key,
+        help=help,
+        placeholder="the programme's" if optional else None,
+    )
+    return None if typed is None else round(float(typed) / 100, 6)
+
+
+def admin_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """An edited table's rows as plain values: empty cells None, dates as `date`; rows left
+    entirely empty (a new row never filled in) dropped."""
+    rows: list[list[Any]] = []
+    for values in frame.itertuples(index=False):
+        row: list[Any] = []
+        for value in values:
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                row.append(None)
+            elif isinstance(value, pd.Timestamp):
+                row.append(value.date())
+            elif isinstance(value, str):
+                row.append(value.strip() or None)
+            else:
+                row.append(value.item() if hasattr(value, "item") else value)
+        if any(cell is not None for cell in row):
+            rows.append(row)
+    return rows
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _admin_duplicates(version: int, url: str) -> list[organisations.DuplicatePair]:
+    with db.read_session(engine()) as session:
+        return organisations.find_duplicates(session)
+
+
+def cached_duplicates() -> list[organisations.DuplicatePair]:
+    """Suggested pairs of organisations logged twice, until the next write anywhere."""
+    return _admin_duplicates(data_version(), get_settings().database_url)

@@ -1,0 +1,431 @@
+"""The administration page, driven through Streamlit's AppTest on a copy of a demo register.
+
+Each test gets its own copy of one demo database (made once per module), since the page writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from sqlmodel import col, func, select
+from streamlit.testing.v1 import AppTest
+
+from xchange import db, demo, organisations, partnerships, service
+from xchange.models import AuditEvent, Organisation, Partnership, Programme, User
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 60
+PAGE = "pages/6_Admin.py"
+
+
+@dataclass(frozen=True)
+class Register:
+    """A demo database of this test's own and its accounts: role -> (email, password)."""
+
+    url: str
+    accounts: dict[str, tuple[str, str]]
+
+
+def _fresh_caches() -> None:
+    # Engines and figures are cached per process: each test starts clean.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    path = tmp_path_factory.mktemp("admin") / "demo.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    summary = demo.load_demo(engine, exchanges=400, seed=7)
+    with engine.connect() as connection:  # one file to copy: the log folded into it
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path, {role: (email, password) for email, role, password in summary.accounts}
+
+
+@pytest.fixture
+def register(
+    demo_template: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Register]:
+    template, accounts = demo_template
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(template, copy)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("XCHANGE_DATABASE_URL", url)
+    _fresh_caches()
+    yield Register(url, accounts)
+    _fresh_caches()
+
+
+def sign_in(email: str, password: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    return at.button[0].click().run()
+
+
+def admin_page(register: Register) -> AppTest:
+    at = sign_in(*register.accounts["admin"])
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the (form submit) button with this label."""
+    matches = [b for b in at.button if b.label == label]
+    assert len(matches) == 1, [b.label for b in at.button]
+    return matches[0].click().run()
+
+
+def messages(at: AppTest, kind: str) -> list[str]:
+    return [str(m.value) for m in getattr(at, kind)]
+
+
+def table(at: AppTest, column: str) -> pd.DataFrame:
+    """The one table (list or editor) with this column."""
+    found = [t.value for t in at.dataframe if column in t.value.columns]
+    assert len(found) == 1, [list(t.value.columns) for t in at.dataframe]
+    return found[0]
+
+
+def audit_ids(url: str) -> int:
+    engine = db.make_engine(url)
+    try:
+        with db.read_session(engine) as session:
+            return int(session.exec(select(func.max(AuditEvent.id))).one() or 0)
+    finally:
+        engine.dispose()
+
+
+# --- who may open it -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["coordinator", "officer"])
+def test_a_non_admin_cannot_open_the_page(register: Register, role: str) -> None:
+    at = sign_in(*register.accounts[role])
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("cannot open this page" in e for e in messages(at, "error"))
+    assert not at.tabs
+    assert not [t for t in at.text_input if t.key and t.key.startswith("new_partnership.")]
+
+
+def test_every_tab_is_there_and_every_input_says_what_it_is_for(register: Register) -> None:
+    at = admin_page(register)
+    assert [t.label for t in at.tabs] == [
+        "Partnerships",
+        "Users",
+        "Programme settings",
+        "Organisations",
+    ]
+    inputs = [
+        *at.text_input,
+        *at.number_input,
+        *at.date_input,
+        *at.selectbox,
+        *at.multiselect,
+        *at.checkbox,
+        *at.radio,
+    ]
+    assert len(inputs) > 30
+    without_help = [w.label for w in inputs if not (w.help or "").strip()]
+    assert without_help == []
+    # The lists read like the dashboard: ISO dates, formatted money, plain headings.
+    partnership_list = table(at, "Coordinators")
+    assert {"Partnership", "Action start", "Target", "Full rate", "Coordinators"} <= set(
+        partnership_list.columns
+    )
+    assert set(partnership_list["Full rate"]) == {"EUR 1,100.00"}
+    assert "coordinator@demo.eu" in set(partnership_list["Coordinators"])
+    users = table(at, "Email")
+    assert set(users["Email"]) == {"admin@demo.eu", "officer@demo.eu", "coordinator@demo.eu"}
+    assert "Partnership coordinator" in set(users["Role"])
+
+
+# --- partnerships and users ------------------------------------------------------------------
+
+
+def test_an_admin_sets_up_a_partnership_and_its_coordinator_who_signs_in(
+    register: Register,
+) -> None:
+    at = admin_page(register)
+    at.text_input(key="new_partnership.acronym").input("NOVA")
+    at.text_input(key="new_partnership.name").input("Nova Health Partnership")
+    at.date_input(key="new_partnership.start").set_value(date(2026, 1, 1))
+    at.date_input(key="new_partnership.end").set_value(date(2027, 10, 31))
+    at.number_input(key="new_partnership.target").set_value(90)
+    at.text_input(key="new_partnership.email").input("Lena@Nova.eu")
+    at.text_input(key="new_partnership.password").input("nova passphrase 2026")
+    at = click(at, "Create partnership")
+    assert not at.exception
+    assert messages(at, "error") == []
+    assert messages(at, "success") == [
+        "Created partnership NOVA: 2026-01-01 to 2027-10-31, target 90 exchanges. "
+        "lena@nova.eu coordinates it and can sign in now."
+    ]
+    listed = table(at, "Coordinators").set_index("Partnership")
+    assert listed.loc["NOVA", "Coordinators"] == "lena@nova.eu"
+    assert listed.loc["NOVA", "Reporting periods"] == "interim 2026-12-31, final 2027-10-31"
+    # The form is empty again for the next one.
+    assert at.text_input(key="new_partnership.acronym").value == ""
+
+    # The new coordinator signs in and lands on their partnership.
+    coordinator = sign_in("lena@nova.eu", "nova passphrase 2026")
+    assert not coordinator.exception
+    assert messages(coordinator, "error") == []
+    own = coordinator.multiselect[0].value
+    assert [coordinator.multiselect[0].format_func(pid) for pid in own] == ["NOVA"]
+    menu = [link.proto.label for link in coordinator.sidebar.get("page_link")]
+    assert "Administration" not in menu and "Log an exchange" in menu
+
+
+def test_invalid_input_shows_a_clear_message_and_writes_nothing(register: Register) -> None:
+    before = audit_ids(register.url)
+    at = admin_page(register)
+    at.text_input(key="new_partnership.acronym").input("NOVA")
+    at.text_input(key="new_partnership.name").input("Nova")
+    at.date_input(key="new_partnership.start").set_value(date(2027, 1, 1))
+    at.date_input(key="new_partnership.end").set_value(date(2026, 1, 1))
+    at.text_input(key="new_partnership.email").input("lena@nova.eu")
+    at.text_input(key="new_partnership.password").input("nova passphrase 2026")
+    at = click(at, "Create partnership")
+    assert messages(at, "error") == ["The action ends (2026-01-01) before it starts (2027-01-01)"]
+    assert messages(at, "success") == []
+    # What was typed stays, to be corrected.
+    assert at.text_input(key="new_partnership.acronym").value == "NOVA"
+
+    # A new coordinator without a password could never sign in: refused too.
+    at.date_input(key="new_partnership.end").set_value(date(2028, 1, 1))
+    at.text_input(key="new_partnership.password").set_value("")
+    at = click(at, "Create partnership")
+    assert messages(at, "error") == [
+        "Give lena@nova.eu an initial password: without single sign-on, it is how they sign in."
+    ]
+
+    at.text_input(key="new_user.email").input("someone@x.eu")
+    at.text_input(key="new_user.password").input("short")
+    at = click(at, "Add user")
+    assert "A password needs at least 10 characters." in messages(at, "error")
+
+    assert audit_ids(register.url) == before
+    engine = db.make_engine(register.url)
+    with db.read_session(engine) as session:
+        assert partnerships.find_partnership(session, "NOVA") is None
+        assert session.exec(select(User).where(User.email == "someone@x.eu")).first() is None
+    engine.dispose()
+
+
+def test_an_admin_changes_a_coordinators_partnerships_and_deactivates_them(
+    register: Register,
+) -> None:
+    at = admin_page(register)
+    email = register.accounts["coordinator"][0]
+    chosen = next(uid for uid, address in _user_ids(register.url).items() if address == email)
+    at = at.selectbox(key="edit_user.pick").set_value(chosen).run()
+    form = f"user.{chosen}"
+    assert at.multiselect(key=f"{form}.partnerships").value == ["GTEX", "MTC"]
+    at.multiselect(key=f"{form}.partnerships").set_value(["GTEX"])
+    at = click(at, "Save role and partnerships")
+    assert messages(at, "success") == [f"Saved the role and partnerships of {email}."]
+    assert at.multiselect(key=f"{form}.partnerships").value == ["GTEX"]
+
+    at = at.button(key=f"{form}.deactivate").click().run()
+    assert messages(at, "success") == [f"{email} is deactivated."]
+    refused = sign_in(*register.accounts["coordinator"])
+    assert messages(refused, "error") == ["This account is deactivated: ask an administrator."]
+    at = at.button(key=f"{form}.reactivate").click().run()
+    assert messages(at, "success") == [f"{email} is reactivated."]
+
+    at.text_input(key=f"{form}.password").input("a fresh passphrase 9")
+    at = click(at, "Set password")
+    assert messages(at, "success")[0].startswith(f"New password set for {email}")
+    assert not sign_in(email, "a fresh passphrase 9").text_input  # signed in: no form
+
+
+def _user_ids(url: str) -> dict[int, str]:
+    engine = db.make_engine(url)
+    with db.read_session(engine) as session:
+        found = {int(u.id or 0): u.email for u in session.exec(select(User)).all()}
+    engine.dispose()
+    return found
+
+
+def test_an_admin_cannot_deactivate_themselves(register: Register) -> None:
+    at = admin_page(register)
+    email = register.accounts["admin"][0]
+    own = next(uid for uid, address in _user_ids(register.url).items() if address == email)
+    at = at.selectbox(key="edit_user.pick").set_value(own).run()
+    at = at.button(key=f"user.{own}.deactivate").click().run()
+    assert messages(at, "error") == [
+        "You cannot deactivate your own account: ask another administrator."
+    ]
+
+
+def test_a_stale_edit_says_so_and_offers_to_reload(register: Register) -> None:
+    at = admin_page(register)
+    pick = at.selectbox(key="edit_partnership.pick")
+    pid = int(pick.value)
+    form = f"partnership.{pid}"
+    # Another administrator saves the same partnership meanwhile.
+    engine = db.make_engine(register.url)
+    with db.write_session(engine) as session:
+        row = session.get(Partnership, pid)
+        assert row is not None
+        admin = session.exec(select(User).where(User.email == register.accounts["admin"][0])).one()
+        partnerships.update_partnership(
+            session=session,
+            actor=admin,
+            partnership_id=pid,
+            expected_version=row.version,
+            name=row.name,
+            action_start=row.action_start,
+            action_end=row.action_end,
+            target_exchanges=row.target_exchanges + 7,
+            full_rate_eur=row.full_rate_cents / 100,
+        )
+        acronym, saved_target = row.acronym, row.target_exchanges
+    engine.dispose()
+
+    at.number_input(key=f"{form}.target").set_value(55)
+    at = click(at, "Save terms")
+    [error] = messages(at, "error")
+    assert error.startswith(f"Partnership {acronym} was changed by someone else")
+    assert "nothing was saved" in error
+    at = at.button(key=f"{form}.reload").click().run()
+    assert at.number_input(key=f"{form}.target").value == saved_target
+    # Now the save goes through, from the version just read.
+    at.number_input(key=f"{form}.target").set_value(55)
+    at = click(at, "Save terms")
+    assert messages(at, "success") == [f"Saved the terms of {acronym}."]
+    assert at.number_input(key=f"{form}.target").value == 55
+
+
+def test_programme_settings_are_saved_and_shown_again(register: Register) -> None:
+    at = admin_page(register)
+    at.number_input(key="programme.target").set_value(1200)
+    at.radio(key="programme.reading").set_value("narrow")
+    at = click(at, "Save settings")
+    assert messages(at, "success") == ["Saved the programme settings."]
+    assert at.number_input(key="programme.target").value == 1200
+    engine = db.make_engine(register.url)
+    with db.read_session(engine) as session:
+        row = session.get(Programme, 1)
+        assert row is not None
+        assert (row.target_exchanges, row.beyond_reading, row.version) == (1200, "narrow", 2)
+    engine.dispose()
+
+    # A window that ends before it starts is refused in words, and nothing changes.
+    at.date_input(key="programme.window_start").set_value(date(2021, 1, 1))
+    at.date_input(key="programme.window_end").set_value(date(2020, 1, 1))
+    at = click(at, "Save settings")
+    assert messages(at, "error") == [
+        "The window for virtual stays ends (2020-01-01) before it starts (2021-01-01)."
+    ]
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+def log_a_duplicate(url: str) -> tuple[int, str, str]:
+    """Log a planned stay hosted by an existing organisation spelt otherwise ("NAME Ltd"):
+    returns the original's id, its name and the new spelling."""
+    engine = db.make_engine(url)
+    with db.write_session(engine) as session:
+        admin = session.exec(select(User).where(col(User.role) == "admin")).first()
+        assert admin is not None
+        host = session.exec(
+            select(Organisation)
+            .where(Organisation.type == "university")
+            .order_by(col(Organisation.id))
+        ).first()
+        assert host is not None and host.id is not None
+        latest = max(partnerships.list_partnerships(session), key=lambda p: p.action_end)
+        start = date.today() + timedelta(days=14 - date.today().weekday())  # a Monday
+        visitor_country = "AT" if host.country != "AT" else "BE"
+        variant = f"{host.name.upper()} Ltd"
+        service.create_exchange(
+            session=session,
+            actor=admin,
+            data=service.ExchangeIn(
+                partnership=latest.acronym,
+                reference="ADMIN-TEST-1",
+                status="planned",
+                start_date=start,
+                end_date=start + timedelta(days=4),
+                visitor_organisation="Nordlicht Test Cluster",
+                visitor_type="cluster organisation",
+                visitor_country=visitor_country,
+                visitor_is_sme=False,
+                visitor_community="external",
+                host_organisation=variant,
+                host_type="university",
+                host_country=host.country,
+                host_is_sme=False,
+                host_community="member",
+            ),
+        )
+        found = (host.id, host.name, variant)
+    engine.dispose()
+    return found
+
+
+def test_an_admin_merges_two_organisations(register: Register) -> None:
+    original_id, original, variant = log_a_duplicate(register.url)
+    at = admin_page(register)
+    suggestions = table(at, "Merge into it")
+    assert list(suggestions["Merge into it"].str.startswith(variant)) == [True]
+    assert suggestions["Exchanges that move"].tolist() == [1]
+
+    at = at.selectbox(key="merge.suggestion").set_value(0).run()
+    at = at.button(key="merge.use_suggestion").click().run()
+    assert at.selectbox(key=f"merge.keep_#{original_id}").value == original_id
+    described = [m.value for m in at.markdown if "merges into" in m.value]
+    assert len(described) == 1 and "1 exchange moves (0 as visitor, 1 as host)" in described[0]
+
+    at = at.button(key="merge.start").click().run()
+    [confirmation] = messages(at, "warning")
+    assert confirmation == (
+        f"Merge {variant} into {original}? 1 exchange moves and {variant} is deleted. "
+        "This cannot be undone here."
+    )
+    at = at.button(key="merge.yes").click().run()
+    assert not at.exception
+    assert messages(at, "success")[0] == f"Merged {variant} into {original}: 1 exchange moved."
+    assert any("No likely duplicates" in m for m in messages(at, "info"))
+
+    engine = db.make_engine(register.url)
+    with db.read_session(engine) as session:
+        assert organisations.find_duplicates(session) == []
+        assert organisations.get_summary(session, original_id).hosts >= 1
+        names = session.exec(select(Organisation.name)).all()
+        assert variant not in names
+    engine.dispose()
+
+
+def test_a_merge_that_breaks_the_one_visit_rule_is_refused_in_words(register: Register) -> None:
+    engine = db.make_engine(register.url)
+    with db.read_session(engine) as session:
+        visitors = [
+            o
+            for o in organisations.search_organisations(session, "", limit=400)
+            if o.active_visits == 1
+        ]
+    engine.dispose()
+    keep, merge = visitors[0], visitors[1]
+    at = admin_page(register)
+    at.text_input(key="merge.keep_query").input(f"#{keep.id}")
+    at.text_input(key="merge.merge_query").input(f"#{merge.id}")
+    at.run()
+    problems = messages(at, "error")
+    assert len(problems) == 1 and problems[0].startswith("Both organisations visit physically")
+    assert "an organisation visits only once" in problems[0]
+    assert not [b for b in at.button if b.key == "merge.start"]  # no way to go on
