@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
 from tests.test_admin_page import log_a_duplicate
-from xchange import db, demo, partnerships
+from xchange import db, demo
 
 pytestmark = pytest.mark.browser
 
@@ -101,29 +101,3 @@ def test_each_admin_tab_as_an_administrator_sees_it(site: Site, browser: object)
     page.get_by_text("This cannot be undone here").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     assert screenshot(page, "admin-organisations-merge").stat().st_size > 30_000
     page.close()  # type: ignore[attr-defined]
-
-
-def test_a_table_edited_in_the_browser_is_saved(site: Site, browser: object) -> None:
-    """Host-country rates typed into the editor reach the database (the grid is canvas-drawn:
-    it is driven by the keyboard, slowly enough for it to keep up)."""
-    page = open_admin(browser, site.address, *site.accounts["admin"])
-    show_tab(page, "Partnerships", ready="Host-country rates")
-    rates = page.locator('[data-testid="stDataFrame"]').nth(1)  # type: ignore[attr-defined]
-    box = rates.bounding_box()
-    page.mouse.click(box["x"] + 80, box["y"] + 55)  # type: ignore[attr-defined]  # the empty row
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    page.keyboard.type("France", delay=80)  # type: ignore[attr-defined]
-    page.keyboard.press("Tab")  # type: ignore[attr-defined]
-    page.wait_for_timeout(800)  # type: ignore[attr-defined]
-    page.keyboard.type("950", delay=150)  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Save rates").click()  # type: ignore[attr-defined]
-    page.get_by_text("Saved the host-country rates of").wait_for(timeout=30_000)  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]
-
-    engine = db.make_engine(site.url)
-    with db.read_session(engine) as session:
-        first = partnerships.list_partnerships(session)[0]
-        assert partnerships.host_rates(session, first.id or 0) == {"FR": 95_000}
-    engine.dispose()
