@@ -127,16 +127,25 @@ with st.container(horizontal=True):
     since = st.date_input("Ending from", value=None, help="Filter on the end date of the stay.")
     until = st.date_input("Ending until", value=None)
     kind = st.segmented_control("Format", ["xlsx", "csv"], default="xlsx")
-data = ui.read_or_stop(
-    export.export_xlsx if kind == "xlsx" else export.export_csv,
-    actor=user,
-    date_from=since,
-    date_to=until,
-)
-st.download_button(
-    f"Download the exchanges ({kind.upper() if kind else 'XLSX'})",
-    data,
-    file_name=f"clusterxchange-{date.today().isoformat()}.{kind or 'xlsx'}",
-    icon=":material/download:",
-    help="The template's columns plus version: edit and import it back.",
-)
+# Built on request only: an export of the whole register takes seconds, and the page reruns on
+# every click.
+if st.button("Prepare the export", icon=":material/database:"):
+    with st.spinner("Writing the exchanges..."):
+        st.session_state["import.export"] = (
+            kind or "xlsx",
+            ui.read_or_stop(
+                export.export_xlsx if kind == "xlsx" else export.export_csv,
+                actor=user,
+                date_from=since,
+                date_to=until,
+            ),
+        )
+if "import.export" in st.session_state:
+    prepared_kind, data = st.session_state["import.export"]
+    st.download_button(
+        f"Download the exchanges ({prepared_kind.upper()})",
+        data,
+        file_name=f"clusterxchange-{date.today().isoformat()}.{prepared_kind}",
+        icon=":material/download:",
+        help="The template's columns plus version: edit and import it back.",
+    )

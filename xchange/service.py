@@ -180,14 +180,7 @@ def update_exchange(
     import_batch_id: int | None = None,
 ) -> Exchange:
     """Change an exchange read at `expected_version`; StaleRecord if it changed meanwhile."""
-    exchange = _get(session, exchange_id)
-    access.require_write(
-        session=session,
-        actor=actor,
-        partnership_id=exchange.partnership_id,
-        action="update",
-        entity_id=exchange_id,
-    )
+    exchange = _writable(session, actor, exchange_id, "update")
     validation = check_exchange(session=session, data=data, exchange_id=exchange_id, today=today)
     row = validation.table.iloc[0]
     new_partnership = _partnership_id(row)
@@ -212,14 +205,7 @@ def cancel_exchange(
     *, session: Session, actor: User, exchange_id: int, expected_version: int, reason: str
 ) -> Exchange:
     """Cancel an exchange with a reason; cancelled exchanges never count."""
-    exchange = _get(session, exchange_id)
-    access.require_write(
-        session=session,
-        actor=actor,
-        partnership_id=exchange.partnership_id,
-        action="cancel",
-        entity_id=exchange_id,
-    )
+    exchange = _writable(session, actor, exchange_id, "cancel")
     if not reason.strip():
         raise ValidationFailed(
             [
@@ -258,14 +244,7 @@ def complete_exchange(
     today: date | None = None,
 ) -> Exchange:
     """Mark an exchange completed: it took place and its closing report was validated."""
-    exchange = _get(session, exchange_id)
-    access.require_write(
-        session=session,
-        actor=actor,
-        partnership_id=exchange.partnership_id,
-        action="complete",
-        entity_id=exchange_id,
-    )
+    exchange = _writable(session, actor, exchange_id, "complete")
     data = exchange_in(session, exchange).model_copy(update={"status": Status.COMPLETED.value})
     validation = check_exchange(session=session, data=data, exchange_id=exchange_id, today=today)
     if validation.errors:
@@ -298,14 +277,7 @@ def record_payment(
     paid_eur: Decimal | float,
 ) -> Exchange:
     """Record the lump sum paid to the visitor."""
-    exchange = _get(session, exchange_id)
-    access.require_write(
-        session=session,
-        actor=actor,
-        partnership_id=exchange.partnership_id,
-        action="pay",
-        entity_id=exchange_id,
-    )
+    exchange = _writable(session, actor, exchange_id, "pay")
     cents = int(round(Decimal(str(paid_eur)) * 100))
     if cents < 0 or cents > 110_000:
         raise ValidationFailed(
@@ -369,6 +341,19 @@ def _get(session: Session, exchange_id: int) -> Exchange:
     exchange = session.get(Exchange, exchange_id)
     if exchange is None:
         raise NotFound(f"There is no exchange with id {exchange_id}")
+    return exchange
+
+
+def _writable(session: Session, actor: User, exchange_id: int, action: str) -> Exchange:
+    """The exchange, once `actor` is allowed to `action` it (the refusal is recorded)."""
+    exchange = _get(session, exchange_id)
+    access.require_write(
+        session=session,
+        actor=actor,
+        partnership_id=exchange.partnership_id,
+        action=action,
+        entity_id=exchange_id,
+    )
     return exchange
 
 
