@@ -12,7 +12,8 @@ Fixtures
 `pg_engine`
     An engine on the PostgreSQL database named by `XCHANGE_TEST_POSTGRES_URL` (`.ci/run` sets
     it). The schema is migrated once per session; before each test every table is emptied
-    (`TRUNCATE ... RESTART IDENTITY CASCADE`) and the programme row is seeded again, so ids start
+    (`TRUNCATE ... RESTART IDENTITY CASCADE`, with the audit trail's guard against TRUNCATE lifted
+    for that one transaction) and the programme row is seeded again, so ids start
     at 1 as on SQLite. Without the variable the test is skipped, except under `CI=true`, where a
     missing server is a failure. Tests using it carry the `postgres` marker.
 `engine`
@@ -42,6 +43,8 @@ from xchange.config import normalise_url
 from xchange.db import ensure_programme, make_engine, upgrade
 
 PG_URL_VARIABLE = "XCHANGE_TEST_POSTGRES_URL"
+# The trigger by which PostgreSQL refuses to TRUNCATE the audit trail (migration 0005).
+AUDIT_GUARD = "audit_event_no_truncate"
 
 
 def _on_ci() -> bool:
@@ -140,7 +143,11 @@ def pg_engine(pg_session_engine: Engine) -> Engine:
         ).all()
         if names:
             tables = ", ".join(f'"{name}"' for name in names)
+            # The audit trail refuses TRUNCATE (migration 0005); only its owner, here the test
+            # fixture, may lift that, for this one transaction.
+            connection.exec_driver_sql(f"ALTER TABLE audit_event DISABLE TRIGGER {AUDIT_GUARD}")
             connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            connection.exec_driver_sql(f"ALTER TABLE audit_event ENABLE TRIGGER {AUDIT_GUARD}")
     ensure_programme(pg_session_engine)
     return pg_session_engine
 
