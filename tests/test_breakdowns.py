@@ -774,7 +774,8 @@ def fresh_register(
 ) -> None:
     """Empty the register (partnerships stay), set the readings, log `exchanges`."""
     with write_session(engine) as session:
-        for table in ("audit_event", "exchange", "organisation"):
+        # The audit trail stays: it is append-only (migration 0005) and no figure reads it.
+        for table in ("exchange", "organisation"):
             session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
         if find_partnership(session, "ALPHA") is None:
             add_partnerships(session, RANDOM_PARTNERSHIPS)

@@ -454,7 +454,8 @@ def fresh_register(
 ) -> None:
     """Empty the register, set the programme's readings, then log `exchanges`."""
     with write_session(engine) as session:
-        for table in ("audit_event", "exchange", "person", "organisation"):
+        # The audit trail stays: it is append-only (migration 0005) and no figure reads it.
+        for table in ("exchange", "person", "organisation"):
             session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
         for acronym in PARTNERSHIPS:
             ensure_partnership(session, acronym)
