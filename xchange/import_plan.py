@@ -24,8 +24,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from xchange.filereader import VERSION, ReadResult
+from xchange.lookup import keyed_rows
 from xchange.models import Exchange, Organisation, Person
 from xchange.parsing import Issue, field_label
+from xchange.rules import RuleContext
 from xchange.service import _DERIVED, _LOGGED  # what every write path copies onto a record
 
 EXCHANGE = SQLModel.metadata.tables["exchange"]
@@ -87,9 +89,14 @@ class ImportPlan:
 
 
 def build_plan(
-    session: Session, source: ReadResult, table: pd.DataFrame, issues: list[Issue]
+    session: Session,
+    source: ReadResult,
+    table: pd.DataFrame,
+    issues: list[Issue],
+    ctx: RuleContext,
 ) -> ImportPlan:
-    """Each row's fate; `issues` are those found so far (reading, rules, permissions)."""
+    """Each row's fate; `issues` are those found so far (reading, rules, permissions), `ctx`
+    the context the rules ran with (its stored organisations are the ones the rows name)."""
     issues = list(issues) + _length_issues(table)
     # The import's own checks run on every row, so that each row's every error is listed.
     ids = table["exchange_id"].dropna().astype(int)
@@ -100,12 +107,13 @@ def build_plan(
     refused = _error_rows(issues, table.index)
     rows = table.index.difference(pd.Index(sorted(refused)))
     kept_people = {row: person for row, person in kept_people.items() if row in rows}
-    orgs = _organisations(session, table.loc[rows])
+    orgs = _organisations(ctx, table.loc[rows])
     people, person_ids = _people(session, table.loc[rows, "representative"].drop(kept_people))
     values = _values(table.loc[rows], orgs, person_ids)
-    for row, person in kept_people.items():
-        values.at[row, "representative_id"] = person
-        values.at[row, "representative"] = None
+    if kept_people:
+        rows_kept = pd.Index(list(kept_people), dtype=values.index.dtype)
+        values.loc[rows_kept, "representative_id"] = pd.Series(kept_people, dtype=object)
+        values.loc[rows_kept, "representative"] = None
     existing = table.loc[rows, "exchange_id"].notna()
     updates = rows[existing.to_numpy()]
     before = stored.loc[updates]
@@ -172,14 +180,18 @@ def fetch_exchanges(
     connection: sa.Connection, columns: tuple[str, ...], ids: list[int]
 ) -> pd.DataFrame:
     """Stored exchanges by id, in audit spelling (ISO dates), plain values, dtype object."""
-    rows: list[Any] = []
-    for chunk in chunks(ids):
-        query = sa.select(*(EXCHANGE.c[name] for name in columns)).where(EXCHANGE.c.id.in_(chunk))
-        rows += connection.execute(query).all()
+    select = f"SELECT {', '.join(columns)} FROM exchange"  # noqa: S608 (our own names)
+    rows = keyed_rows(connection, select, "id", ids)
     frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
-    for name in DATE_VALUES:
-        if name in frame.columns:
-            frame[name] = [None if d is None else d.isoformat() for d in frame[name]]
+    # Straight from the driver: SQLite gives booleans as 0/1 and dates as ISO text already.
+    for name in columns:
+        kind = EXCHANGE.c[name].type
+        if isinstance(kind, sa.Boolean):
+            frame[name] = [None if v is None else bool(v) for v in frame[name]]
+        elif isinstance(kind, sa.Date):
+            frame[name] = [
+                d if d is None or isinstance(d, str) else d.isoformat() for d in frame[name]
+            ]
     return objects(frame)
 
 
@@ -256,15 +268,8 @@ def _own_people(
     person = person[~person.index.isin(list(kept))]
     if person.empty:
         return {}
-    names: dict[int, str] = {}
-    wanted = sorted(set(person))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        names.update(
-            session.execute(
-                sa.select(Person.id, Person.name).where(sa.column("id").in_(chunk))  # type: ignore[call-overload]
-            ).all()
-        )
+    rows = keyed_rows(session.connection(), "SELECT id, name FROM person", "id", person.tolist())
+    names: dict[int, str] = dict(rows)  # type: ignore[arg-type]
     given: dict[Any, Any] = table["representative"].to_dict()
     return {
         int(row): int(pid)
@@ -305,12 +310,13 @@ def _pseudonyms(
     return kept
 
 
-def _organisations(session: Session, table: pd.DataFrame) -> OrgPlan:
+def _organisations(ctx: RuleContext, table: pd.DataFrame) -> OrgPlan:
     """Organisations by (name key, country): stored ones, new ones, profiles that changed.
 
     As `service.upsert_organisation` leaves them after writing the rows in order, a new
     organisation keeps its first spelling, and every organisation the last row's type and SME
-    flag.
+    flag. The stored ones come from the rules' context, which read every organisation the
+    table names.
     """
     sides = [
         pd.DataFrame(
@@ -329,34 +335,22 @@ def _organisations(session: Session, table: pd.DataFrame) -> OrgPlan:
     named = named[named["key"].notna()]
     first = named.drop_duplicates("key", keep="first").set_index("key")
     last = named.drop_duplicates("key", keep="last").set_index("key").reindex(first.index)
-    # A key is "name_key|CC": the country code is always two letters.
-    name_keys = pd.Index([str(key)[:-3] for key in first.index], dtype=object)
-    stored: dict[str, tuple[int, str, bool]] = {}
-    for chunk in chunks(sorted(set(name_keys))):
-        query = sa.select(
-            Organisation.id,  # type: ignore[call-overload]
-            Organisation.name_key,
-            Organisation.country,
-            Organisation.type,
-            Organisation.is_sme,
-        ).where(sa.column("name_key").in_(chunk))
-        for org_id, name_key, country, kind, sme in session.connection().execute(query):
-            stored[f"{name_key}|{country}"] = (org_id, kind, bool(sme))
-    known = first.index.isin(list(stored))
-    plan = OrgPlan(ids={key: stored[key][0] for key in first.index[known]})
+    known = first.index.isin(list(ctx.org_ids))
+    plan = OrgPlan(ids={key: ctx.org_ids[key] for key in first.index[known]})
     for key, kind, sme in zip(
         first.index[known], last["type"][known], last["is_sme"][known], strict=True
     ):
-        org_id, stored_kind, stored_sme = stored[key]
-        if (stored_kind, stored_sme) != (kind, bool(sme)):
-            plan.profiles.append((org_id, kind, bool(sme)))
+        if ctx.profiles[key] != (kind, bool(sme)):
+            plan.profiles.append((ctx.org_ids[key], kind, bool(sme)))
+    new = first[~known]
     plan.new = pd.DataFrame(
         {
-            "key": first.index[~known].to_numpy(dtype=object),
-            "name": first["name"][~known].to_numpy(dtype=object),
-            "name_key": name_keys[~known].to_numpy(dtype=object),
+            "key": new.index.to_numpy(dtype=object),
+            "name": new["name"].to_numpy(dtype=object),
+            # A key is "name_key|CC": the country code is always two letters.
+            "name_key": np.array([str(key)[:-3] for key in new.index], dtype=object),
             "type": last["type"][~known].to_numpy(dtype=object),
-            "country": first["country"][~known].to_numpy(dtype=object),
+            "country": new["country"].to_numpy(dtype=object),
             "is_sme": last["is_sme"][~known].to_numpy(dtype=bool),
         }
     )
@@ -367,15 +361,10 @@ def _people(session: Session, names: pd.Series) -> tuple[list[str], dict[str, in
     """New representatives' names, and stored ones' ids (the first person with the name)."""
     wanted = sorted(set(names.dropna()))
     ids: dict[str, int] = {}
-    first = sa.select(Person.name, sa.func.min(Person.id)).group_by(Person.name)  # type: ignore[call-overload]
-    if len(wanted) > 4 * _CHUNK:
-        # `person.name` has no index: one pass over the table beats a scan per chunk.
-        stored = dict(session.connection().execute(first).all())
-        ids = {name: stored[name] for name in wanted if name in stored}
-    else:
-        for chunk in chunks(wanted):
-            query = first.where(sa.column("name").in_(chunk))
-            ids.update(dict(session.connection().execute(query).all()))
+    for name, person_id in keyed_rows(
+        session.connection(), "SELECT name, id FROM person", "name", wanted
+    ):
+        ids[name] = min(person_id, ids.get(name, person_id))
     return [name for name in wanted if name not in ids], ids
 
 

@@ -188,11 +188,11 @@ def plan_import(
     base = list(source.issues) + validation.issues
     base += _permission_issues(session, actor, validation.table, ctx, record_refusals)
     clock = time.perf_counter()
-    plan = build_plan(session, source, validation.table, base)
+    plan = build_plan(session, source, validation.table, base, ctx)
     if skip_invalid:
         extra = _settle(raw, ctx, plan)
         if extra:
-            plan = build_plan(session, source, validation.table, base + extra)
+            plan = build_plan(session, source, validation.table, base + extra, ctx)
     plan.seconds = {**seconds, "plan": time.perf_counter() - clock}
     plan.issues.sort(key=lambda i: (i.row if i.row is not None else -1, i.severity != "error"))
     return plan

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 
@@ -128,6 +128,7 @@ def enum_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.strip().casefold())
 
 
+@lru_cache(maxsize=1 << 18)  # an import asks for each name more than once (rules, plan)
 def name_key(name: str) -> str:
     """The matching key of an organisation's legal name: `ACME  GmbH.` and `acme gmbh` match."""
     folded = unicodedata.normalize("NFKC", name).casefold()

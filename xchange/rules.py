@@ -12,9 +12,10 @@ a `RuleContext` that `load_context` fills with just the rows the table mentions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,11 +23,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from xchange import reference
+from xchange.lookup import keyed_rows
 from xchange.models import (
     EligibleCountry,
-    Exchange,
     HostCountryRate,
-    Organisation,
     Partnership,
     Programme,
 )
@@ -65,6 +65,8 @@ class RuleContext:
     visits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     # Organisation key -> (type, is SME) as stored on the organisation.
     profiles: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Organisation key -> the stored organisation's id.
+    org_ids: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,16 +136,13 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     visitor_external, host_external, visitor_partner, host_partner.
     """
     t = table
-    acronym_key = t["partnership"].str.casefold()
-    t["partnership_id"] = acronym_key.map(
-        {key: terms.id for key, terms in ctx.partnerships.items()}
-    ).astype("Int64")
-    ref_keys = pd.Series(list(zip(t["partnership_id"], t["reference"], strict=True)), index=t.index)
-    found = ref_keys.map(lambda k: ctx.existing_ids.get(k) if pd.notna(k[0]) else None)
+    ids = {key: terms.id for key, terms in ctx.partnerships.items()}
+    t["partnership_id"] = map_distinct(t["partnership"].str.casefold(), ids).astype("Int64")
+    found = _existing_ids(t["partnership_id"], t["reference"], ctx.existing_ids)
     if "exchange_id" in t.columns:
-        t["exchange_id"] = t["exchange_id"].astype("Int64").fillna(found.astype("Int64"))
+        t["exchange_id"] = t["exchange_id"].astype("Int64").fillna(found)
     else:
-        t["exchange_id"] = found.astype("Int64")
+        t["exchange_id"] = found
     t["visitor_key"] = org_keys(t["visitor_organisation"], t["visitor_country"])
     t["host_key"] = org_keys(t["host_organisation"], t["host_country"])
     t["working_days"] = working_days(t["start_date"], t["end_date"])
@@ -180,13 +179,39 @@ def _rule_lump_sum(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
             return MAX_LUMP_SUM_CENTS
         return terms.host_rates.get(str(country), terms.full_rate_cents)
 
-    rates = pd.Series(
-        [rate(p, c) for p, c in zip(t["partnership_id"], t["host_country"], strict=True)],
-        index=t.index,
-        dtype="int64",
-    ).clip(upper=MAX_LUMP_SUM_CENTS)
+    # A rate per distinct (partnership, host country): a few hundred, not one per row.
+    pairs = pd.MultiIndex.from_arrays([t["partnership_id"], t["host_country"]])
+    codes, distinct = pd.factorize(pairs)
+    per_pair = np.array([rate(p, c) for p, c in distinct], dtype=np.int64)
+    rates = pd.Series(per_pair[codes], index=t.index, dtype="int64").clip(upper=MAX_LUMP_SUM_CENTS)
     halved = rates.where(~t["reduced_rate"], rates // 2)
     return halved.where(t["modality"].ne("virtual").fillna(True), 0).astype("int64")
+
+
+def map_distinct(column: pd.Series, mapping: Mapping[Any, object]) -> pd.Series:
+    """`mapping`'s value for each cell (missing: NA), looked up once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    distinct = np.asarray(uniques, dtype=object).tolist()  # not cell by cell from Arrow
+    looked_up = np.array([mapping.get(u) for u in distinct] + [None], dtype=object)
+    return pd.Series(looked_up[codes], index=column.index, dtype=object)
+
+
+def _existing_ids(
+    partnership_ids: pd.Series, references: pd.Series, existing: dict[tuple[int, str], int]
+) -> pd.Series:
+    """The id stored under each row's (partnership, reference), else NA."""
+    result = pd.Series(pd.NA, index=partnership_ids.index, dtype="Int64")
+    if not existing:
+        return result
+    stored = pd.Index([f"{pid}\x00{ref}" for pid, ref in existing], dtype=object)
+    wanted = (partnership_ids.astype("string") + "\x00" + references.astype("string")).astype(
+        object
+    )
+    found = stored.get_indexer(pd.Index(wanted.where(wanted.notna(), None), dtype=object))
+    values = np.array(list(existing.values()), dtype=np.int64)
+    hit = found >= 0
+    result[hit] = values[found[hit]]
+    return result
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -390,8 +415,9 @@ def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 )
 def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     key = t["partnership"].str.casefold() + "\x00" + t["reference"]
-    t["_first_row"] = key.map(_first_label(key))
-    return key.notna() & key.duplicated(keep="first")
+    duplicated = key.notna() & key.duplicated(keep="first")
+    t["_first_row"] = _first_labels(key, duplicated)
+    return duplicated
 
 
 @rule(
@@ -406,17 +432,24 @@ def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     active = _physical_active(t) & t["visitor_key"].notna()
     keys = t["visitor_key"].where(active)
-    # Stored visits by records that this table rewrites are judged by their new values here.
-    rewritten = set(t["exchange_id"].dropna().astype(int))
-    first = _first_label(keys.dropna())
     other = pd.Series(pd.NA, index=t.index, dtype="object")
     in_table = active & keys.duplicated(keep="first")
-    other[in_table] = keys[in_table].map(lambda k: f"row {first[k]} of this file")
-    alone = active & ~in_table
-    for label in t.index[alone & keys.isin(list(ctx.visits)).fillna(False)]:
-        stored = [name for xid, name in ctx.visits.get(keys[label], []) if xid not in rewritten]
-        if stored:
-            other[label] = f"exchange {stored[0]}"
+    if in_table.any():
+        first = _first_labels(keys, in_table)
+        other[in_table] = "row " + first[in_table].astype(int).astype(str) + " of this file"
+    alone = (active & ~in_table).to_numpy(dtype=bool)
+    stored = [(key, xid, name) for key, seen in ctx.visits.items() for xid, name in seen]
+    if stored and alone.any():
+        # Stored visits by records that this table rewrites are judged by their new values.
+        rewritten = t["exchange_id"].dropna().astype(int)
+        visits = pd.DataFrame(stored, columns=["key", "xid", "name"])
+        visits = visits[~visits["xid"].isin(rewritten)].drop_duplicates("key")
+        names = pd.Index(visits["key"].to_numpy(dtype=object), dtype=object)
+        found = names.get_indexer(pd.Index(keys[alone].astype(object), dtype=object))
+        texts = np.array(["exchange " + str(n) for n in visits["name"]] + [None], dtype=object)
+        labels = t.index[alone]
+        hit = found >= 0
+        other[labels[hit]] = texts[found[hit]]
     t["_other_visit"] = other
     return other.notna()
 
@@ -494,10 +527,11 @@ def _virtual_outside_window(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 
 def _profile_differs(side: str) -> Check:
     def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
-        stored = t[f"{side}_key"].map(lambda k: ctx.profiles.get(k) if isinstance(k, str) else None)
+        keys = t[f"{side}_key"]
+        stored = map_distinct(keys, ctx.profiles)
         known = stored.notna()
-        stored_type = stored.map(lambda p: p[0] if p else None)
-        stored_sme = stored.map(lambda p: p[1] if p else None)
+        stored_type = map_distinct(keys, {k: p[0] for k, p in ctx.profiles.items()})
+        stored_sme = map_distinct(keys, {k: p[1] for k, p in ctx.profiles.items()})
         kind, sme = t[f"{side}_type"], t[f"{side}_is_sme"]
         differs = kind.ne(stored_type) | sme.ne(stored_sme)
         t[f"_{side}_profile"] = stored
@@ -540,9 +574,17 @@ def _lump_sum_differs(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return given & t["lump_sum_cents"].ne(t["rule_lump_sum_cents"]).fillna(False)
 
 
-def _first_label(keys: pd.Series) -> dict[object, object]:
-    """Each key's first index label (the row a duplicate points back to)."""
-    return {key: label for label, key in keys[~keys.duplicated(keep="first")].items()}
+def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
+    """For the rows in `wanted`, the index label of the first row with the same key (the row
+    a duplicate points back to); NA elsewhere."""
+    result = pd.Series(pd.NA, index=keys.index, dtype=object)
+    if not wanted.any():
+        return result
+    firsts = keys[keys.notna() & ~keys.duplicated(keep="first")]
+    where = pd.Index(firsts.to_numpy(dtype=object), dtype=object)
+    found = where.get_indexer(pd.Index(keys[wanted].to_numpy(dtype=object), dtype=object))
+    result[wanted] = firsts.index.to_numpy(dtype=object)[found]
+    return result
 
 
 # --- running them ----------------------------------------------------------------------------
@@ -613,55 +655,60 @@ def load_context(session: Session, table: pd.DataFrame, today: date | None = Non
         visitor_types=frozenset(programme.visitor_types),
         host_types=frozenset(programme.host_types),
     )
-    # Only references and organisation names are needed here: read them as text, without
-    # parsing the whole table a second time.
+    # Only partnerships, references and organisation names are needed here: read them as
+    # text, without parsing the whole table a second time.
     parsed = pd.DataFrame(index=table.index)
-    for name in ("reference", "visitor_organisation", "host_organisation"):
+    for name in ("partnership", "reference", "visitor_organisation", "host_organisation"):
         parsed[name] = as_text(table[name]) if name in table.columns else pd.NA
-    _load_existing_ids(session, ctx, parsed)
-    _load_organisations(session, ctx, parsed)
+    connection = session.connection()
+    _load_existing_ids(connection, ctx, parsed)
+    _load_organisations(connection, ctx, parsed)
     return ctx
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
+    """The stored records under the (partnership, reference) keys the table names."""
+    keyed = parsed[["partnership", "reference"]].dropna()
+    acronyms = keyed["partnership"].str.casefold()
+    for key, terms in ctx.partnerships.items():
+        references = keyed["reference"][acronyms.eq(key).to_numpy(dtype=bool)]
+        rows = keyed_rows(
+            connection,
+            "SELECT reference, id FROM exchange",
+            "reference",
+            references.tolist(),
+            where=f"partnership_id = {int(terms.id)}",
+        )
+        ctx.existing_ids.update(((terms.id, ref), xid) for ref, xid in rows)
 
 
-def _load_existing_ids(session: Session, ctx: RuleContext, parsed: pd.DataFrame) -> None:
-    references = sorted(set(parsed["reference"].dropna()))
-    for chunk in _chunks(references):
-        rows = session.exec(
-            select(Exchange.partnership_id, Exchange.reference, Exchange.id).where(
-                sa.column("reference").in_(chunk)
-            )
-        ).all()
-        for partnership_id, ref, xid in rows:
-            if xid is not None:
-                ctx.existing_ids[(partnership_id, ref)] = xid
-
-
-def _load_organisations(session: Session, ctx: RuleContext, parsed: pd.DataFrame) -> None:
+def _load_organisations(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
+    """The stored organisations the table names (any country), and their physical visits."""
     names = pd.concat([parsed["visitor_organisation"], parsed["host_organisation"]]).dropna()
-    keys = sorted({reference.name_key(name) for name in set(names)})
+    keys = {reference.name_key(name) for name in names.unique().tolist()}
+    orgs = keyed_rows(
+        connection,
+        "SELECT id, name_key, country, type, is_sme FROM organisation",
+        "name_key",
+        keys,
+    )
+    by_id: dict[int, str] = {}
+    for org_id, name_key, country, kind, sme in orgs:
+        key = f"{name_key}|{country}"
+        by_id[org_id] = key
+        ctx.org_ids[key] = org_id
+        ctx.profiles[key] = (kind, bool(sme))
     acronyms = {t.id: t.acronym for t in ctx.partnerships.values()}
-    for chunk in _chunks(keys):
-        orgs = session.exec(select(Organisation).where(sa.column("name_key").in_(chunk))).all()
-        by_id = {org.id: f"{org.name_key}|{org.country}" for org in orgs}
-        for org in orgs:
-            ctx.profiles[by_id[org.id]] = (org.type, org.is_sme)
-        if not by_id:
-            continue
-        visits = session.exec(
-            select(
-                Exchange.id, Exchange.visitor_org_id, Exchange.partnership_id, Exchange.reference
-            )
-            .where(sa.column("visitor_org_id").in_(list(by_id)))
-            .where(Exchange.modality == "physical", Exchange.status != "cancelled")
-        ).all()
-        for xid, org_id, partnership_id, ref in visits:
-            name = f"{acronyms.get(partnership_id, '?')}/{ref}"
-            ctx.visits.setdefault(by_id[org_id], []).append((xid, name))  # type: ignore[arg-type]
+    visits = keyed_rows(
+        connection,
+        "SELECT id, visitor_org_id, partnership_id, reference FROM exchange",
+        "visitor_org_id",
+        by_id,
+        where="modality = 'physical' AND status != 'cancelled'",
+    )
+    for xid, org_id, partnership_id, ref in visits:
+        name = f"{acronyms.get(partnership_id, '?')}/{ref}"
+        ctx.visits.setdefault(by_id[org_id], []).append((xid, name))
 
 
 def field_message_map(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
