@@ -93,131 +93,128 @@ TEXT_COLUMNS = (
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
 
-def by_distinct(column: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """`convert` (element by element) applied to each distinct value once, then spread back.
+def by_distinct(column: pd.Series, one: Callable[[object], object], dtype: str) -> pd.Series:
+    """`one` (a function of one cell, never given a blank) applied to each distinct value once,
+    spread back over the column as `dtype`; blank cells (None, NaN, NaT) become NA.
 
     A column of 100,000 cells holds a few hundred distinct dates, yes/no spellings or
-    countries: converting those and taking the results is much faster than converting each cell.
+    countries, and a form's column holds one cell: plain Python on the distinct values, with a
+    few array operations around it, serves both without pandas' per-operation cost.
     """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    if len(uniques) * 2 > len(column):  # mostly distinct: nothing to gain
-        return convert(column)
-    converted = convert(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
-    blank = convert(pd.Series([None], dtype=object))
-    values = pd.concat([converted, blank], ignore_index=True)
-    taken = values.take(np.where(codes < 0, len(values) - 1, codes))
-    taken.index = column.index
-    return taken
+    results = [one(value) for value in np.asarray(uniques, dtype=object).tolist()] + [None]
+    distinct = pd.array(results, dtype=dtype)  # type: ignore[call-overload]
+    taken = distinct.take(np.where(codes < 0, len(results) - 1, codes))
+    return pd.Series(taken, index=column.index)
 
 
 def blank_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds nothing (None, NaN, NaT or only spaces)."""
-    as_text = column.astype("string")
-    return column.isna() | as_text.str.strip().eq("").fillna(True)
+    blank = by_distinct(
+        column, lambda value: isinstance(value, str) and not value.strip(), "boolean"
+    )
+    return blank.fillna(True).astype(bool)
 
 
 def as_text(column: pd.Series) -> pd.Series:
     """Cells as stripped text, blanks as <NA>."""
-    text = column.astype("string").str.strip()
-    return text.mask(text.eq(""))
+    return by_distinct(column, _text_one, "string")
+
+
+def _text_one(value: object) -> str | None:
+    return str(value).strip() or None
 
 
 def parse_dates(column: pd.Series) -> pd.Series:
-    return by_distinct(column, _parse_dates)
+    """Dates as `datetime64[s]`, read from date objects or any accepted spelling; unreadable: NaT."""
+    return by_distinct(column, _date_one, "datetime64[s]")
 
 
-def _parse_dates(column: pd.Series) -> pd.Series:
-    """Dates as `datetime64`, read from date objects or any accepted spelling; unreadable: NaT."""
-    # Typed values (a form's date, Excel's datetime) convert directly.
-    typed = column.map(lambda v: isinstance(v, date | datetime | pd.Timestamp))
-    result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[s]")
-    if typed.any():
-        result[typed] = pd.to_datetime(column[typed]).dt.normalize().astype("datetime64[s]")
-    text = as_text(column[~typed])
-    # Excel and CSV exports sometimes carry a midnight time: "2025-03-14 00:00:00".
-    text = text.str.replace(r"[ T]00:00(:00)?$", "", regex=True)
+# Excel and CSV exports sometimes carry a midnight time: "2025-03-14 00:00:00".
+_MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
+
+
+def _date_one(value: object) -> np.datetime64 | None:
+    # Typed values (a form's date, Excel's datetime, a Timestamp) convert directly.
+    if isinstance(value, datetime):
+        return np.datetime64(value.date(), "s")
+    if isinstance(value, date):
+        return np.datetime64(value, "s")
+    text = _MIDNIGHT.sub("", str(value).strip())
     for fmt in DATE_FORMATS:
-        todo = result.loc[text.index].isna() & text.notna()
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        result.loc[parsed.index] = parsed.astype("datetime64[s]")
-    return result
+        try:
+            return np.datetime64(datetime.strptime(text, fmt).date(), "s")  # noqa: DTZ007 (a day)
+        except ValueError:
+            continue
+    return None
 
 
 def parse_bools(column: pd.Series) -> pd.Series:
-    return by_distinct(column, _parse_bools)
-
-
-def _parse_bools(column: pd.Series) -> pd.Series:
     """yes/no, true/false, y/n, 1/0 (any case) or real booleans -> nullable boolean."""
-    table = {
-        **dict.fromkeys(reference.TRUE_WORDS, True),
-        **dict.fromkeys(reference.FALSE_WORDS, False),
-    }
+    return by_distinct(column, _bool_one, "boolean")
 
-    def one(value: object) -> bool | None:
-        if isinstance(value, bool | np.bool_):
-            return bool(value)
-        if isinstance(value, int | float) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            return table.get(value.strip().casefold())
-        return None
 
-    return column.map(one).astype("boolean")
+_BOOL_WORDS = {
+    **dict.fromkeys(reference.TRUE_WORDS, True),
+    **dict.fromkeys(reference.FALSE_WORDS, False),
+}
+
+
+def _bool_one(value: object) -> bool | None:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _BOOL_WORDS.get(value.strip().casefold())
+    return None
 
 
 def parse_numbers(column: pd.Series) -> pd.Series:
-    return by_distinct(column, _parse_numbers)
-
-
-def _parse_numbers(column: pd.Series) -> pd.Series:
     """Numbers in the spellings of DOMAIN.md: `1100`, `1100.00`, `1.100,00`, `1100,00` -> 1100.0."""
+    return by_distinct(column, _number_one, "Float64")
 
-    def one(value: object) -> float | None:
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, int | float | np.integer | np.floating):
-            return None if pd.isna(value) else float(value)
-        if not isinstance(value, str):
-            return None
-        text = value.strip().replace("\u00a0", "").replace(" ", "").removeprefix("€")
-        text = text.removesuffix("€").removeprefix("EUR").removesuffix("EUR")
-        if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.100,00
-            text = text.replace(".", "").replace(",", ".")
-        elif re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):  # 1,100.00
-            text = text.replace(",", "")
-        elif re.fullmatch(r"-?\d+,\d+", text):  # 1100,00
-            text = text.replace(",", ".")
-        try:
-            return float(text)
-        except ValueError:
-            return None
 
-    return column.map(one).astype("Float64")
+def _number_one(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return None if pd.isna(value) else float(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip().replace("\u00a0", "").replace(" ", "").removeprefix("€")
+    text = text.removesuffix("€").removeprefix("EUR").removesuffix("EUR")
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.100,00
+        text = text.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):  # 1,100.00
+        text = text.replace(",", "")
+    elif re.fullmatch(r"-?\d+,\d+", text):  # 1100,00
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def parse_countries(column: pd.Series) -> pd.Series:
-    return by_distinct(column, _parse_countries)
-
-
-def _parse_countries(column: pd.Series) -> pd.Series:
     """ISO alpha-2 codes from codes or English names; unknown: <NA>."""
     table = reference.country_table()
-    key = as_text(column).str.replace(r"\s+", " ", regex=True).str.casefold()
-    return key.map(table).astype("string")
+    return by_distinct(
+        column, lambda value: table.get(" ".join(str(value).split()).casefold()), "string"
+    )
 
 
 def parse_enum(column: pd.Series, kind: str) -> pd.Series:
-    return by_distinct(column, lambda c: _parse_enum(c, kind))
-
-
-def _parse_enum(column: pd.Series, kind: str) -> pd.Series:
     """Stored enumeration values from any spelling (case, spaces, hyphens, underscores)."""
     table = reference.enum_tables()[kind]
-    key = as_text(column).str.casefold().str.replace(r"[\s_\-]+", " ", regex=True)
-    return key.map(table).astype("string")
+    return by_distinct(
+        column,
+        lambda value: table.get(_SEPARATORS.sub(" ", str(value).strip().casefold())),
+        "string",
+    )
+
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
 
 
 def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
@@ -227,64 +224,47 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     `raw`'s index, so issues point at the same rows.
     """
     issues: list[Issue] = []
-    raw = raw.copy()
-    for name in COLUMNS:
-        if name not in raw.columns:
-            raw[name] = None
-    parsed = pd.DataFrame(index=raw.index)
-
-    for name in TEXT_COLUMNS:
-        parsed[name] = as_text(raw[name])
-    for name in DATE_COLUMNS:
-        parsed[name] = parse_dates(raw[name])
-        _unreadable(
-            issues,
-            raw[name],
-            parsed[name],
+    blank = pd.Series(None, index=raw.index, dtype=object)
+    cells = {name: raw[name] if name in raw.columns else blank for name in COLUMNS}
+    # Columns go into a dict and the frame is made once: inserting them one by one costs
+    # more than parsing a form's single row.
+    columns: dict[str, pd.Series] = {name: as_text(cells[name]) for name in TEXT_COLUMNS}
+    checks: list[tuple[tuple[str, ...], Callable[[pd.Series], pd.Series], str, str]] = [
+        (
+            DATE_COLUMNS,
+            parse_dates,
             "unreadable_date",
             "{field} {value!r} is not a date: write it as 2025-03-14, 14/03/2025 or 14.03.2025",
-        )
-    for name in BOOL_COLUMNS:
-        parsed[name] = parse_bools(raw[name])
-        _unreadable(
-            issues,
-            raw[name],
-            parsed[name],
-            "unreadable_yes_no",
-            "{field} {value!r} is not yes or no",
-        )
-    for name in NUMBER_COLUMNS:
-        parsed[name] = parse_numbers(raw[name])
-        _unreadable(
-            issues,
-            raw[name],
-            parsed[name],
-            "unreadable_number",
-            "{field} {value!r} is not a number",
-        )
-    for name in COUNTRY_COLUMNS:
-        parsed[name] = parse_countries(raw[name])
-        _unreadable(
-            issues,
-            raw[name],
-            parsed[name],
+        ),
+        (BOOL_COLUMNS, parse_bools, "unreadable_yes_no", "{field} {value!r} is not yes or no"),
+        (NUMBER_COLUMNS, parse_numbers, "unreadable_number", "{field} {value!r} is not a number"),
+        (
+            COUNTRY_COLUMNS,
+            parse_countries,
             "unknown_country",
-            "{field} {value!r} is not a country we know: use an ISO code such as DE or an English name",
+            "{field} {value!r} is not a country we know: use an ISO code such as DE or an "
+            "English name",
+        ),
+    ]
+    for kind in dict.fromkeys(ENUM_COLUMNS.values()):
+        allowed = ", ".join(reference.allowed_spellings(kind)).replace("{", "{{")
+        checks.append(
+            (
+                tuple(name for name, of in ENUM_COLUMNS.items() if of == kind),
+                lambda column, kind=kind: parse_enum(column, kind),  # type: ignore[misc]
+                "invalid_choice",
+                "{field} {value!r} is not one of: " + allowed.replace("}", "}}"),
+            )
         )
-    for name, kind in ENUM_COLUMNS.items():
-        parsed[name] = parse_enum(raw[name], kind)
-        allowed = ", ".join(reference.allowed_spellings(kind))
-        _unreadable(
-            issues,
-            raw[name],
-            parsed[name],
-            "invalid_choice",
-            "{field} {value!r} is not one of: " + allowed.replace("{", "{{").replace("}", "}}"),
-        )
-    parsed["modality"] = parsed["modality"].fillna("physical")
+    for names, parse, code, template in checks:
+        for name in names:
+            columns[name] = parse(cells[name])
+            _unreadable(issues, cells[name], columns[name], code, template, name)
+    columns["modality"] = columns["modality"].fillna("physical")
+    parsed = pd.DataFrame({name: columns[name] for name in COLUMNS}, index=raw.index)
 
     for name in REQUIRED:
-        for label in raw.index[blank_mask(raw[name])]:
+        for label in raw.index[blank_mask(cells[name]).to_numpy()]:
             issues.append(
                 Issue(
                     "missing_value",
@@ -299,16 +279,15 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
 
 
 def _unreadable(
-    issues: list[Issue], raw: pd.Series, parsed: pd.Series, code: str, template: str
+    issues: list[Issue], raw: pd.Series, parsed: pd.Series, code: str, template: str, field: str
 ) -> None:
     """An error for each cell that holds something but did not parse."""
     missing = parsed.isna()
     if not missing.any():  # the common case: every cell read
         return
-    bad = missing & ~blank_mask(raw)
+    bad = (missing & ~blank_mask(raw)).to_numpy(dtype=bool)
     for label, value in raw[bad].items():
         text = str(value).strip()
-        field = str(raw.name)
         issues.append(
             Issue(
                 code,
