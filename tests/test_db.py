@@ -14,9 +14,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import SQLModel, func, select
 
+from xchange import db
 from xchange.config import get_settings, normalise_url
 from xchange.db import (
     alembic_config,
@@ -133,6 +134,87 @@ def test_write_session_rolls_back_on_error(engine: Engine) -> None:
         raise RuntimeError("boom")
     with read_session(engine) as session:
         assert session.exec(select(Person)).all() == []
+
+
+# --- retrying a busy transaction ---------------------------------------------------------------
+
+
+def test_write_runs_the_transaction_again_after_a_serialization_failure(
+    pg_engine: Engine,
+) -> None:
+    """A transaction that loses a race on PostgreSQL (40001) is run again, and then succeeds."""
+    serializable = pg_engine.execution_options(isolation_level="SERIALIZABLE")
+    attempts: list[int] = []
+    waiting = threading.Event()
+
+    def work(session: Any) -> None:
+        attempts.append(1)
+        session.execute(sa.text("SELECT 1"))  # the transaction's snapshot starts here
+        waiting.set()
+        session.execute(sa.text("UPDATE programme SET retention_months = retention_months + 1"))
+
+    with pg_engine.connect() as other:
+        other.execute(sa.text("UPDATE programme SET retention_months = 12"))
+
+        def commit_once_the_writer_waits() -> None:
+            waiting.wait(10)
+            deadline = time.monotonic() + 10
+            with pg_engine.connect() as watcher:
+                while (
+                    time.monotonic() < deadline
+                    and not watcher.execute(
+                        sa.text(
+                            "SELECT count(*) FROM pg_stat_activity"
+                            " WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE programme%'"
+                        )
+                    ).scalar()
+                ):
+                    time.sleep(0.02)
+            other.commit()
+
+        committer = threading.Thread(target=commit_once_the_writer_waits)
+        committer.start()
+        db.write(serializable, work)
+        committer.join(10)
+
+    assert len(attempts) == 2
+    with read_session(pg_engine) as session:
+        programme = session.get(Programme, 1)
+        assert programme is not None
+        assert programme.retention_months == 13
+
+
+@pytest.mark.parametrize(
+    ("message", "sqlstate", "transient"),
+    [
+        ("database is locked", None, True),
+        ("could not serialize access due to concurrent update", "40001", True),
+        ("deadlock detected", "40P01", True),
+        ("no such table: exchange", None, False),
+        ("connection refused", "08001", False),
+    ],
+)
+def test_which_errors_are_worth_a_second_run(
+    message: str, sqlstate: str | None, transient: bool
+) -> None:
+    class Driver(Exception):
+        pass
+
+    orig = Driver(message)
+    orig.sqlstate = sqlstate  # type: ignore[attr-defined]
+    assert db.is_transient(OperationalError("SELECT 1", {}, orig)) is transient
+
+
+def test_with_retry_gives_up_after_its_attempts() -> None:
+    runs: list[int] = []
+
+    def locked() -> None:
+        runs.append(1)
+        raise OperationalError("BEGIN", {}, Exception("database is locked"))
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        db.with_retry(locked, attempts=3, pause=0.001)
+    assert len(runs) == 3
 
 
 # --- migrations -------------------------------------------------------------------------------

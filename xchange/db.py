@@ -90,16 +90,43 @@ def write_session(engine: Engine) -> Iterator[Session]:
             raise
 
 
+# PostgreSQL's "try the transaction again" errors: serialization failure, deadlock detected.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_transient(exc: OperationalError) -> bool:
+    """True for an error that running the whole transaction again may cure: SQLite's "database
+    is locked" (a writer held the lock past the busy timeout), PostgreSQL's serialization
+    failure or deadlock."""
+    if "database is locked" in str(exc):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
+
+
 def with_retry(work: Callable[[], T], *, attempts: int = 5, pause: float = 0.05) -> T:
-    """Run `work`, retrying briefly when SQLite reports the database locked past its timeout."""
+    """Run `work` (a whole transaction), running it again briefly on a transient error.
+
+    At most `attempts` runs, `pause`, 2 x `pause`, 4 x `pause`... apart; the last error is raised.
+    """
     for attempt in range(attempts):
         try:
             return work()
         except OperationalError as exc:
-            if "database is locked" not in str(exc) or attempt == attempts - 1:
+            if not is_transient(exc) or attempt == attempts - 1:
                 raise
             time.sleep(pause * (2**attempt))
     raise AssertionError("unreachable")
+
+
+def write(engine: Engine, work: Callable[[Session], T]) -> T:
+    """`work(session)` in one `write_session`, committed; run again (`with_retry`) when the
+    database was busy. `work` may run more than once: it must not act outside the transaction."""
+
+    def attempt() -> T:
+        with write_session(engine) as session:
+            return work(session)
+
+    return with_retry(attempt)
 
 
 def alembic_config(url: str) -> Any:
