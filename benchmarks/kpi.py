@@ -85,69 +85,96 @@ FIGURES_DAILY = """
     SUM(CASE WHEN status = 'completed' AND end_date <= :as_of AND modality = 'virtual'
              THEN n ELSE 0 END)
 """
-# Whole quarters before the as-of quarter from kpi_flow, the as-of quarter to the day from the
-# exchange table (its covering index): exactly what ours computes.
+# The as-of quarter's completed stays ended by as-of and after it, from kpi_daily: which side
+# (if any) the flows need from the exchange table.
+QUARTER_SIDES = """
+SELECT COALESCE(SUM(CASE WHEN end_date <= :as_of THEN n ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN end_date > :as_of THEN n ELSE 0 END), 0)
+FROM kpi_daily
+WHERE status = 'completed' AND end_date >= :quarter_start AND end_date <= :quarter_end
+"""
+# Whole quarters from kpi_flow: before the as-of quarter (`<`), or up to and including it
+# (`<=`) when the days after as-of are taken away again.
+FLOW_WHOLE = """
+    SELECT visitor_country, host_country,
+        SUM(CASE WHEN status = 'completed' AND end_quarter {until} :quarter
+                 AND modality = 'physical' THEN n ELSE 0 END) AS counted,
+        SUM(CASE WHEN status = 'completed' AND end_quarter {until} :quarter
+                 AND modality = 'physical' THEN sme ELSE 0 END) AS sme,
+        SUM(CASE WHEN status = 'completed' AND end_quarter {until} :quarter
+                 AND modality = 'physical' THEN beyond_broad ELSE 0 END) AS beyond,
+        SUM(CASE WHEN status IN ('planned', 'confirmed') THEN n ELSE 0 END) AS pipeline,
+        SUM(CASE WHEN status = 'cancelled' THEN n ELSE 0 END) AS cancelled,
+        SUM(CASE WHEN status = 'completed' AND end_quarter {until} :quarter
+                 AND modality = 'virtual' THEN n ELSE 0 END) AS virtual
+    FROM kpi_flow GROUP BY visitor_country, host_country
+"""
+# The as-of quarter's days from the exchange table (its covering index): added up to as-of, or
+# taken away after it.
+FLOW_DAYS = """
+    SELECT visitor_country, host_country,
+        {sign}SUM(CASE WHEN modality = 'physical' THEN 1 ELSE 0 END),
+        {sign}SUM(CASE WHEN modality = 'physical' AND involves_sme THEN 1 ELSE 0 END),
+        {sign}SUM(CASE WHEN modality = 'physical' AND (visitor_external OR host_external)
+                 THEN 1 ELSE 0 END),
+        0, 0,
+        {sign}SUM(CASE WHEN modality = 'virtual' THEN 1 ELSE 0 END)
+    FROM exchange
+    WHERE status = 'completed' AND {days}
+    GROUP BY visitor_country, host_country
+"""
 FLOWS = """
 SELECT visitor_country, host_country, SUM(counted), SUM(sme), SUM(beyond), SUM(pipeline),
        SUM(cancelled), SUM(virtual)
-FROM (
-    SELECT visitor_country, host_country,
-        SUM(CASE WHEN status = 'completed' AND end_quarter < :quarter AND modality = 'physical'
-                 THEN n ELSE 0 END) AS counted,
-        SUM(CASE WHEN status = 'completed' AND end_quarter < :quarter AND modality = 'physical'
-                 THEN sme ELSE 0 END) AS sme,
-        SUM(CASE WHEN status = 'completed' AND end_quarter < :quarter AND modality = 'physical'
-                 THEN beyond_broad ELSE 0 END) AS beyond,
-        SUM(CASE WHEN status IN ('planned', 'confirmed') THEN n ELSE 0 END) AS pipeline,
-        SUM(CASE WHEN status = 'cancelled' THEN n ELSE 0 END) AS cancelled,
-        SUM(CASE WHEN status = 'completed' AND end_quarter < :quarter AND modality = 'virtual'
-                 THEN n ELSE 0 END) AS virtual
-    FROM kpi_flow GROUP BY visitor_country, host_country
-    UNION ALL
-    SELECT visitor_country, host_country,
-        SUM(CASE WHEN modality = 'physical' THEN 1 ELSE 0 END),
-        SUM(CASE WHEN modality = 'physical' AND involves_sme THEN 1 ELSE 0 END),
-        SUM(CASE WHEN modality = 'physical' AND (visitor_external OR host_external)
-                 THEN 1 ELSE 0 END),
-        0, 0,
-        SUM(CASE WHEN modality = 'virtual' THEN 1 ELSE 0 END)
-    FROM exchange
-    WHERE status = 'completed' AND end_date >= :quarter_start AND end_date <= :as_of
-    GROUP BY visitor_country, host_country
-) AS parts
+FROM ({whole} UNION ALL {days}) AS parts
 GROUP BY visitor_country, host_country
 """
+HEAD_DAYS = "end_date >= :quarter_start AND end_date <= :as_of"
+TAIL_DAYS = "end_date > :as_of AND end_date <= :quarter_end"
 HAND_WRITTEN = [
     f"SELECT {FIGURES_DAILY} FROM kpi_daily",
     f"SELECT partnership_id, {FIGURES_DAILY} FROM kpi_daily GROUP BY partnership_id",
     f"SELECT end_quarter, {FIGURES_DAILY} FROM kpi_daily GROUP BY end_quarter ORDER BY 1",
-    FLOWS,
+    QUARTER_SIDES,
 ]
+
+
+def flows_sql(before: int, after: int) -> str:
+    """The flows query for an as-of quarter with these completed stays before / after as-of:
+    exactly what ours computes (xchange.kpi._grouped_by_quarters)."""
+    subtract = after < before
+    whole = FLOW_WHOLE.format(until="<=" if subtract else "<")
+    if min(before, after) == 0:
+        return whole
+    days = FLOW_DAYS.format(sign="-" if subtract else "", days=TAIL_DAYS if subtract else HEAD_DAYS)
+    return FLOWS.format(whole=whole, days=days)
 
 
 def hand_written(engine: Engine, as_of: date) -> Callable[[], Any]:
     """The same aggregations, as raw SQL through the driver, totals summed in Python."""
-    first_month = 3 * ((as_of.month - 1) // 3) + 1
+    first_day, last_day = kpi.quarter_bounds(as_of)
     params: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "quarter": f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}",
-        "quarter_start": date(as_of.year, first_month, 1).isoformat(),
+        "quarter_start": first_day.isoformat(),
+        "quarter_end": last_day.isoformat(),
     }
     sqlite = engine.dialect.name == "sqlite"
+
+    def run(cursor: Any, sql: str) -> list[Any]:
+        if not sqlite:  # psycopg's parameter style
+            for name in sorted(params, key=len, reverse=True):
+                sql = sql.replace(f":{name}", f"%({name})s")
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
     def work() -> Any:
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
-            results = []
-            for sql in HAND_WRITTEN:
-                text = sql
-                if not sqlite:  # psycopg's parameter style
-                    for name in sorted(params, key=len, reverse=True):
-                        text = text.replace(f":{name}", f"%({name})s")
-                cursor.execute(text, params)
-                results.append(cursor.fetchall())
-            quarters, pairs = results[2], results[3]
+            results = [run(cursor, sql) for sql in HAND_WRITTEN]
+            quarters, ((before, after),) = results[2], results[3]
+            pairs = run(cursor, flows_sql(before, after))
             total = 0
             for row in quarters:  # cumulative totals, as ours gives them
                 total += row[1] or 0
@@ -268,9 +295,8 @@ def main() -> None:
             with admin.begin() as connection:
                 connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             admin.dispose()
+            # The demo load ends with VACUUM (ANALYZE), as every bulk load should.
             engine = build(args.postgres, size)
-            with engine.begin() as connection:
-                connection.execute(sa.text("ANALYZE"))
             rows.append({"database": "PostgreSQL", **measure(engine, size, not args.no_naive)})
             engine.dispose()
     table = pd.DataFrame(rows)

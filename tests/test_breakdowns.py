@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -692,6 +693,54 @@ def test_the_summary_path_and_the_raw_path_agree(register: Engine, name: str) ->
         summarised = compute(register, builder, as_of=as_of, **options)
         raw = compute(register, builder, as_of=as_of, filters=EVERY_TYPE, **options)
         assert_same_table(summarised.table, raw.table)
+
+
+# The as-of quarter from kpi_flow: whole quarters, corrected to the day from the exchange table
+# on whichever side of as-of holds fewer completed stays (or on none, when one side is empty).
+# 2026Q1 holds stays completed on 9, 16 and 30 January (the last one virtual) and 27 March;
+# one more ended in 2025Q3, one is planned in the quarter.
+QUARTER_STAYS = [
+    {"week": 10, "status": "completed", "visitor_country": "IT"},
+    {"week": 26, "status": "completed"},
+    {"week": 27, "status": "completed", "host_country": "ES", "host_community": "external"},
+    {"week": 29, "status": "completed", "modality": "virtual"},
+    {"week": 37, "status": "completed", "visitor_country": "IT", "visitor_is_sme": True},
+    {"week": 33, "status": "planned", "host_country": "ES"},
+]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "sides"),
+    [
+        pytest.param(date(2026, 1, 2), (0, 4), id="before-any: nothing to add"),
+        pytest.param(date(2026, 1, 9), (1, 3), id="early: the days up to as-of added"),
+        pytest.param(date(2026, 1, 20), (2, 2), id="even: the days up to as-of added"),
+        pytest.param(date(2026, 2, 13), (3, 1), id="late: the days after as-of taken away"),
+        pytest.param(date(2026, 3, 27), (4, 0), id="quarter's last stay: nothing taken away"),
+    ],
+)
+def test_the_as_of_quarter_from_either_side_agrees_with_the_exchange_table(
+    engine: Engine, as_of: date, sides: tuple[int, int]
+) -> None:
+    stays = [
+        {"partnership": "ALPHA", "visitor_is_sme": False, "moved_to": None, **spec}
+        for spec in QUARTER_STAYS
+    ]
+    fresh_register(engine, stays, {"beyond_reading": "broad", "count_virtual": False})
+    with read_session(engine) as session:
+        assert kpi._completed_in_quarter(session, as_of, Filters()) == sides
+    for name in ("flows", "by_visitor_country", "by_host_country", "by_partnership"):
+        builder, options = BUILDERS[name]
+        for filters in (Filters(), Filters(countries=("IT", "ES"))):
+            summarised = compute(engine, builder, as_of=as_of, filters=filters, **options)
+            raw = compute(
+                engine,
+                builder,
+                as_of=as_of,
+                filters=replace(filters, org_types=EVERY_TYPE.org_types),
+                **options,
+            )
+            assert_same_table(summarised.table, raw.table)
 
 
 # --- SQLite and PostgreSQL ---------------------------------------------------------------------

@@ -9,10 +9,13 @@ rules are the ones of `xchange.kpi`; each result carries the definitions that pr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -51,12 +54,53 @@ class Breakdown:
 
 def add_shares(frame: pd.DataFrame) -> pd.DataFrame:
     """SME and beyond shares as ratios of sums; None where nothing is counted."""
-    counted = frame["counted"].where(frame["counted"] > 0)
-    frame["sme_share"] = (frame["involving_sme"] / counted).astype(object)
-    frame["beyond_share"] = (frame["beyond_community"] / counted).astype(object)
-    for name in ("sme_share", "beyond_share"):
-        frame[name] = frame[name].where(frame[name].notna(), None)
+    frame["sme_share"] = ratios(frame["involving_sme"], frame["counted"])
+    frame["beyond_share"] = ratios(frame["beyond_community"], frame["counted"])
     return frame
+
+
+def ratios(part: Any, whole: Any) -> npt.NDArray[np.object_]:
+    """`part / whole` row by row as Python floats, None where `whole` is 0 (no data)."""
+    numerators, denominators = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
+    result = np.full(len(denominators), None, dtype=object)
+    some = denominators > 0
+    result[some] = numerators[some] / denominators[some]
+    return result
+
+
+# The breakdowns below build each table in one go from NumPy columns: on tables of a dozen to
+# a few thousand rows, pandas' per-operation overhead (a column lookup, an insert, a merge)
+# would otherwise cost more than the query.
+
+
+def _key_column(values: list[Any]) -> pd.Series:
+    """A key column typed as pandas types it when reading rows (object when there are none)."""
+    return pd.Series(values, dtype=None if values else object)
+
+
+def _figure_columns(figures: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
+    return {name: figures[:, i] for i, name in enumerate(FIGURES)}
+
+
+def _share_columns(figures: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.object_]]:
+    return {
+        "sme_share": ratios(figures[:, 1], figures[:, 0]),
+        "beyond_share": ratios(figures[:, 2], figures[:, 0]),
+    }
+
+
+def _figures_by(sums: pd.DataFrame, key: str) -> dict[Any, npt.NDArray[np.int64]]:
+    """Each group's six figures, by the group's `key`."""
+    values = sums[list(FIGURES)].to_numpy(dtype=np.int64)
+    return dict(zip(sums[key].tolist(), values, strict=True))
+
+
+def _stack(rows: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    return np.array(rows, dtype=np.int64).reshape(len(rows), len(FIGURES))
+
+
+_ZEROS = np.zeros(len(FIGURES), dtype=np.int64)
+_country_name = functools.cache(reference.country_name)
 
 
 def _context(session: Session, as_of: date | None) -> tuple[date, Definitions]:
@@ -85,18 +129,31 @@ def by_partnership(
             Partnership.action_end,
         )
     ).all()
-    frame = pd.DataFrame(
-        partnerships,
-        columns=["partnership_id", "acronym", "name", "target", "action_start", "action_end"],
+    # In scope, by acronym (unique whatever its case, so this order is the only one).
+    chosen = sorted(
+        (p for p in partnerships if not filters.partnership_ids or p[0] in filters.partnership_ids),
+        key=lambda p: str(p[1]).casefold(),
     )
-    if filters.partnership_ids:
-        frame = frame[frame["partnership_id"].isin(filters.partnership_ids)]
-    frame = frame.merge(sums, on="partnership_id", how="left")
-    for name in FIGURES:
-        frame[name] = frame[name].fillna(0).astype("int64")
-    frame["progress"] = frame["counted"] / frame["target"]
-    frame = add_shares(frame).sort_values("acronym", key=lambda s: s.str.casefold())
-    return Breakdown(frame.reset_index(drop=True), as_of, definitions, filters)
+    found = _figures_by(sums, "partnership_id")
+    figures = _stack([found.get(p[0], _ZEROS) for p in chosen])
+    targets = np.array([p[3] for p in chosen], dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        progress = figures[:, 0] / targets
+    columns = ["partnership_id", "acronym", "name", "target", "action_start", "action_end"]
+    # The types pandas gives these columns when reading the rows (an empty table: ids as object).
+    types = ["int64" if chosen else object, "str", "str", "int64", object, object]
+    frame = pd.DataFrame(
+        {
+            **{
+                name: pd.Series([p[i] for p in chosen], dtype=types[i])
+                for i, name in enumerate(columns)
+            },
+            **_figure_columns(figures),
+            "progress": progress,
+            **_share_columns(figures),
+        }
+    )
+    return Breakdown(frame, as_of, definitions, filters)
 
 
 def by_quarter(
@@ -106,26 +163,26 @@ def by_quarter(
     cumulative shares. Quarters without exchanges between the first and the as-of quarter are
     listed with zeros, so a cumulative line has no gaps."""
     as_of, definitions = _context(session, as_of)
-    frame = grouped(session, ["end_quarter"], as_of=as_of, definitions=definitions, filters=filters)
-    frame = frame[frame["end_quarter"] <= quarter_of(as_of)] if len(frame) else frame
-    if len(frame):
-        quarters = quarter_range(str(frame["end_quarter"].min()), quarter_of(as_of))
-        frame = (
-            frame.set_index("end_quarter")
-            .reindex(quarters, fill_value=0)
-            .rename_axis("end_quarter")
-            .reset_index()
-        )
-    frame = frame.rename(columns={"end_quarter": "quarter"})
-    for name in ("counted", "involving_sme", "beyond_community"):
-        frame[f"cumulative_{name}"] = frame[name].cumsum()
-    frame = add_shares(frame)
-    total = frame["cumulative_counted"].where(frame["cumulative_counted"] > 0)
-    frame["cumulative_sme_share"] = (frame["cumulative_involving_sme"] / total).astype(object)
-    frame["cumulative_beyond_share"] = (frame["cumulative_beyond_community"] / total).astype(object)
-    for name in ("cumulative_sme_share", "cumulative_beyond_share"):
-        frame[name] = frame[name].where(frame[name].notna(), None)
-    return Breakdown(frame.reset_index(drop=True), as_of, definitions, filters)
+    sums = grouped(session, ["end_quarter"], as_of=as_of, definitions=definitions, filters=filters)
+    last = quarter_of(as_of)
+    found = {q: row for q, row in _figures_by(sums, "end_quarter").items() if q <= last}
+    quarters = quarter_range(str(min(found)), last) if found else []
+    figures = _stack([found.get(q, _ZEROS) for q in quarters])
+    cumulative = np.cumsum(figures[:, :3], axis=0)
+    frame = pd.DataFrame(
+        {
+            # With no quarter up to as-of, the column keeps the query's type (as a filter would).
+            "quarter": pd.Series(quarters, dtype=None if quarters else sums["end_quarter"].dtype),
+            **_figure_columns(figures),
+            "cumulative_counted": cumulative[:, 0],
+            "cumulative_involving_sme": cumulative[:, 1],
+            "cumulative_beyond_community": cumulative[:, 2],
+            **_share_columns(figures),
+            "cumulative_sme_share": ratios(cumulative[:, 1], cumulative[:, 0]),
+            "cumulative_beyond_share": ratios(cumulative[:, 2], cumulative[:, 0]),
+        }
+    )
+    return Breakdown(frame, as_of, definitions, filters)
 
 
 def quarter_range(first: str, last: str) -> list[str]:
@@ -223,19 +280,36 @@ def countries(
         definitions=definitions,
         filters=filters,
     )
-    flow_table = add_shares(
-        pairs.sort_values(
-            ["counted", "visitor_country", "host_country"], ascending=[False, True, True]
-        )
-    ).reset_index(drop=True)
+    visitors = np.array(pairs["visitor_country"].tolist(), dtype=str)
+    hosts = np.array(pairs["host_country"].tolist(), dtype=str)
+    figures = pairs[list(FIGURES)].to_numpy(dtype=np.int64)
+    # Most counted first, then by visitor and host country (np.lexsort: last key first).
+    order = np.lexsort((hosts, visitors, -figures[:, 0]))
+    flow_table = pd.DataFrame(
+        {
+            "visitor_country": _key_column(visitors[order].tolist()),
+            "host_country": _key_column(hosts[order].tolist()),
+            **_figure_columns(figures[order]),
+            **_share_columns(figures[order]),
+        }
+    )
     sides = []
-    for side in ("visitor", "host"):
-        key = f"{side}_country"
-        frame = pairs.groupby(key, as_index=False)[list(FIGURES)].sum()
-        frame = frame.rename(columns={key: "country"})
-        frame.insert(1, "country_name", frame["country"].map(reference.country_name))
-        frame = add_shares(frame.sort_values(["counted", "country"], ascending=[False, True]))
-        sides.append(Breakdown(frame.reset_index(drop=True), as_of, definitions, filters))
+    for codes in (visitors, hosts):
+        # The pairs' sums by one side's country.
+        distinct, where = np.unique(codes, return_inverse=True)
+        totals = np.zeros((len(distinct), len(FIGURES)), dtype=np.int64)
+        np.add.at(totals, where.reshape(-1), figures)
+        order = np.lexsort((distinct, -totals[:, 0]))
+        countries = distinct[order].tolist()
+        frame = pd.DataFrame(
+            {
+                "country": _key_column(countries),
+                "country_name": _key_column([_country_name(code) for code in countries]),
+                **_figure_columns(totals[order]),
+                **_share_columns(totals[order]),
+            }
+        )
+        sides.append(Breakdown(frame, as_of, definitions, filters))
     return CountryTables(Breakdown(flow_table, as_of, definitions, filters), *sides)
 
 

@@ -188,6 +188,7 @@ def load_demo(
         )
         session.flush()
         session.close()
+    bulk.vacuum_analyze(engine, ("organisation", "person", "exchange", *summary.TABLES))
     return DemoSummary(
         partnerships=len(data.partnerships),
         organisations=len(data.org_name),

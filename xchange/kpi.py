@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -225,14 +226,17 @@ def figure_sums(
     completed = (t.status == "completed") & ended
     counted = completed if definitions.count_virtual else completed & (t.modality == "physical")
     virtual = sa.false() if definitions.count_virtual else completed & (t.modality == "virtual")
-    return [
-        sum_if(counted, source.n).label("counted"),
-        sum_if(counted, source.sme).label("involving_sme"),
-        sum_if(counted, source.beyond).label("beyond_community"),
-        sum_if(t.status.in_(("planned", "confirmed")), source.n).label("pipeline"),
-        sum_if(t.status == "cancelled", source.n).label("cancelled"),
-        sum_if(virtual, source.n).label("virtual"),
-    ]
+    sums = {
+        "counted": sum_if(counted, source.n),
+        "involving_sme": sum_if(counted, source.sme),
+        "beyond_community": sum_if(counted, source.beyond),
+        "pipeline": sum_if(t.status.in_(("planned", "confirmed")), source.n),
+        "cancelled": sum_if(t.status == "cancelled", source.n),
+        "virtual": sum_if(virtual, source.n),
+    }
+    # PostgreSQL sums BIGINT columns as NUMERIC, which arrives as Decimal: slow to build and
+    # to convert. Counts fit a BIGINT.
+    return [sa.cast(value, sa.BigInteger).label(name) for name, value in sums.items()]
 
 
 def uses_summary(filters: Filters) -> bool:
@@ -261,11 +265,12 @@ def grouped(
     definitions: Definitions,
     filters: Filters,
 ) -> pd.DataFrame:
-    """The six figures grouped by `keys`, from the smallest source that can answer:
+    """The six figures grouped by `keys` (rows in no particular order), from the smallest
+    source that can answer:
 
     - kpi_daily, when no ecosystem, country or type filter applies and the keys are its columns;
-    - kpi_flow (whole quarters before the as-of quarter) plus the exchange table for the as-of
-      quarter's days, when the keys and a country filter fit kpi_flow;
+    - kpi_flow by whole quarters, corrected to the day for the as-of quarter from the exchange
+      table (see `_grouped_by_quarters`), when the keys and a country filter fit kpi_flow;
     - the exchange table otherwise (its covering indexes keep that an index-only read).
     """
     if uses_summary(filters) and all(key in DAILY.c for key in keys):
@@ -336,12 +341,23 @@ def _grouped_by_quarters(
     definitions: Definitions,
     filters: Filters,
 ) -> pd.DataFrame:
-    """Whole quarters from kpi_flow; the as-of quarter's days up to as-of from the exchange
-    table (a range of its covering index)."""
+    """Whole quarters from kpi_flow, corrected to the day for the as-of quarter from the
+    exchange table (a range of its covering index).
+
+    Either kpi_flow's quarters before the as-of quarter plus that quarter's completed stays
+    ended by as-of, or its quarters up to and including the as-of quarter minus those ended
+    after as-of: whichever side holds fewer completed stays (kpi_daily knows, per day). For
+    as-of today the side after it is empty (a stay cannot be completed before it ends), so the
+    dashboard reads no exchange row at all.
+    """
     current = quarter_of(as_of)
+    first_day, last_day = quarter_bounds(as_of)
+    before, after = _completed_in_quarter(session, as_of, filters)
+    subtract = after < before
     source = summary_source(FLOW, definitions)
     columns = [FLOW.c[key] for key in keys]
-    sums = figure_sums(source, as_of, definitions, counted_until=FLOW.c.end_quarter < current)
+    until = FLOW.c.end_quarter <= current if subtract else FLOW.c.end_quarter < current
+    sums = figure_sums(source, as_of, definitions, counted_until=until)
     conditions = summary_conditions(FLOW, filters)
     if filters.countries:
         conditions.append(
@@ -353,36 +369,75 @@ def _grouped_by_quarters(
     whole = result_frame(
         session, sa.select(*columns, *sums).where(*conditions).group_by(*columns), keys
     )
+    if min(before, after) == 0:
+        return whole
     # Counted and virtual only here: pipeline and cancelled came whole from kpi_flow.
-    first_day = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    days = (
+        (X.c.end_date > as_of) & (X.c.end_date <= last_day)
+        if subtract
+        else (X.c.end_date >= first_day) & (X.c.end_date <= as_of)
+    )
     raw_columns = [X.c[key] for key in keys]
     partial = result_frame(
         session,
-        sa.select(*raw_columns, *figure_sums(raw_source(definitions), as_of, definitions))
-        .where(
-            *filter_conditions(filters),
-            X.c.end_date >= first_day,
-            X.c.end_date <= as_of,
-            X.c.status == "completed",
+        sa.select(
+            *raw_columns,
+            *figure_sums(raw_source(definitions), as_of, definitions, counted_until=days),
         )
+        .where(*filter_conditions(filters), days, X.c.status == "completed")
         .group_by(*raw_columns),
         keys,
     )
     partial[["pipeline", "cancelled"]] = 0
+    if subtract:
+        partial[list(FIGURES)] = -partial[list(FIGURES)]
     both = pd.concat([whole, partial], ignore_index=True)
     if not keys:
         return both[list(FIGURES)].sum().to_frame().T
+    # A group whose completed stays all ended after as-of nets to zeros and stays listed, as
+    # the exchange table lists it (its exchanges exist, none counts yet).
     return both.groupby(keys, as_index=False)[list(FIGURES)].sum()
+
+
+def _completed_in_quarter(
+    session: Session | Connection, as_of: date, filters: Filters
+) -> tuple[int, int]:
+    """Completed stays of the as-of quarter ended by as-of, and ended after it, from kpi_daily
+    (its partnership, quarter and modality filters only: an upper bound for the others)."""
+    first_day, last_day = quarter_bounds(as_of)
+    completed = (DAILY.c.status == "completed") & DAILY.c.end_date.between(first_day, last_day)
+    by_as_of = DAILY.c.end_date <= as_of
+    row = session.execute(
+        sa.select(sum_if(by_as_of, DAILY.c.n), sum_if(sa.not_(by_as_of), DAILY.c.n)).where(
+            completed, *summary_conditions(DAILY, filters)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def quarter_bounds(day: date) -> tuple[date, date]:
+    """The first and the last day of `day`'s quarter."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    first = date(day.year, first_month, 1)
+    after = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
+    return first, date.fromordinal(after.toordinal() - 1)
 
 
 def result_frame(
     session: Session | Connection, query: sa.Select[Any], keys: list[str]
 ) -> pd.DataFrame:
+    """The rows of `query` (its keys, then the six figures) as a frame, figures as int64."""
+    # Built column by column: handed the rows, pandas probes every SQLAlchemy Row for attributes
+    # it lacks and infers each figure's type value by value, which on a thousand rows costs
+    # more than the query.
     rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*keys, *FIGURES])
-    for name in FIGURES:
-        frame[name] = frame[name].astype("int64")
-    return frame
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in (*keys, *FIGURES)]
+    data: dict[str, Any] = {
+        key: pd.Series(columns[i], dtype=None if rows else object) for i, key in enumerate(keys)
+    }
+    for i, name in enumerate(FIGURES, start=len(keys)):
+        data[name] = np.array(columns[i], dtype=np.int64)
+    return pd.DataFrame(data, columns=[*keys, *FIGURES])
 
 
 def share(part: int, whole: int) -> float | None:
