@@ -170,10 +170,13 @@ def chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
 def _stored(session: Session, ids: pd.Series) -> pd.DataFrame:
     """The stored records that rows rewrite, in audit spelling, indexed like `ids` (by row)."""
     columns = ("id", "version", "import_batch_id", *STORED)
-    frame = fetch_exchanges(session.connection(), columns, sorted(set(ids.tolist())))
+    wanted = sorted(set(ids.tolist()))
+    frame = fetch_exchanges(session.connection(), columns, wanted)
+    complete = len(frame) == len(wanted)
     frame = frame.set_index("id", drop=False).reindex(ids.to_numpy())
     frame.index = ids.index
-    return objects(frame)
+    # A record gone meanwhile leaves NaN cells: spell them None like every other blank.
+    return frame if complete else objects(frame)
 
 
 def fetch_exchanges(
@@ -335,11 +338,12 @@ def _organisations(ctx: RuleContext, table: pd.DataFrame) -> OrgPlan:
     named = named[named["key"].notna()]
     first = named.drop_duplicates("key", keep="first").set_index("key")
     last = named.drop_duplicates("key", keep="last").set_index("key").reindex(first.index)
-    known = first.index.isin(list(ctx.org_ids))
-    plan = OrgPlan(ids={key: ctx.org_ids[key] for key in first.index[known]})
-    for key, kind, sme in zip(
-        first.index[known], last["type"][known], last["is_sme"][known], strict=True
-    ):
+    keys = first.index.to_numpy(dtype=object)
+    known = np.fromiter((key in ctx.org_ids for key in keys), dtype=bool, count=len(keys))
+    plan = OrgPlan(ids={key: ctx.org_ids[key] for key in keys[known]})
+    kinds = last["type"].to_numpy(dtype=object)[known]
+    smes = last["is_sme"].to_numpy(dtype=bool)[known]
+    for key, kind, sme in zip(keys[known], kinds, smes, strict=True):
         if ctx.profiles[key] != (kind, bool(sme)):
             plan.profiles.append((ctx.org_ids[key], kind, bool(sme)))
     new = first[~known]
@@ -376,7 +380,7 @@ def _values(table: pd.DataFrame, orgs: OrgPlan, person_ids: dict[str, int]) -> p
     """
     values: dict[str, np.ndarray] = {}
     for name in STORED:
-        if name in table.columns:
+        if name in table.columns and name not in DATE_VALUES:
             values[name] = plain(table[name])
     for name in DATE_VALUES:
         days = table[name].to_numpy().astype("datetime64[D]")
@@ -426,8 +430,8 @@ def objects(frame: pd.DataFrame) -> pd.DataFrame:
 def _changed(new: pd.DataFrame, old: pd.DataFrame) -> pd.Index:
     """Rows of `new` that differ from `old` (same index) in any stored value."""
     differs = np.zeros(len(new), dtype=bool)
-    for name in STORED:
-        differs |= plain(new[name]) != plain(old[name])
+    for name in STORED:  # both hold plain values already (`_values`, `objects`)
+        differs |= new[name].to_numpy(dtype=object) != old[name].to_numpy(dtype=object)
     return new.index[differs]
 
 

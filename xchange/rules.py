@@ -159,20 +159,24 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     new["rule_lump_sum_cents"] = rule
     given = (t["lump_sum_eur"] * 100).round().astype("Int64")
     new["lump_sum_cents"] = given.fillna(rule).astype("int64")
-    new["end_quarter"] = by_distinct(
-        t["end_date"], lambda end: f"{end.year}Q{(end.month - 1) // 3 + 1}", "string"
-    )
+    new["end_quarter"] = by_distinct(t["end_date"], _quarter, "string")
     sme = t["visitor_is_sme"].to_numpy(dtype=bool, na_value=False) | t["host_is_sme"].to_numpy(
         dtype=bool, na_value=False
     )
     new["involves_sme"] = pd.Series(sme, index=index)
     for side in ("visitor", "host"):
-        community = t[f"{side}_community"].to_numpy(dtype=object, na_value=None)
-        new[f"{side}_external"] = pd.Series(community == "external", index=index, dtype=bool)
-        new[f"{side}_partner"] = pd.Series(community == "partner", index=index, dtype=bool)
+        community = t[f"{side}_community"]
+        for word in ("external", "partner"):
+            flags = community.eq(word).to_numpy(dtype=bool, na_value=False)
+            new[f"{side}_{word}"] = pd.Series(flags, index=index)
     # The frame is made once: adding fifteen columns one by one costs more than the rules.
     kept = t.drop(columns=[name for name in new if name in t.columns])
     return pd.concat([kept, pd.DataFrame(new, index=index)], axis=1)
+
+
+def _quarter(end: Any) -> str:
+    """`2026Q3` for a day in July to September 2026."""
+    return f"{end.year}Q{(end.month - 1) // 3 + 1}"
 
 
 def _rule_lump_sum(
@@ -197,7 +201,7 @@ def _rule_lump_sum(
     per_pair = np.array([rate(p, c) for p, c in distinct], dtype=np.int64)
     rates = np.minimum(per_pair[codes], MAX_LUMP_SUM_CENTS)
     halved = np.where(reduced_rate.to_numpy(dtype=bool), rates // 2, rates)
-    virtual = modality.to_numpy(dtype=object, na_value=None) == "virtual"
+    virtual = modality.eq("virtual").to_numpy(dtype=bool, na_value=False)
     return pd.Series(np.where(virtual, 0, halved), index=partnership_id.index, dtype="int64")
 
 
