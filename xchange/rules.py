@@ -687,7 +687,10 @@ def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.D
     """The stored records under the (partnership, reference) keys the table names."""
     keyed = parsed[["partnership", "reference"]].dropna()
     acronyms = keyed["partnership"].str.casefold()
-    for key, terms in ctx.partnerships.items():
+    for key in acronyms.unique().tolist():
+        terms = ctx.partnerships.get(key)
+        if terms is None:
+            continue
         references = keyed["reference"][acronyms.eq(key).to_numpy(dtype=bool)]
         rows = keyed_rows(
             connection,
