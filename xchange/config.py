@@ -12,6 +12,9 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "xchange.db"
+# Used when XCHANGE_PSEUDONYM_KEY is not set: pseudonyms stay stable, but anyone with this
+# source could map one back to a person id (not to a name).
+DEFAULT_PSEUDONYM_KEY = "xchange-pseudonym-v1"
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class Settings:
     upload_max_bytes: int
     session_ttl_minutes: int
     sqlite_busy_timeout_ms: int
+    # The secret behind the pseudonyms that exports without personal data show for people.
+    pseudonym_key: str = DEFAULT_PSEUDONYM_KEY
 
 
 def get_settings() -> Settings:
@@ -32,6 +37,7 @@ def get_settings() -> Settings:
         upload_max_bytes=int(os.environ.get("XCHANGE_UPLOAD_MAX_MB", "20")) * 1024 * 1024,
         session_ttl_minutes=int(os.environ.get("XCHANGE_SESSION_TTL_MINUTES", "480")),
         sqlite_busy_timeout_ms=int(os.environ.get("XCHANGE_SQLITE_BUSY_TIMEOUT_MS", "10000")),
+        pseudonym_key=os.environ.get("XCHANGE_PSEUDONYM_KEY") or DEFAULT_PSEUDONYM_KEY,
     )
 
 

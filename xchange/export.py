@@ -24,7 +24,6 @@ import csv
 import hashlib
 import hmac
 import io
-import os
 from datetime import date
 from typing import Any
 
@@ -33,6 +32,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from xchange import access, reference
+from xchange.config import get_settings
 from xchange.errors import PermissionDenied
 from xchange.filereader import FORMULA_STARTS, VERSION
 from xchange.models import User
@@ -51,9 +51,6 @@ __all__ = [
 ]
 
 EXPORT_COLUMNS = (*COLUMNS, VERSION)
-# Fallback key for pseudonyms when XCHANGE_PSEUDONYM_KEY is not set: pseudonyms stay stable,
-# but anyone with this source could map one back to a person id (not to a name).
-_DEFAULT_PSEUDONYM_KEY = "xchange-pseudonym-v1"
 
 
 def neutralise(value: Any) -> Any:
@@ -67,9 +64,12 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def pseudonym(person_id: int) -> str:
-    """`person-1f3a9c0b2d`: the same for the same person in every export, never the name."""
-    key = (os.environ.get("XCHANGE_PSEUDONYM_KEY") or _DEFAULT_PSEUDONYM_KEY).encode()
+def pseudonym(person_id: int, key: bytes | None = None) -> str:
+    """`person-1f3a9c0b2d`: the same for the same person in every export, never the name.
+
+    `key` defaults to the settings' pseudonym key; a caller naming many people reads it once.
+    """
+    key = key if key is not None else get_settings().pseudonym_key.encode()
     digest = hmac.new(key, str(int(person_id)).encode(), hashlib.sha256).hexdigest()
     return f"person-{digest[:10]}"
 
@@ -129,6 +129,7 @@ def export_frame(
 def _spell(stored: pd.DataFrame, *, personal: bool) -> pd.DataFrame:
     """Stored values -> the spellings people read and the importer reads back."""
     out = pd.DataFrame(index=stored.index)
+    key = get_settings().pseudonym_key.encode()
     labels = {
         "visitor_type": reference.ORG_TYPE_LABELS,
         "host_type": reference.ORG_TYPE_LABELS,
@@ -148,7 +149,7 @@ def _spell(stored: pd.DataFrame, *, personal: bool) -> pd.DataFrame:
                 stored["representative_name"]
                 if personal
                 else stored["representative_id"].map(
-                    lambda i: pseudonym(int(i)) if i is not None and not pd.isna(i) else None
+                    lambda i: pseudonym(int(i), key) if i is not None and not pd.isna(i) else None
                 )
             )
         else:
