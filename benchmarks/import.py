@@ -11,7 +11,7 @@ a second on SQLite. Each phase is timed too, and a re-import of the same file (e
 found unchanged).
 
 Beside it, the limit for our schema: the rows that import wrote (exchanges, organisations,
-people, audit events), copied by `sqlite3` alone into a fresh file with the same schema, as
+people, audit events, the KPI summaries), copied by `sqlite3` alone into a fresh file with the same schema, as
 fast as SQLite takes them (multi-row `executemany`, indexes built afterwards, one commit). No
 parsing, validating or planning is in it, so no import of this file can beat it.
 
@@ -92,7 +92,7 @@ def write_floor(imported: Path, folder: Path) -> float:
     schema = source.execute(
         "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
     ).fetchall()
-    tables = ("organisation", "person", "exchange", "audit_event")
+    tables = ("organisation", "person", "exchange", "audit_event", "kpi_daily", "kpi_flow")
     rows = {t: source.execute(f"SELECT * FROM {t}").fetchall() for t in tables}  # noqa: S608
     source.close()
     target = sqlite3.connect(folder / "floor.db", isolation_level=None)
