@@ -25,10 +25,12 @@ from xchange.kpi import (
     FIGURES,
     Definitions,
     Filters,
+    Sums,
     X,
     filter_conditions,
     grouped,
-    programme_of,
+    grouped_sums,
+    programme_targets,
     sum_if,
 )
 from xchange.models import Exchange, Partnership, ReportingPeriod, quarter_of
@@ -78,6 +80,11 @@ def _key_column(values: list[Any]) -> pd.Series:
     return pd.Series(values, dtype=None if values else object)
 
 
+def _key_type(values: list[Any]) -> Any:
+    """The type pandas would give a key column of these values."""
+    return _key_column(values[:1]).dtype
+
+
 def _figure_columns(figures: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
     return {name: figures[:, i] for i, name in enumerate(FIGURES)}
 
@@ -89,10 +96,9 @@ def _share_columns(figures: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.o
     }
 
 
-def _figures_by(sums: pd.DataFrame, key: str) -> dict[Any, npt.NDArray[np.int64]]:
-    """Each group's six figures, by the group's `key`."""
-    values = sums[list(FIGURES)].to_numpy(dtype=np.int64)
-    return dict(zip(sums[key].tolist(), values, strict=True))
+def _figures_by(sums: Sums) -> dict[Any, npt.NDArray[np.int64]]:
+    """Each group's six figures, by the group's (one) key."""
+    return dict(zip(sums.keys[0], sums.figures, strict=True))
 
 
 def _stack(rows: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
@@ -104,7 +110,7 @@ _country_name = functools.cache(reference.country_name)
 
 
 def _context(session: Session, as_of: date | None) -> tuple[date, Definitions]:
-    return as_of or date.today(), Definitions.of(programme_of(session))
+    return as_of or date.today(), programme_targets(session).definitions
 
 
 # --- breakdowns ------------------------------------------------------------------------------
@@ -116,7 +122,7 @@ def by_partnership(
     """Counted, SME, beyond, pipeline, cancelled and virtual for each partnership in scope,
     with each partnership's target and progress (partnerships with no exchanges show zeros)."""
     as_of, definitions = _context(session, as_of)
-    sums = grouped(
+    sums = grouped_sums(
         session, ["partnership_id"], as_of=as_of, definitions=definitions, filters=filters
     )
     partnerships = session.execute(
@@ -134,7 +140,7 @@ def by_partnership(
         (p for p in partnerships if not filters.partnership_ids or p[0] in filters.partnership_ids),
         key=lambda p: str(p[1]).casefold(),
     )
-    found = _figures_by(sums, "partnership_id")
+    found = _figures_by(sums)
     figures = _stack([found.get(p[0], _ZEROS) for p in chosen])
     targets = np.array([p[3] for p in chosen], dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,16 +169,18 @@ def by_quarter(
     cumulative shares. Quarters without exchanges between the first and the as-of quarter are
     listed with zeros, so a cumulative line has no gaps."""
     as_of, definitions = _context(session, as_of)
-    sums = grouped(session, ["end_quarter"], as_of=as_of, definitions=definitions, filters=filters)
+    sums = grouped_sums(
+        session, ["end_quarter"], as_of=as_of, definitions=definitions, filters=filters
+    )
     last = quarter_of(as_of)
-    found = {q: row for q, row in _figures_by(sums, "end_quarter").items() if q <= last}
+    found = {q: row for q, row in _figures_by(sums).items() if q <= last}
     quarters = quarter_range(str(min(found)), last) if found else []
     figures = _stack([found.get(q, _ZEROS) for q in quarters])
     cumulative = np.cumsum(figures[:, :3], axis=0)
     frame = pd.DataFrame(
         {
             # With no quarter up to as-of, the column keeps the query's type (as a filter would).
-            "quarter": pd.Series(quarters, dtype=None if quarters else sums["end_quarter"].dtype),
+            "quarter": pd.Series(quarters, dtype=None if quarters else _key_type(sums.keys[0])),
             **_figure_columns(figures),
             "cumulative_counted": cumulative[:, 0],
             "cumulative_involving_sme": cumulative[:, 1],
@@ -249,13 +257,6 @@ def by_period(
     return Breakdown(frame.reset_index(drop=True), as_of, definitions, filters)
 
 
-def _flow_grouped(
-    session: Session, keys: list[str], *, as_of: date, definitions: Definitions, filters: Filters
-) -> pd.DataFrame:
-    """Figures grouped by country keys (kpi.grouped picks kpi_flow when it can)."""
-    return grouped(session, keys, as_of=as_of, definitions=definitions, filters=filters)
-
-
 @dataclass
 class CountryTables:
     """Flows and both sides' country totals, from one grouped query."""
@@ -273,16 +274,16 @@ def countries(
     The three come from one query by country pair: the country totals are its sums.
     """
     as_of, definitions = _context(session, as_of)
-    pairs = _flow_grouped(
+    pairs = grouped_sums(
         session,
         ["visitor_country", "host_country"],
         as_of=as_of,
         definitions=definitions,
         filters=filters,
     )
-    visitors = np.array(pairs["visitor_country"].tolist(), dtype=str)
-    hosts = np.array(pairs["host_country"].tolist(), dtype=str)
-    figures = pairs[list(FIGURES)].to_numpy(dtype=np.int64)
+    visitors = np.array(pairs.keys[0], dtype=str)
+    hosts = np.array(pairs.keys[1], dtype=str)
+    figures = pairs.figures
     # Most counted first, then by visitor and host country (np.lexsort: last key first).
     order = np.lexsort((hosts, visitors, -figures[:, 0]))
     flow_table = pd.DataFrame(

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -257,6 +258,31 @@ def summary_conditions(table: sa.TableClause, filters: Filters) -> list[Any]:
     return conditions
 
 
+@dataclass(frozen=True)
+class Sums:
+    """Grouped figures as plain columns: one list per key, and a (rows, 6) int64 array."""
+
+    keys: list[list[Any]]
+    figures: npt.NDArray[np.int64]
+
+    def frame(self, names: list[str]) -> pd.DataFrame:
+        """The sums as `grouped` returns them: the keys, then the six figures as int64."""
+        some = len(self.figures) > 0
+        data: dict[str, Any] = {
+            name: pd.Series(self.keys[i], dtype=None if some else object)
+            for i, name in enumerate(names)
+        }
+        data.update({name: self.figures[:, i] for i, name in enumerate(FIGURES)})
+        return pd.DataFrame(data, columns=[*names, *FIGURES])
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, keys: list[str]) -> Sums:
+        return cls(
+            [frame[key].tolist() for key in keys],
+            frame[list(FIGURES)].to_numpy(dtype=np.int64).reshape(len(frame), len(FIGURES)),
+        )
+
+
 def grouped(
     session: Session | Connection,
     keys: list[str],
@@ -273,6 +299,20 @@ def grouped(
       table (see `_grouped_by_quarters`), when the keys and a country filter fit kpi_flow;
     - the exchange table otherwise (its covering indexes keep that an index-only read).
     """
+    sums = grouped_sums(session, keys, as_of=as_of, definitions=definitions, filters=filters)
+    return sums.frame(keys)
+
+
+def grouped_sums(
+    session: Session | Connection,
+    keys: list[str],
+    *,
+    as_of: date,
+    definitions: Definitions,
+    filters: Filters,
+) -> Sums:
+    """`grouped` as plain columns, for callers that take the figures apart anyway (the
+    breakdowns): on a few hundred rows a DataFrame costs more to build than the query."""
     if uses_summary(filters) and all(key in DAILY.c for key in keys):
         return _grouped_on(session, DAILY, keys, as_of, definitions, filters)
     if not (filters.ecosystems or filters.org_types) and all(key in FLOW.c for key in keys):
@@ -280,8 +320,8 @@ def grouped(
     if isinstance(session, Session) and all(key in FINE_KEYS for key in keys):
         fine = _fine_raw(session, as_of, definitions, filters)
         if not keys:
-            return fine[list(FIGURES)].sum().to_frame().T
-        return fine.groupby(keys, as_index=False)[list(FIGURES)].sum()
+            return Sums.of(fine[list(FIGURES)].sum().to_frame().T, [])
+        return Sums.of(fine.groupby(keys, as_index=False)[list(FIGURES)].sum(), keys)
     return _grouped_on(session, X, keys, as_of, definitions, filters)
 
 
@@ -296,19 +336,16 @@ def _fine_raw(
 ) -> pd.DataFrame:
     """The exchange table grouped at FINE_KEYS, computed once per session and question.
 
-    Kept in `session.info` until the session next flushes (a write makes it stale).
+    Kept in `session.info` until the session flushes or its transaction ends.
     """
     cache: dict[Any, pd.DataFrame] = session.info.setdefault(_FINE_CACHE, {})
     key = (as_of, definitions, filters)
     if key not in cache:
-        if not event.contains(session, "after_flush", _forget_fine):
-            event.listen(session, "after_flush", _forget_fine)
-        cache[key] = _grouped_on(session, X, list(FINE_KEYS), as_of, definitions, filters)
+        _listen_for_changes(session)
+        cache[key] = _grouped_on(session, X, list(FINE_KEYS), as_of, definitions, filters).frame(
+            list(FINE_KEYS)
+        )
     return cache[key]
-
-
-def _forget_fine(session: Session, _context: Any) -> None:
-    session.info.pop(_FINE_CACHE, None)
 
 
 def _grouped_on(
@@ -318,7 +355,7 @@ def _grouped_on(
     as_of: date,
     definitions: Definitions,
     filters: Filters,
-) -> pd.DataFrame:
+) -> Sums:
     if table is X:
         source, conditions = raw_source(definitions), filter_conditions(filters)
     else:
@@ -331,7 +368,7 @@ def _grouped_on(
         # scan of a covering index reads no row at all.
         columns = [sa.func.coalesce(table.c[key], sa.null()).label(key) for key in keys]
     query = sa.select(*columns, *figure_sums(source, as_of, definitions)).select_from(table)
-    return result_frame(session, query.where(*conditions).group_by(*columns), keys)
+    return result_sums(session, query.where(*conditions).group_by(*columns), len(keys))
 
 
 def _grouped_by_quarters(
@@ -340,7 +377,7 @@ def _grouped_by_quarters(
     as_of: date,
     definitions: Definitions,
     filters: Filters,
-) -> pd.DataFrame:
+) -> Sums:
     """Whole quarters from kpi_flow, corrected to the day for the as-of quarter from the
     exchange table (a range of its covering index).
 
@@ -366,8 +403,8 @@ def _grouped_by_quarters(
                 FLOW.c.host_country.in_(filters.countries),
             )
         )
-    whole = result_frame(
-        session, sa.select(*columns, *sums).where(*conditions).group_by(*columns), keys
+    whole = result_sums(
+        session, sa.select(*columns, *sums).where(*conditions).group_by(*columns), len(keys)
     )
     if min(before, after) == 0:
         return whole
@@ -378,7 +415,7 @@ def _grouped_by_quarters(
         else (X.c.end_date >= first_day) & (X.c.end_date <= as_of)
     )
     raw_columns = [X.c[key] for key in keys]
-    partial = result_frame(
+    partial = result_sums(
         session,
         sa.select(
             *raw_columns,
@@ -386,17 +423,28 @@ def _grouped_by_quarters(
         )
         .where(*filter_conditions(filters), days, X.c.status == "completed")
         .group_by(*raw_columns),
-        keys,
+        len(keys),
     )
-    partial[["pipeline", "cancelled"]] = 0
+    correction = partial.figures.copy()
+    correction[:, [FIGURES.index("pipeline"), FIGURES.index("cancelled")]] = 0
     if subtract:
-        partial[list(FIGURES)] = -partial[list(FIGURES)]
-    both = pd.concat([whole, partial], ignore_index=True)
+        correction = -correction
     if not keys:
-        return both[list(FIGURES)].sum().to_frame().T
-    # A group whose completed stays all ended after as-of nets to zeros and stays listed, as
-    # the exchange table lists it (its exchanges exist, none counts yet).
-    return both.groupby(keys, as_index=False)[list(FIGURES)].sum()
+        figures = whole.figures.sum(axis=0) + correction.sum(axis=0)
+        return Sums([], figures.reshape(1, len(FIGURES)))
+    # Both parts summed by key. A group whose completed stays all ended after as-of nets to
+    # zeros and stays listed, as the exchange table lists it (its exchanges exist, none counts).
+    totals: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
+    for part, figures in ((whole, whole.figures), (partial, correction)):
+        for group, row in zip(zip(*part.keys, strict=True), figures, strict=True):
+            found = totals.get(group)
+            totals[group] = row.copy() if found is None else found + row
+    # Sorted by key with groups of missing keys left out, as a pandas groupby gives them.
+    groups = sorted(group for group in totals if None not in group)
+    return Sums(
+        [list(column) for column in zip(*groups, strict=True)] if groups else [[] for _ in keys],
+        _stack([totals[group] for group in groups]),
+    )
 
 
 def _completed_in_quarter(
@@ -423,21 +471,25 @@ def quarter_bounds(day: date) -> tuple[date, date]:
     return first, date.fromordinal(after.toordinal() - 1)
 
 
+def result_sums(session: Session | Connection, query: sa.Select[Any], width: int) -> Sums:
+    """The rows of `query` (`width` keys, then the six figures) as plain columns."""
+    rows = session.execute(query).all()
+    if not rows:
+        return Sums([[] for _ in range(width)], np.zeros((0, len(FIGURES)), dtype=np.int64))
+    columns = list(zip(*rows, strict=True))
+    figures = np.array(columns[width:], dtype=np.int64).T
+    return Sums([list(column) for column in columns[:width]], figures)
+
+
 def result_frame(
     session: Session | Connection, query: sa.Select[Any], keys: list[str]
 ) -> pd.DataFrame:
     """The rows of `query` (its keys, then the six figures) as a frame, figures as int64."""
-    # Built column by column: handed the rows, pandas probes every SQLAlchemy Row for attributes
-    # it lacks and infers each figure's type value by value, which on a thousand rows costs
-    # more than the query.
-    rows = session.execute(query).all()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in (*keys, *FIGURES)]
-    data: dict[str, Any] = {
-        key: pd.Series(columns[i], dtype=None if rows else object) for i, key in enumerate(keys)
-    }
-    for i, name in enumerate(FIGURES, start=len(keys)):
-        data[name] = np.array(columns[i], dtype=np.int64)
-    return pd.DataFrame(data, columns=[*keys, *FIGURES])
+    return result_sums(session, query, len(keys)).frame(keys)
+
+
+def _stack(rows: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    return np.array(rows, dtype=np.int64).reshape(len(rows), len(FIGURES))
 
 
 def share(part: int, whole: int) -> float | None:
@@ -494,12 +546,12 @@ def headline(
 ) -> Headline:
     """Headline figures for the programme, or for one partnership, as of a date (default today)."""
     as_of = as_of or date.today()
-    programme = programme_of(session)
-    definitions = Definitions.of(programme)
+    programme = programme_targets(session)
+    definitions = programme.definitions
     if partnership is not None:
         filters = replace(filters, partnership_ids=(partnership.id or 0,))
-    frame = grouped(session, [], as_of=as_of, definitions=definitions, filters=filters)
-    row = frame.iloc[0] if len(frame) else pd.Series(0, index=list(FIGURES))
+    sums = grouped_sums(session, [], as_of=as_of, definitions=definitions, filters=filters)
+    row = sums.figures[0] if len(sums.figures) else np.zeros(len(FIGURES), dtype=np.int64)
     chosen = _partnerships(session, filters.partnership_ids)
     if not filters.partnership_ids:
         scope, target = "programme", programme.target_exchanges
@@ -520,7 +572,7 @@ def headline(
         sme_target=sme_target,
         beyond_target=beyond_target,
         definitions=definitions,
-        **{name: int(row[name]) for name in FIGURES},
+        **{name: int(row[i]) for i, name in enumerate(FIGURES)},
     )
 
 
@@ -536,6 +588,77 @@ def programme_of(session: Session | Connection) -> Programme:
         row = session.execute(sa.select(Programme).where(sa.column("id") == 1)).first()
         found = Programme(**row._mapping) if row is not None else None
     return found or Programme()
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The programme's targets and definitions: what the headline and breakdowns need of it."""
+
+    target_exchanges: int
+    sme_share_target: float
+    beyond_share_target: float
+    definitions: Definitions
+
+
+_TARGETS_COLUMNS = (
+    "target_exchanges",
+    "sme_share_target",
+    "beyond_share_target",
+    "beyond_reading",
+    "count_virtual",
+)
+_TARGETS_QUERY: Any = (
+    sa.select(*(sa.column(name) for name in _TARGETS_COLUMNS))
+    .select_from(sa.table("programme", sa.column("id")))
+    .where(sa.column("id") == 1)
+)
+_TARGETS_CACHE = "xchange.kpi.targets"
+
+
+def programme_targets(session: Session | Connection) -> Targets:
+    """The programme's targets and definitions, read once per session transaction.
+
+    One light Core read, not an ORM load: the headline and every breakdown ask for them, and
+    an ORM `get` that nothing keeps (the identity map holds it weakly) reads the row each time.
+    Kept in `session.info` until the session flushes or its transaction ends.
+    """
+    if isinstance(session, Session) and not (session.new or session.dirty or session.deleted):
+        cached: Targets | None = session.info.get(_TARGETS_CACHE)
+        if cached is not None:
+            return cached
+    row = session.execute(_TARGETS_QUERY).first()
+    default = Programme()
+    values = (
+        dict(row._mapping)
+        if row is not None
+        else {n: getattr(default, n) for n in _TARGETS_COLUMNS}
+    )
+    found = Targets(
+        target_exchanges=int(values["target_exchanges"]),
+        sme_share_target=float(values["sme_share_target"]),
+        beyond_share_target=float(values["beyond_share_target"]),
+        definitions=Definitions(
+            beyond_reading=str(values["beyond_reading"]),
+            count_virtual=bool(values["count_virtual"]),
+        ),
+    )
+    if isinstance(session, Session):
+        _listen_for_changes(session)
+        session.info[_TARGETS_CACHE] = found
+    return found
+
+
+def _listen_for_changes(session: Session) -> None:
+    """Forget this module's per-session caches when the session writes or its transaction
+    ends (another may have written meanwhile)."""
+    if not event.contains(session, "after_flush", _forget_caches):
+        event.listen(session, "after_flush", _forget_caches)
+        event.listen(session, "after_transaction_end", _forget_caches)
+
+
+def _forget_caches(session: Session, *_args: Any) -> None:
+    session.info.pop(_FINE_CACHE, None)
+    session.info.pop(_TARGETS_CACHE, None)
 
 
 def _partnerships(session: Session | Connection, ids: tuple[int, ...]) -> list[Partnership]:
