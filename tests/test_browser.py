@@ -67,10 +67,15 @@ def test_an_officer_signs_in_reads_filters_and_signs_out(
     assert path.stat().st_size > 50_000
 
     # Filter on one partnership: the headline changes to that partnership's own target.
-    page.locator('[data-testid="stMultiSelect"]').first.click()
-    page.get_by_role("option", name="GTEX", exact=True).click()
+    picker = page.locator('[data-testid="stMultiSelect"]').first
+    picker.click()
+    option = page.get_by_role("option", name="GTEX", exact=True)
+    option.wait_for(timeout=30_000)
+    option.click()
     page.keyboard.press("Escape")
-    for _ in range(60):  # the app reruns with the filter; wait for the new headline
+    # The choice shows as a tag in the picker before the app reruns with it.
+    picker.get_by_text("GTEX", exact=True).wait_for(timeout=30_000)
+    for _ in range(120):  # the app reruns with the filter; wait for the new headline
         if not headline(page).endswith("of 1,000"):
             break
         page.wait_for_timeout(500)
