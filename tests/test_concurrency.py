@@ -19,8 +19,10 @@ import multiprocessing
 import os
 import queue
 import shlex
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -167,8 +169,16 @@ def run_writer_processes(
         context.Process(target=load_writer, args=(url, w, n, barrier, results), daemon=True)
         for w in range(writers)
     ]
-    for process in processes:
-        process.start()
+    # A spawned child first runs the parent's `__main__` again. After an AppTest (earlier in
+    # the suite) that is the last page script it ran, whose Streamlit calls would stall the
+    # writers: start them from a bare `__main__` instead.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        sys.modules["__main__"] = main
     reports: dict[int, Any] = {}
     halves: list[tuple[float, float]] = []
     try:
@@ -181,6 +191,13 @@ def run_writer_processes(
         seconds = time.perf_counter() - began
     except (threading.BrokenBarrierError, queue.Empty):
         seconds = float("nan")
+        # A writer that failed before the barrier has said why: show that, not "no report".
+        while True:
+            try:
+                number, outcome, _first, _second = results.get(timeout=1)
+            except queue.Empty:
+                break
+            reports[number] = outcome
     finally:
         for process in processes:
             process.join(timeout=30)
