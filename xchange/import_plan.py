@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from xchange.filereader import VERSION, ReadResult
-from xchange.lookup import keyed_rows
+from xchange.lookup import CHUNK, keyed_rows
 from xchange.models import Exchange, Organisation, Person
 from xchange.parsing import Issue, field_label
 from xchange.rules import RuleContext
@@ -55,8 +55,6 @@ MAX_LENGTHS = {
     "cancellation_reason": _max_length(Exchange, "cancellation_reason"),
     "notes": _max_length(Exchange, "notes"),
 }
-# Ids per IN (...) list: within SQLite's oldest limit of 999 bound parameters.
-_CHUNK = 900
 # The id of an organisation or person the import will create, until the writer inserts it.
 NEW_ID = -1
 
@@ -162,7 +160,7 @@ def _error_rows(issues: list[Issue], index: pd.Index) -> set[int]:
     return {int(i.row) for i in errors if i.row is not None}
 
 
-def chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
