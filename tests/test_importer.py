@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from sqlalchemy.engine import Engine
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from xchange import db, import_writer, service
 from xchange.cli import cli
@@ -638,17 +638,35 @@ def test_reimporting_changes_nothing_and_a_changed_cell_is_one_audited_update(
     assert register.summaries_agree()
 
 
-def test_created_rows_are_audited_like_the_service_does(register: Register) -> None:
-    report = register.load(csv_bytes([row()]))
+def test_a_created_row_is_audited_by_its_batch_and_its_undo_keeps_every_value(
+    register: Register,
+) -> None:
+    # The create event names the batch and version 1; the values are the record's own. Undo
+    # deletes the record, so its event keeps every audited value the record held.
+    report = register.load(csv_bytes([row(), row(reference="R-2", visitor_organisation="B")]))
     with db.read_session(register.engine) as session:
-        event = session.exec(
-            select(AuditEvent).where(AuditEvent.action == "create", AuditEvent.entity == "exchange")
-        ).one()
-        exchange = session.exec(select(Exchange)).one()
-        snapshot = service._snapshot(exchange)
-    expected = {name: [None, value] for name, value in snapshot.items() if value is not None}
-    assert event.changes == expected
-    assert (event.entity_id, event.import_batch_id) == (exchange.id, report.batch_id)
+        events = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "create", AuditEvent.entity == "exchange")
+            .order_by(col(AuditEvent.id))
+        ).all()
+        exchanges = session.exec(select(Exchange).order_by(col(Exchange.id))).all()
+        snapshots = {x.id: service._snapshot(x) for x in exchanges}
+    assert [e.entity_id for e in events] == [x.id for x in exchanges]
+    for event in events:
+        assert event.changes == {"import_batch_id": [None, report.batch_id], "version": [None, 1]}
+        assert (event.import_batch_id, event.actor_label) == (report.batch_id, db.LOCAL_ADMIN_EMAIL)
+    register.undo(report.batch_id or 0)
+    with db.read_session(register.engine) as session:
+        undone = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "undo_import", AuditEvent.entity == "exchange"
+            )
+        ).all()
+    assert {e.entity_id: e.changes for e in undone} == {
+        i: {name: [value, None] for name, value in snapshot.items() if value is not None}
+        for i, snapshot in snapshots.items()
+    }
 
 
 def test_organisations_and_people_are_resolved_as_the_service_does(register: Register) -> None:

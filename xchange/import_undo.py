@@ -9,6 +9,7 @@ since undoing would silently throw that change away. The undo is audited like an
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from xchange.import_writer import (
     visits_checked_at_end,
 )
 from xchange.models import ImportBatch, Partnership, User, utcnow
-from xchange.service import _DERIVED
+from xchange.service import _DERIVED, AUDITED
 
 _SHOWN = 10  # conflicting records named in a refused undo
 
@@ -102,8 +103,8 @@ def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
             f"since (an organisation's second visit, or a reference taken again): {exc.orig}"
         ) from exc
     undo_events = [
-        (i, "undo_import", json.dumps({k: [v[1], None] for k, v in by_id[i].changes.items()}))
-        for i in created
+        (int(record["id"]), "undo_import", _deletion_changes(record))
+        for record in current.loc[created].to_dict("records")
     ]
     for params in restored:
         old = by_id[params["_id"]].changes
@@ -217,6 +218,13 @@ def _restore(
         values |= {"_id": int(record["id"]), "_version": int(record["version"])}
         params.append(values)
     return params
+
+
+def _deletion_changes(record: Mapping[Hashable, Any]) -> str:
+    """Every audited value a deleted record held, as `[value, null]`: the trail keeps what the
+    undo removed (an imported record's create event names only its batch)."""
+    held = {name: record.get(name) for name in AUDITED}
+    return json.dumps({name: [value, None] for name, value in held.items() if value is not None})
 
 
 def _python(value: Any) -> Any:

@@ -27,6 +27,7 @@ from xchange import bulk, summary
 from xchange.db import is_sqlite
 from xchange.errors import XchangeError
 from xchange.import_plan import (
+    AUDIT,
     DATE_VALUES,
     EXCHANGE,
     IMPORTED,
@@ -36,7 +37,6 @@ from xchange.import_plan import (
     plain,
 )
 from xchange.models import AuditEvent, ImportBatch, User, utcnow
-from xchange.service import AUDITED
 
 if TYPE_CHECKING:
     from xchange.import_plan import ImportPlan
@@ -78,8 +78,8 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             created = values.loc[plan.create]
             ids = _reserve_ids(connection, "exchange", len(created))
             _insert_exchanges(connection, created, ids, actor, batch.id, stamp)
-            events = _create_events(created, ids, batch.id)
-            events += _update_events(updated, plan.stored, batch.id)
+            _insert_create_events(connection, actor, batch.id, now)
+            events = _update_events(updated, plan.stored, batch.id)
             insert_events(connection, events, actor, batch.id, stamp)
     except IntegrityError as exc:
         raise XchangeError(
@@ -312,57 +312,37 @@ def typed(record: dict[str, Any]) -> dict[str, Any]:
 
 # --- audit events ----------------------------------------------------------------------------
 
+# What an imported record's create event holds besides its batch (see `_insert_create_events`).
+CREATED_VERSION = {"version": [None, 1]}
 
-def _create_events(
-    created: pd.DataFrame, ids: list[int], batch_id: int
-) -> list[tuple[int, str, str]]:
-    """(exchange id, action, changes JSON) for each created record, as the service writes a
-    create: every audited field that holds a value, as [null, value].
 
-    The JSON is put together column by column with Arrow's string kernels: building a dict per
-    row and dumping it would take longer than writing the rows.
+def _insert_create_events(
+    connection: sa.Connection, actor: User, batch_id: int, now: datetime
+) -> None:
+    """A create event for each record the import created, written by the database itself.
+
+    The event names who, when and the batch, not every value: the values an import wrote are
+    the record's own at version 1, and every later change is audited old -> new, so a copy of
+    each field here would repeat what the record already proves (it was half of everything an
+    import wrote to disk). A record the import created is the one of its batch at version 1.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    fragments = []
-    for name in AUDITED:
-        if name in created.columns:
-            texts = _json_texts(created[name])
-            head, tail = pa.scalar(f'"{name}": [null, '), pa.scalar("]")
-            fragments.append(pc.binary_join_element_wise(head, texts, tail, ""))
-    fragments.append(pa.scalar(f'"import_batch_id": [null, {batch_id}], "version": [null, 1]'))
-    body = pc.binary_join_element_wise(*fragments, ", ", null_handling="skip")
-    changes = pc.binary_join_element_wise(pa.scalar("{"), body, pa.scalar("}"), "")
-    return list(zip(ids, ["create"] * len(ids), changes.to_pylist(), strict=True))
-
-
-def _json_texts(column: pd.Series) -> Any:
-    """Each value as JSON text, null for a blank: an Arrow string array.
-
-    Every distinct value is encoded once; text that needs no escaping is only quoted.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    values = list(uniques)
-    if values and all(isinstance(v, str) for v in values):
-        text = pa.array(values, pa.string())
-        simple = pc.match_substring_regex(text, r"^[\x20-\x21\x23-\x5b\x5d-\x7e]*$")
-        quoted = pc.binary_join_element_wise(pa.scalar('"'), text, pa.scalar('"'), "")
-        if pc.all(simple).as_py():
-            encoded = quoted
-        else:
-            flags = simple.to_pylist()
-            escaped = [None if ok else json.dumps(v) for v, ok in zip(values, flags, strict=True)]
-            encoded = pc.if_else(simple, quoted, pa.array(escaped, pa.string()))
-    elif values and all(type(_jsonable(v)) is int for v in values):
-        encoded = pa.array([_jsonable(v) for v in values], pa.int64()).cast(pa.string())
-    else:
-        encoded = pa.array([json.dumps(_jsonable(v)) for v in values], pa.string())
-    indices = pa.array(codes, pa.int64(), mask=codes < 0)
-    return encoded.take(indices)
+    changes = {"import_batch_id": [None, batch_id], **CREATED_VERSION}
+    rows = (
+        sa.select(
+            sa.literal(now, AUDIT.c.at.type),
+            sa.literal(actor.id, AUDIT.c.actor_id.type),
+            sa.literal(actor.email, AUDIT.c.actor_label.type),
+            sa.literal("exchange", AUDIT.c.entity.type),
+            EXCHANGE.c.id,
+            sa.literal("create", AUDIT.c.action.type),
+            sa.literal(changes, AUDIT.c.changes.type),
+            EXCHANGE.c.import_batch_id,
+        )
+        .where(EXCHANGE.c.import_batch_id == batch_id, EXCHANGE.c.version == 1)
+        .order_by(EXCHANGE.c.id)
+    )
+    columns = ("at", "actor_id", "actor_label", "entity", "entity_id", "action", "changes")
+    connection.execute(sa.insert(AUDIT).from_select([*columns, "import_batch_id"], rows))
 
 
 def _jsonable(value: Any) -> Any:

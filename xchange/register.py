@@ -514,7 +514,10 @@ def history_frame(session: Session, *, actor: User, exchange_id: int) -> pd.Data
             tried = str(event.changes.get("attempted", "change")).replace("_", " ")
             rows.append((*head, "", "", f"tried to {tried} it"))
         elif event.action == "create":
-            rows.append((*head, "", "", "new record"))
+            batch = event.import_batch_id
+            rows.append(
+                (*head, "", "", "new record" if batch is None else f"imported (import {batch})")
+            )
         else:
             for name, old, new in _changes(event.changes):
                 rows.append(
