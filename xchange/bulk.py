@@ -59,28 +59,37 @@ def insert_rows(
     table: str,
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
-    constants: Mapping[str, int | None] | None = None,
+    constants: Mapping[str, int | str | None] | None = None,
 ) -> None:
     """Insert `rows` (tuples in the order of `columns`) into `table`, inside `connection`'s
-    transaction. `constants` (integers or NULL) go into every row without being bound for each
-    one. Explicit ids are allowed; call `sync_id_sequence` afterwards on PostgreSQL.
+    transaction. `constants` (integers, text or NULL) go into every row without being bound
+    for each one. Explicit ids are allowed; call `sync_id_sequence` afterwards on PostgreSQL.
     """
     constants = dict(constants or {})
-    if any(value is not None and not isinstance(value, int) for value in constants.values()):
-        raise TypeError("bulk constants must be integers or None")
+    if any(value is not None and not isinstance(value, int | str) for value in constants.values()):
+        raise TypeError("bulk constants must be integers, text or None")
     names = ", ".join([*columns, *constants])
     driver = connection.connection.driver_connection
     if driver is None:
         raise RuntimeError("the connection has no driver connection")
     if is_sqlite(connection):
         head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 (names are ours)
-        literals = ["NULL" if value is None else str(int(value)) for value in constants.values()]
+        literals = [_sqlite_literal(value) for value in constants.values()]
         _sqlite_insert(driver, head, len(columns), literals, rows)
         return
     tail = tuple(constants.values())
     with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row((*row, *tail))
+
+
+def _sqlite_literal(value: int | str | None) -> str:
+    """A constant as SQL text: NULL, an integer, or a quoted string (quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _sqlite_insert(

@@ -228,19 +228,17 @@ def _insert_exchanges(
     batch_id: int,
     stamp: str,
 ) -> None:
-    n = len(created)
-    columns = {name: plain(created[name]).tolist() for name in STORED}
-    columns |= {
-        "id": ids,
-        "import_batch_id": [batch_id] * n,
-        "created_at": [stamp] * n,
-        "created_by": [actor.id] * n,
-        "updated_at": [stamp] * n,
-        "updated_by": [actor.id] * n,
-        "version": [1] * n,
+    columns = {"id": ids, **{name: plain(created[name]).tolist() for name in STORED}}
+    constants: dict[str, int | str | None] = {
+        "import_batch_id": batch_id,
+        "created_at": stamp,
+        "created_by": actor.id,
+        "updated_at": stamp,
+        "updated_by": actor.id,
+        "version": 1,
     }
     rows = zip(*columns.values(), strict=True)
-    bulk.insert_rows(connection, "exchange", tuple(columns), rows)
+    bulk.insert_rows(connection, "exchange", tuple(columns), rows, constants)
 
 
 def _update_exchanges(

@@ -308,7 +308,8 @@ class Exchange(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    # No index of its own: the unique (partnership_id, reference) index serves it.
+    partnership_id: int = Field(foreign_key="partnership.id")
     reference: str = Field(max_length=80)
     status: str = Field(max_length=12)  # Status value
     modality: str = Field(default=Modality.PHYSICAL.value, max_length=10)
