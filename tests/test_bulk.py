@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -44,3 +49,43 @@ def test_a_text_constant_keeps_its_quotes(sqlite_engine: Engine) -> None:
 def test_constants_must_be_integers_text_or_null(sqlite_engine: Engine) -> None:
     with db.write_session(sqlite_engine) as session, pytest.raises(TypeError):
         bulk.insert_rows(session.connection(), "person", ("id",), [(1,)], {"name": 1.5})  # type: ignore[dict-item]
+
+
+def test_a_large_sqlite_load_is_staged_and_lands_like_a_small_one(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same organisations, once through the driver row by row and once staged through
+    # Arrow: the stored rows are equal, blanks included, and the staging file is gone.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    n = bulk.STAGE_MIN_ROWS
+    columns: dict[str, bulk.Column] = {
+        "name": pd.Series([f"Org {i}" for i in range(n)], dtype="string[pyarrow]"),
+        "name_key": np.array([f"org {i}" for i in range(n)], dtype=object),
+        "type": ["sme"] * n,
+        "country": pd.Series(["GR", "IT"] * (n // 2)),
+        "is_sme": pd.Series([True, False] * (n // 2)),
+        "size_class": pd.Series([None, "micro"] * (n // 2), dtype=object),
+    }
+    stamp = {"created_at": "2026-12-04 10:00:00.000000"}
+    query = (
+        "SELECT id, name, name_key, type, country, is_sme, size_class, created_at "
+        "FROM organisation ORDER BY id"
+    )
+    with db.write_session(sqlite_engine) as session:
+        connection = session.connection()
+        small = {"id": range(1, 101), **{name: column[:100] for name, column in columns.items()}}
+        bulk.insert_columns(connection, "organisation", small, stamp)
+        by_rows = connection.exec_driver_sql(query).all()
+        connection.exec_driver_sql("DELETE FROM organisation")
+        bulk.insert_columns(connection, "organisation", {"id": range(1, n + 1), **columns}, stamp)
+        assert connection.connection.info[bulk.STAGES] == ["bulk_stage_0"]
+    with sqlite_engine.connect() as connection:
+        staged = connection.exec_driver_sql(query).all()
+        schemas = [row[1] for row in connection.exec_driver_sql("PRAGMA database_list")]
+    assert len(staged) == n and staged[:100] == by_rows
+    last = (n, f"Org {n - 1}", f"org {n - 1}", "sme", "IT", 0, "micro", stamp["created_at"])
+    assert staged[-1] == last
+    assert schemas == ["main"]  # detached when the connection went back to the pool
+    assert list(scratch.iterdir()) == []

@@ -9,23 +9,35 @@ Values must be what the column stores: dates and timestamps as text from `date_t
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from xchange.db import is_sqlite
+
+# One column of a bulk load (see `insert_columns`).
+Column = Sequence[Any] | npt.NDArray[Any] | pd.Series
 
 # A larger page cache (negative: KiB) keeps SQLite's B-trees in memory while a million rows go
 # in; the connection's own value is put back afterwards.
 _SQLITE_LOAD_CACHE_KIB = 2 * 1024 * 1024
 # Bound parameters per multi-row statement, at most (the build's own limit may be lower).
 _SQLITE_MAX_PARAMETERS = 16_384
+# From this many rows on, an SQLite load is staged through Arrow (see `_staged_insert`).
+STAGE_MIN_ROWS = 5_000
+# `ConnectionRecord.info` key listing the staging databases attached to a connection; the
+# engine detaches them when the connection goes back to the pool (`db._sqlite_engine`).
+STAGES = "xchange_bulk_stages"
 
 
 def date_texts(days: npt.NDArray[np.datetime64]) -> list[str | None]:
@@ -81,6 +93,97 @@ def insert_rows(
     with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row((*row, *tail))
+
+
+def insert_columns(
+    connection: sa.Connection,
+    table: str,
+    columns: Mapping[str, Column],
+    constants: Mapping[str, int | str | None] | None = None,
+) -> None:
+    """Insert rows given column by column (`columns`: name -> values, all of one length, as a
+    list, a NumPy array or a pandas Series; blanks None, NaN or NA) into `table`, inside
+    `connection`'s transaction; `constants` as for `insert_rows`.
+
+    On SQLite a large load is staged through Arrow: binding values one by one through the
+    `sqlite3` module costs more than SQLite's own work of storing them.
+    """
+    rows = len(next(iter(columns.values()), ()))
+    if is_sqlite(connection) and rows >= STAGE_MIN_ROWS:
+        _staged_insert(connection, table, columns, dict(constants or {}))
+        return
+    values = [_python_values(column) for column in columns.values()]
+    insert_rows(connection, table, tuple(columns), zip(*values, strict=True), constants)
+
+
+def _python_values(column: Column) -> Sequence[Any]:
+    """Plain Python values, None for a blank, as the drivers bind them."""
+    if not isinstance(column, pd.Series | np.ndarray):
+        return column
+    series = pd.Series(column, copy=False)
+    values = series.to_numpy(dtype=object, copy=True)
+    values[series.isna().to_numpy(dtype=bool)] = None
+    result: list[Any] = values.tolist()
+    return result
+
+
+def _staged_insert(
+    connection: sa.Connection,
+    table: str,
+    columns: Mapping[str, Column],
+    constants: dict[str, int | str | None],
+) -> None:
+    """Write the columns into a scratch SQLite file with the ADBC driver (values bound in C,
+    straight from Arrow arrays), attach it, and copy its rows over with one INSERT ... SELECT.
+
+    The scratch file is removed at once: the attached database keeps it open until the
+    connection returns to the pool, where the engine detaches it.
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+    import pyarrow as pa
+
+    arrays = {name: _arrow(values) for name, values in columns.items()}
+    folder = Path(tempfile.mkdtemp(prefix="xchange-stage-"))
+    try:
+        path = folder / "stage.db"
+        with adbc.connect(str(path), autocommit=True) as stage, stage.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=OFF")  # scratch data: nothing to recover
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.adbc_ingest("rows", pa.table(arrays), mode="create")
+        schema = _attach(connection, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    names = ", ".join([*columns, *constants])
+    values = ", ".join([*columns, *(_sqlite_literal(v) for v in constants.values())])
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({names}) "  # noqa: S608 (names are ours, literals quoted)
+        f"SELECT {values} FROM {schema}.rows ORDER BY rowid"
+    )
+
+
+def _arrow(values: Column) -> Any:
+    """`values` as an Arrow array; a column of blanks alone as text (Arrow would call it null,
+    which has no SQLite column type)."""
+    import pyarrow as pa
+
+    array = pa.array(values, from_pandas=True)
+    return array.cast(pa.string()) if pa.types.is_null(array.type) else array
+
+
+def _attach(connection: sa.Connection, path: Path) -> str:
+    """Attach the file at `path` to the connection under a new schema name; that name."""
+    stages: list[str] = connection.connection.info.setdefault(STAGES, [])
+    schema = f"bulk_stage_{len(stages)}"
+    connection.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
+    stages.append(schema)
+    return schema
+
+
+def detach_stages(driver: Any, info: dict[Any, Any]) -> None:
+    """Detach the staging databases `_staged_insert` attached to a connection (outside a
+    transaction: a transaction that read one holds it locked)."""
+    for schema in info.pop(STAGES, []):
+        driver.execute(f"DETACH DATABASE {schema}")
 
 
 def _sqlite_literal(value: int | str | None) -> str:

@@ -58,6 +58,14 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         cursor.execute(f"PRAGMA threads={min(os.cpu_count() or 1, 4)}")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        # Back in the pool, its transaction over: let go of any bulk load's staging file.
+        if dbapi_conn is not None:
+            from xchange.bulk import detach_stages
+
+            detach_stages(dbapi_conn, record.info)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")

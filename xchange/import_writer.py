@@ -193,18 +193,15 @@ def _insert_organisations(
 ) -> dict[str, int]:
     new = plan.orgs.new
     ids = _reserve_ids(connection, "organisation", len(new))
-    columns = ("id", "name", "name_key", "type", "country", "is_sme", "created_at")
-    rows = zip(
-        ids,
-        new["name"].tolist(),
-        new["name_key"].tolist(),
-        new["type"].tolist(),
-        new["country"].tolist(),
-        [bool(b) for b in new["is_sme"]],
-        [stamp] * len(new),
-        strict=True,
-    )
-    bulk.insert_rows(connection, "organisation", columns, rows)
+    columns: dict[str, bulk.Column] = {
+        "id": ids,
+        "name": new["name"],
+        "name_key": new["name_key"],
+        "type": new["type"],
+        "country": new["country"],
+        "is_sme": new["is_sme"].astype(bool),
+    }
+    bulk.insert_columns(connection, "organisation", columns, {"created_at": stamp})
     if plan.orgs.profiles:
         connection.execute(
             sa.text("UPDATE organisation SET type = :type, is_sme = :sme WHERE id = :id"),
@@ -228,7 +225,7 @@ def _insert_exchanges(
     batch_id: int,
     stamp: str,
 ) -> None:
-    columns = {"id": ids, **{name: plain(created[name]).tolist() for name in STORED}}
+    columns: dict[str, bulk.Column] = {"id": ids, **{name: created[name] for name in STORED}}
     constants: dict[str, int | str | None] = {
         "import_batch_id": batch_id,
         "created_at": stamp,
@@ -237,8 +234,7 @@ def _insert_exchanges(
         "updated_by": actor.id,
         "version": 1,
     }
-    rows = zip(*columns.values(), strict=True)
-    bulk.insert_rows(connection, "exchange", tuple(columns), rows, constants)
+    bulk.insert_columns(connection, "exchange", columns, constants)
 
 
 def _update_exchanges(
