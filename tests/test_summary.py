@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -289,29 +290,52 @@ def _delete_by_sql(session: Session, ids: dict[str, int]) -> None:
     session.execute(sa.text("DELETE FROM exchange WHERE id = :id"), {"id": ids["counted"]})
 
 
-def _bulk_insert_suspended(session: Session, ids: dict[str, int]) -> None:
-    """Copies of the register's rows with new references and visitors, written in bulk."""
+def _bulk_copies(session: Session) -> list[dict[str, Any]]:
+    """Copies of the register's rows (three of each, some paid, every fourth completed) with
+    new references and visitors, ready to insert."""
     connection = session.connection()
     table = Exchange.__table__  # type: ignore[attr-defined]
     rows = [dict(r._mapping) for r in connection.execute(sa.select(table))]
+    copies = []
+    for n, row in enumerate(rows * 3):
+        org = connection.execute(
+            sa.insert(Organisation.__table__).values(  # type: ignore[attr-defined]
+                name=f"Bulk {n}",
+                name_key=f"bulk {n}",
+                type="cluster_organisation",
+                country=row["visitor_country"],
+                is_sme=False,
+                created_at=row["created_at"],
+            )
+        ).inserted_primary_key
+        assert org is not None
+        row = {**row, "reference": f"BULK-{n}", "visitor_org_id": org[0]}
+        row.pop("id")
+        if n % 4 == 0:
+            row["status"] = "completed"
+        if n % 3 == 0:
+            row |= {"paid_on": date(2026, 3, 1), "paid_cents": 55_000}
+        copies.append(row)
+    return copies
+
+
+def _bulk_insert_suspended(session: Session, ids: dict[str, int]) -> None:
+    """Copies of the register's rows, written in bulk; the summaries rebuilt."""
+    copies = _bulk_copies(session)
+    connection = session.connection()
     with summary.suspended(connection):
-        for n, row in enumerate(rows * 3):
-            org = connection.execute(
-                sa.insert(Organisation.__table__).values(  # type: ignore[attr-defined]
-                    name=f"Bulk {n}",
-                    name_key=f"bulk {n}",
-                    type="cluster_organisation",
-                    country=row["visitor_country"],
-                    is_sme=False,
-                    created_at=row["created_at"],
-                )
-            ).inserted_primary_key
-            assert org is not None
-            row = {**row, "reference": f"BULK-{n}", "visitor_org_id": org[0]}
-            row.pop("id")
-            if n % 4 == 0:
-                row["status"] = "completed"
-            connection.execute(sa.insert(table).values(**row))
+        for row in copies:
+            connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
+
+
+def _bulk_insert_added(session: Session, ids: dict[str, int]) -> None:
+    """The same copies, their sums added from the rows in hand (as a large import does)."""
+    copies = _bulk_copies(session)
+    connection = session.connection()
+    added = pd.DataFrame(copies, dtype=object)
+    with summary.suspended(connection, added=added):
+        for row in copies:
+            connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
 
 
 WRITES: dict[str, Callable[[Session, dict[str, int]], None]] = {
@@ -325,6 +349,7 @@ WRITES: dict[str, Callable[[Session, dict[str, int]], None]] = {
     "move-partnership-and-host-country": _move_partnership_and_country,
     "delete-by-sql": _delete_by_sql,
     "bulk-insert-suspended": _bulk_insert_suspended,
+    "bulk-insert-added": _bulk_insert_added,
 }
 
 

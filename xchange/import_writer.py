@@ -64,7 +64,8 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
     values = plan.values.copy()
     try:
         with ExitStack() as stack:
-            stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new)))
+            added = None if len(plan.update) else values.loc[plan.create]
+            stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
             if _moves_visits(plan):
                 stack.enter_context(visits_checked_at_end(connection))
             org_ids = _insert_organisations(connection, plan, stamp)
@@ -102,8 +103,17 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
 
 
 @contextmanager
-def bulk_mode(connection: sa.Connection, exchanges: int, organisations: int) -> Iterator[None]:
-    """Suspend the summary triggers and (SQLite) the indexes of tables the write grows a lot."""
+def bulk_mode(
+    connection: sa.Connection,
+    exchanges: int,
+    organisations: int,
+    added: pd.DataFrame | None = None,
+) -> Iterator[None]:
+    """Suspend the summary triggers and (SQLite) the indexes of tables the write grows a lot.
+
+    `added`: when the write only inserts exchanges, their rows, whose sums are then added to
+    the summaries instead of a rebuild (`summary.suspended`).
+    """
     stored = {
         table: int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)  # noqa: S608
         for table in ("exchange", "organisation")
@@ -115,7 +125,7 @@ def bulk_mode(connection: sa.Connection, exchanges: int, organisations: int) -> 
     ]
     with ExitStack() as stack:
         if "exchange" in heavy:
-            stack.enter_context(summary.suspended(connection))
+            stack.enter_context(summary.suspended(connection, added=added))
         if heavy:
             stack.enter_context(bulk.fast_load(connection, heavy))
         yield

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 
 # Measures summed in both tables: (column, SQL over one exchange row giving 0 or 1 / an amount).
@@ -132,17 +135,83 @@ def rebuild(connection: sa.Connection) -> None:
         )
 
 
+# The measures of `COMMON_MEASURES` and `DAILY_MEASURES` over a frame of exchange rows (column
+# -> values, blanks None), for `add_rows`. tests/test_summary.py checks them against the SQL.
+def _frame_measures(rows: pd.DataFrame) -> dict[str, Any]:
+    def flag(name: str) -> Any:
+        return rows[name].fillna(False).astype(bool).to_numpy()
+
+    def blank(name: str) -> Any:
+        return rows[name].isna().to_numpy() if name in rows else np.ones(len(rows), dtype=bool)
+
+    paid = rows["paid_cents"] if "paid_cents" in rows else pd.Series(0, index=rows.index)
+    return {
+        "n": np.ones(len(rows), dtype=np.int64),
+        "sme": flag("involves_sme"),
+        "beyond_broad": flag("visitor_external") | flag("host_external"),
+        "beyond_narrow": ~(flag("visitor_partner") & flag("host_partner")),
+        "visitor_sme": flag("visitor_is_sme"),
+        "host_sme": flag("host_is_sme"),
+        "reduced": flag("reduced_rate"),
+        "lump_sum_cents": rows["lump_sum_cents"].astype(np.int64).to_numpy(),
+        "paid_cents": paid.fillna(0).astype(np.int64).to_numpy(),
+        "paid_n": ~blank("paid_on"),
+    }
+
+
+def add_rows(connection: sa.Connection, rows: pd.DataFrame) -> None:
+    """Add the sums of exchange `rows` (not yet counted) to both summaries: grouped in pandas
+    and upserted, far cheaper than a rebuild's GROUP BY over the table when they are all new.
+
+    `rows` holds the exchange columns the summaries read (`paid_cents` and `paid_on` may be
+    absent: not paid).
+    """
+    if not len(rows):
+        return
+    measures = pd.DataFrame(_frame_measures(rows), index=rows.index).astype(np.int64)
+    for table, (keys, names) in TABLES.items():
+        sums = (
+            pd.concat([rows[list(keys)], measures[list(names)]], axis=1)
+            .groupby(list(keys), sort=False, dropna=False)
+            .sum()
+            .reset_index()
+        )
+        columns = [*keys, *names]
+        updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names)
+        mark = "?" if connection.dialect.name == "sqlite" else "%s"
+        statement = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (our own names)
+            f"VALUES ({', '.join([mark] * len(columns))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
+        values = [sums[c].to_numpy(dtype=object).tolist() for c in columns]
+        # Through the driver: SQLAlchemy's per-row parameter handling would cost more than
+        # the grouping.
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(statement, list(zip(*values, strict=True)))
+        finally:
+            cursor.close()
+
+
 @contextmanager
-def suspended(connection: sa.Connection) -> Iterator[None]:
+def suspended(connection: sa.Connection, *, added: pd.DataFrame | None = None) -> Iterator[None]:
     """Bulk writes inside skip the per-row triggers; the sums are rebuilt once at the end.
 
-    Runs inside the caller's transaction: on an error everything, trigger drops included, rolls
-    back together (both SQLite and PostgreSQL have transactional DDL).
+    With `added`, the writes inside only insert those exchange rows, and their sums are added
+    to the summaries (`add_rows`) instead of a rebuild. Runs inside the caller's transaction:
+    on an error everything, trigger drops included, rolls back together (both SQLite and
+    PostgreSQL have transactional DDL).
     """
     dialect = connection.dialect.name
     for statement in drop_triggers_sql(dialect):
         connection.exec_driver_sql(statement)
     yield
-    rebuild(connection)
+    if added is None:
+        rebuild(connection)
+    else:
+        add_rows(connection, added)
     for statement in trigger_sql(dialect):
         connection.exec_driver_sql(statement)
