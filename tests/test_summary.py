@@ -333,7 +333,7 @@ def _bulk_insert_added(session: Session, ids: dict[str, int]) -> None:
     copies = _bulk_copies(session)
     connection = session.connection()
     added = pd.DataFrame(copies, dtype=object)
-    with summary.suspended(connection, added=added):
+    with summary.suspended(connection, added=lambda: summary.sums_of(added)):
         for row in copies:
             connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
 

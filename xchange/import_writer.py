@@ -13,7 +13,8 @@ Taking an import back is `xchange.import_undo`, which shares the helpers here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -63,8 +64,12 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
     stamp = timestamp_text(now, connection)
     values = plan.values.copy()
     try:
-        with ExitStack() as stack:
-            added = None if len(plan.update) else values.loc[plan.create]
+        with ThreadPoolExecutor(max_workers=1) as helper, ExitStack() as stack:
+            added = None
+            if len(plan.create) >= BULK_MIN_ROWS and not len(plan.update):
+                # Pandas work on a second core, while this thread mostly waits on SQLite (the
+                # driver lets go of the interpreter lock while the database works).
+                added = helper.submit(summary.sums_of, values.loc[plan.create]).result
             stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
             if _moves_visits(plan):
                 stack.enter_context(visits_checked_at_end(connection))
@@ -107,12 +112,12 @@ def bulk_mode(
     connection: sa.Connection,
     exchanges: int,
     organisations: int,
-    added: pd.DataFrame | None = None,
+    added: Callable[[], dict[str, pd.DataFrame]] | None = None,
 ) -> Iterator[None]:
     """Suspend the summary triggers and (SQLite) the indexes of tables the write grows a lot.
 
-    `added`: when the write only inserts exchanges, their rows, whose sums are then added to
-    the summaries instead of a rebuild (`summary.suspended`).
+    `added`: when the write only inserts exchanges, gives their sums (`summary.sums_of`), which
+    are then added to the summaries instead of a rebuild (`summary.suspended`).
     """
     stored = {
         table: int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)  # noqa: S608

@@ -15,7 +15,7 @@ per row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -159,36 +159,37 @@ def _frame_measures(rows: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def add_rows(connection: sa.Connection, rows: pd.DataFrame) -> None:
-    """Add the sums of exchange `rows` (not yet counted) to both summaries: grouped in pandas
-    and upserted, far cheaper than a rebuild's GROUP BY over the table when they are all new.
+def sums_of(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each summary's sums over exchange `rows`, grouped in pandas: table -> keys and measures.
 
     `rows` holds the exchange columns the summaries read (`paid_cents` and `paid_on` may be
-    absent: not paid).
+    absent: not paid). Pure, so it may run beside the writes (see `import_writer`).
     """
-    if not len(rows):
-        return
     measures = pd.DataFrame(_frame_measures(rows), index=rows.index).astype(np.int64)
+    return {
+        table: pd.concat([rows[list(keys)], measures[list(names)]], axis=1)
+        .groupby(list(keys), sort=False, dropna=False)
+        .sum()
+        .reset_index()
+        for table, (keys, names) in TABLES.items()
+    }
+
+
+def add_sums(connection: sa.Connection, sums: dict[str, pd.DataFrame]) -> None:
+    """Add `sums_of` rows not yet counted to the summaries: one upsert per table, through the
+    driver (SQLAlchemy's per-row parameter handling would cost more than the grouping)."""
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    driver = connection.connection.driver_connection
+    assert driver is not None
     for table, (keys, names) in TABLES.items():
-        sums = (
-            pd.concat([rows[list(keys)], measures[list(names)]], axis=1)
-            .groupby(list(keys), sort=False, dropna=False)
-            .sum()
-            .reset_index()
-        )
         columns = [*keys, *names]
         updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names)
-        mark = "?" if connection.dialect.name == "sqlite" else "%s"
         statement = (
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (our own names)
             f"VALUES ({', '.join([mark] * len(columns))}) "
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         )
-        values = [sums[c].to_numpy(dtype=object).tolist() for c in columns]
-        # Through the driver: SQLAlchemy's per-row parameter handling would cost more than
-        # the grouping.
-        driver = connection.connection.driver_connection
-        assert driver is not None
+        values = [sums[table][c].to_numpy(dtype=object).tolist() for c in columns]
         cursor = driver.cursor()
         try:
             cursor.executemany(statement, list(zip(*values, strict=True)))
@@ -197,13 +198,15 @@ def add_rows(connection: sa.Connection, rows: pd.DataFrame) -> None:
 
 
 @contextmanager
-def suspended(connection: sa.Connection, *, added: pd.DataFrame | None = None) -> Iterator[None]:
+def suspended(
+    connection: sa.Connection, *, added: Callable[[], dict[str, pd.DataFrame]] | None = None
+) -> Iterator[None]:
     """Bulk writes inside skip the per-row triggers; the sums are rebuilt once at the end.
 
-    With `added`, the writes inside only insert those exchange rows, and their sums are added
-    to the summaries (`add_rows`) instead of a rebuild. Runs inside the caller's transaction:
-    on an error everything, trigger drops included, rolls back together (both SQLite and
-    PostgreSQL have transactional DDL).
+    With `added`, the writes inside only insert new exchanges, and `added()` gives their sums
+    (`sums_of`), which are added to the summaries instead of a rebuild over the whole table.
+    Runs inside the caller's transaction: on an error everything, trigger drops included,
+    rolls back together (both SQLite and PostgreSQL have transactional DDL).
     """
     dialect = connection.dialect.name
     for statement in drop_triggers_sql(dialect):
@@ -212,6 +215,6 @@ def suspended(connection: sa.Connection, *, added: pd.DataFrame | None = None) -
     if added is None:
         rebuild(connection)
     else:
-        add_rows(connection, added)
+        add_sums(connection, added())
     for statement in trigger_sql(dialect):
         connection.exec_driver_sql(statement)
