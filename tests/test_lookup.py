@@ -13,6 +13,8 @@ SELECT = "SELECT id, name, created_at FROM person"
 
 
 def people(engine: Engine, n: int) -> None:
+    if not n:
+        return
     with write_session(engine) as session:
         session.connection().execute(
             sa.text("INSERT INTO person (name, created_at) VALUES (:name, CURRENT_TIMESTAMP)"),
@@ -56,3 +58,16 @@ def test_integer_keys_with_a_condition(engine: Engine, wanted: int) -> None:
         again = keyed_rows(session.connection(), "SELECT id, name FROM person", "id", chosen[:1])
     assert sorted(int(i) for i, _ in rows) == sorted(i for i in chosen if i % 2 == 0)
     assert [int(i) for i, _ in again] == chosen[:1]
+
+
+@pytest.mark.parametrize("stored", [0, 50, MANY + 10])
+def test_more_keys_than_rows_read_the_table_and_find_the_same(engine: Engine, stored: int) -> None:
+    # 3 * MANY keys against an empty, a small and a middling table (SQLite reads the table
+    # when it holds fewer rows than there are keys), with a condition on top.
+    people(engine, stored)
+    names = [f"Person {i:05d}" for i in range(3 * MANY)]
+    with write_session(engine) as session:
+        rows = keyed_rows(session.connection(), SELECT, "name", names, where="(id / 2) * 2 = id")
+    found = {(int(i), name) for i, name, _at in rows}
+    assert found == {(i, name) for i, name in expected(engine, names) if i % 2 == 0}
+    assert len(found) == stored // 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xchange.models import Activity, Community, OrgType, Status, quarter_of
 from xchange.reference import (
@@ -14,11 +16,15 @@ from xchange.reference import (
     enum_key,
     enum_tables,
     name_key,
+    name_keys,
     parse_bool,
     parse_country,
     parse_quarter,
     quarter_label,
 )
+
+# Every ASCII character, control characters included (whitespace rules differ between engines).
+_ASCII = "".join(chr(i) for i in range(128))
 
 # --- countries -------------------------------------------------------------------------------
 
@@ -244,3 +250,15 @@ def test_quarter_of_a_day_contains_it_in_both_forms(day: date) -> None:
     first, last = parse_quarter(quarter)
     assert first <= day <= last
     assert parse_quarter(quarter_label(quarter)) == (first, last)
+
+
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8")) | st.text(alphabet=_ASCII)))
+@settings(max_examples=300, deadline=None)
+def test_name_keys_match_name_key_one_by_one(names: list[str]) -> None:
+    # The vectorised keys must equal the one-name keys exactly: stored keys come from both.
+    assert name_keys(names) == [name_key(name) for name in names]
+
+
+def test_name_keys_on_tricky_names() -> None:
+    names = ["ACME  GmbH.", " a\x1cb ;. ", "Straße", "İstanbul Tekstil", "Ａｃｍｅ", "x\x0bY", ""]
+    assert name_keys(names) == [name_key(name) for name in names]

@@ -11,6 +11,9 @@ import unicodedata
 from datetime import date
 from functools import cache, lru_cache
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 
 from xchange.models import Activity, Community, Modality, OrgType, SizeClass, Status
@@ -134,6 +137,27 @@ def name_key(name: str) -> str:
     folded = unicodedata.normalize("NFKC", name).casefold()
     folded = re.sub(r"[\s]+", " ", folded).strip()
     return folded.rstrip(".,; ")
+
+
+# What `str.split`/`str.strip` call whitespace among ASCII characters (RE2's `\s` has fewer).
+_ASCII_SPACE = "[\t\n\x0b\x0c\r \x1c-\x1f]+"
+
+
+def name_keys(names: list[str]) -> list[str]:
+    """`name_key` of each name, vectorised with Arrow for ASCII names (where NFKC changes
+    nothing and lower case is case folding); the rest go through `name_key` itself.
+
+    An import names 100,000 organisations or more: one Python call each cost a third of a
+    second.
+    """
+    text = pa.array(names, pa.string())
+    ascii_only = pc.string_is_ascii(text)
+    folded = pc.replace_substring_regex(pc.ascii_lower(text), _ASCII_SPACE, " ")
+    keys = pc.ascii_rtrim(pc.ascii_trim(folded, " "), ".,; ").to_pylist()
+    if not pc.all(ascii_only).as_py():
+        for i in np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False)).tolist():
+            keys[i] = name_key(names[i])
+    return keys
 
 
 def _enum_table(values: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:

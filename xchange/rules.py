@@ -99,7 +99,8 @@ class Validation:
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
-    distinct = np.array([reference.name_key(str(n)) for n in uniques] + [None], dtype=object)
+    keys = reference.name_keys([str(n) for n in np.asarray(uniques, dtype=object).tolist()])
+    distinct = np.array([*keys, None], dtype=object)
     keys = pd.Series(distinct[np.where(codes < 0, len(distinct) - 1, codes)], index=names.index)
     return (keys.astype("string") + "|" + countries.astype("string")).astype("string")
 
@@ -705,7 +706,7 @@ def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.D
 def _load_organisations(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
     """The stored organisations the table names (any country), and their physical visits."""
     names = pd.concat([parsed["visitor_organisation"], parsed["host_organisation"]]).dropna()
-    keys = {reference.name_key(name) for name in names.unique().tolist()}
+    keys = set(reference.name_keys(names.unique().tolist()))
     orgs = keyed_rows(
         connection,
         "SELECT id, name_key, country, type, is_sme FROM organisation",
