@@ -99,8 +99,8 @@ class Validation:
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
-    keys = reference.name_keys([str(n) for n in np.asarray(uniques, dtype=object).tolist()])
-    distinct = np.array([*keys, None], dtype=object)
+    name_keys = reference.name_keys([str(n) for n in np.asarray(uniques, dtype=object).tolist()])
+    distinct = np.array([*name_keys, None], dtype=object)
     keys = pd.Series(distinct[np.where(codes < 0, len(distinct) - 1, codes)], index=names.index)
     return (keys.astype("string") + "|" + countries.astype("string")).astype("string")
 
