@@ -8,8 +8,18 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xchange.parsing import COLUMNS, REQUIRED, Issue, field_label, parse_table
+from xchange.parsing import (
+    COLUMNS,
+    REQUIRED,
+    Issue,
+    _number_one,
+    field_label,
+    parse_numbers,
+    parse_table,
+)
 
 # One row that parses without a single issue; each case below changes one cell of it.
 VALID_RAW: dict[str, Any] = {
@@ -359,3 +369,12 @@ def test_one_column_mixing_spellings_reads_each_cell() -> None:
     parsed, issues = parse_table(raw)
     assert issues == []
     assert parsed["end_date"].eq(pd.Timestamp("2025-03-14")).all()
+
+
+@given(st.lists(st.text(alphabet="0123456789.,- €\u00a0E", max_size=12) | st.none()))
+@settings(max_examples=300, deadline=None)
+def test_numbers_read_from_arrow_text_as_one_by_one(cells: list[str | None]) -> None:
+    # Arrow casts the plain decimals itself; every cell must still read as `_number_one` reads it.
+    parsed = parse_numbers(pd.Series(cells, dtype="str"))
+    expected = [None if c is None or not c.strip() else _number_one(c) for c in cells]
+    assert [None if pd.isna(v) else float(v) for v in parsed] == expected

@@ -104,14 +104,14 @@ def by_distinct(column: pd.Series, one: Callable[[object], object], dtype: str) 
     countries, and a form's column holds one cell: plain Python on the distinct values, with a
     few array operations around it, serves both without pandas' per-operation cost.
     """
-    codes, uniques = _factorize(column)
+    codes, uniques = factorize(column)
     results = [one(value) for value in uniques] + [None]
     distinct = pd.array(results, dtype=dtype)  # type: ignore[call-overload]
     taken = distinct.take(np.where(codes < 0, len(results) - 1, codes))
     return pd.Series(taken, index=column.index)
 
 
-def _factorize(column: pd.Series) -> tuple[npt.NDArray[np.intp], list[object]]:
+def factorize(column: pd.Series) -> tuple[npt.NDArray[np.intp], list[object]]:
     """(code of each cell, -1 for a blank; the distinct values as Python objects).
 
     Text held in Arrow (what the file reader gives) is encoded by Arrow itself: pandas'
@@ -216,7 +216,28 @@ def _bool_one(value: object) -> bool | None:
 
 def parse_numbers(column: pd.Series) -> pd.Series:
     """Numbers in the spellings of DOMAIN.md: `1100`, `1100.00`, `1.100,00`, `1100,00` -> 1100.0."""
-    return by_distinct(column, _number_one, "Float64")
+    text = _arrow_text(column)
+    if text is None:
+        return by_distinct(column, _number_one, "Float64")
+    # Plain decimals (`1117.8`, not `1.100`, which reads as thousands) are cast by Arrow, as
+    # correctly rounded as float(); only the other spellings go through `_number_one`.
+    trimmed = _trimmed(text)
+    plain = pc.and_kleene(
+        pc.match_substring_regex(trimmed, _PLAIN_DECIMAL),
+        pc.invert(pc.match_substring_regex(trimmed, _DOTTED_THOUSANDS)),
+    )
+    plain = pc.fill_null(plain, False)
+    others = pc.if_else(plain, pa.scalar(None, text.type), text)
+    parsed = by_distinct(
+        pd.Series(pd.array(others, dtype=column.dtype), index=column.index), _number_one, "Float64"
+    )
+    cast = pc.cast(pc.if_else(plain, trimmed, pa.scalar(None, text.type)), pa.float64())
+    chosen = pc.if_else(plain, cast, pa.array(parsed.array, pa.float64(), from_pandas=True))
+    return pd.Series(pd.array(chosen, dtype="Float64"), index=column.index)
+
+
+_PLAIN_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
+_DOTTED_THOUSANDS = r"^-?[0-9]{1,3}(\.[0-9]{3})+$"
 
 
 def _number_one(value: object) -> float | None:

@@ -30,7 +30,15 @@ from xchange.models import (
     Partnership,
     Programme,
 )
-from xchange.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
+from xchange.parsing import (
+    Issue,
+    Severity,
+    as_text,
+    by_distinct,
+    factorize,
+    field_label,
+    parse_table,
+)
 
 # The scheme's cap for one lump sum (EUR 1,100), in cents.
 MAX_LUMP_SUM_CENTS = 110_000
@@ -98,8 +106,8 @@ class Validation:
 
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
-    codes, uniques = pd.factorize(names, use_na_sentinel=True)
-    name_keys = reference.name_keys([str(n) for n in np.asarray(uniques, dtype=object).tolist()])
+    codes, uniques = factorize(names)
+    name_keys = reference.name_keys([str(n) for n in uniques])
     distinct = np.array([*name_keys, None], dtype=object)
     keys = pd.Series(distinct[np.where(codes < 0, len(distinct) - 1, codes)], index=names.index)
     return (keys.astype("string") + "|" + countries.astype("string")).astype("string")
@@ -197,10 +205,16 @@ def _rule_lump_sum(
         return terms.host_rates.get(str(country), terms.full_rate_cents)
 
     # A rate per distinct (partnership, host country): a few hundred, not one per row.
-    pairs = pd.MultiIndex.from_arrays([partnership_id, host_country])
-    codes, distinct = pd.factorize(pairs)
-    per_pair = np.array([rate(p, c) for p, c in distinct], dtype=np.int64)
-    rates = np.minimum(per_pair[codes], MAX_LUMP_SUM_CENTS)
+    pid_codes, pids = factorize(partnership_id)
+    country_codes, countries = factorize(host_country)
+    pids, countries = [None, *pids], [None, *countries]  # code -1 (a blank) becomes 0
+    width = len(countries)
+    pairs = (pid_codes.astype(np.int64) + 1) * width + (country_codes + 1)
+    distinct, codes = np.unique(pairs, return_inverse=True)
+    per_pair = np.array(
+        [rate(pids[p // width], countries[p % width]) for p in distinct.tolist()], dtype=np.int64
+    )
+    rates = np.minimum(per_pair[codes.reshape(-1)], MAX_LUMP_SUM_CENTS)
     halved = np.where(reduced_rate.to_numpy(dtype=bool), rates // 2, rates)
     virtual = modality.eq("virtual").to_numpy(dtype=bool, na_value=False)
     return pd.Series(np.where(virtual, 0, halved), index=partnership_id.index, dtype="int64")
@@ -208,8 +222,9 @@ def _rule_lump_sum(
 
 def map_distinct(column: pd.Series, mapping: Mapping[Any, object]) -> pd.Series:
     """`mapping`'s value for each cell (missing: NA), looked up once per distinct value."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    distinct = np.asarray(uniques, dtype=object).tolist()  # not cell by cell from Arrow
+    if not mapping:  # an empty register knows no organisation: nothing to look up
+        return pd.Series(None, index=column.index, dtype=object)
+    codes, distinct = factorize(column)
     looked_up = np.array([mapping.get(u) for u in distinct] + [None], dtype=object)
     return pd.Series(looked_up[codes], index=column.index, dtype=object)
 
