@@ -48,6 +48,7 @@ from xchange.models import (
     UserPartnership,
 )
 from xchange.parsing import COLUMNS, REQUIRED
+from xchange.register import history_frame
 
 TODAY = date(2026, 6, 30)
 COORDINATOR = "anna@cluster.eu"
@@ -667,6 +668,17 @@ def test_a_created_row_is_audited_by_its_batch_and_its_undo_keeps_every_value(
         i: {name: [value, None] for name, value in snapshot.items() if value is not None}
         for i, snapshot in snapshots.items()
     }
+
+
+def test_an_imported_record_says_so_in_its_history(register: Register) -> None:
+    report = register.load(csv_bytes([row()]))
+    exchange = register.exchanges()["R-001"]
+    assert exchange.id is not None
+    with db.read_session(register.engine) as session:
+        trail = history_frame(session, actor=register.user(), exchange_id=exchange.id)
+    assert [(r.What, r.After) for r in trail.itertuples()] == [
+        ("Logged", f"imported (import {report.batch_id})")
+    ]
 
 
 def test_organisations_and_people_are_resolved_as_the_service_does(register: Register) -> None:
