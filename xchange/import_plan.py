@@ -20,7 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
+from pandas.arrays import ArrowStringArray
 from sqlmodel import Session, SQLModel
 
 from xchange.filereader import VERSION, ReadResult
@@ -37,6 +40,25 @@ IMPORTED = ("partnership_id", *_LOGGED, "visitor_org_id", "host_org_id", "repres
 STORED = (*IMPORTED, *_DERIVED)
 DATE_VALUES = ("start_date", "end_date")
 PSEUDONYM = re.compile(r"person-[0-9a-f]{10}")
+# What `ImportPlan.values` holds: the stored values, and what names the rows' new
+# organisations and people.
+VALUES = (*STORED, "visitor_key", "host_key", "representative")
+# Text columns of few distinct values (enumerations, codes, quarters, names that recur).
+REPEATED = frozenset(
+    (
+        "status",
+        "modality",
+        "visitor_type",
+        "host_type",
+        "visitor_country",
+        "host_country",
+        "visitor_community",
+        "host_community",
+        "ecosystem",
+        "activity",
+        "end_quarter",
+    )
+)
 
 
 def _max_length(model: type[SQLModel], name: str) -> int:
@@ -100,36 +122,40 @@ def build_plan(
     ids = table["exchange_id"].dropna().astype(int)
     stored = _stored(session, ids)
     issues += _version_issues(session, source, table, ids, stored)
-    kept_people = _pseudonyms(table, ids, stored, issues)
-    kept_people.update(_own_people(session, table, stored, kept_people))
+    kept_people = _pseudonyms(table, stored, issues)
+    kept_people = pd.concat([kept_people, _own_people(session, table, stored, kept_people)])
     refused = _error_rows(issues, table.index)
     rows = table.index.difference(pd.Index(sorted(refused)))
-    kept_people = {row: person for row, person in kept_people.items() if row in rows}
-    orgs = _organisations(ctx, table.loc[rows])
-    people, person_ids = _people(session, table.loc[rows, "representative"].drop(kept_people))
-    values = _values(table.loc[rows], orgs, person_ids)
-    if kept_people:
-        rows_kept = pd.Index(list(kept_people), dtype=values.index.dtype)
-        values.loc[rows_kept, "representative_id"] = pd.Series(kept_people, dtype=object)
-        values.loc[rows_kept, "representative"] = None
-    existing = table.loc[rows, "exchange_id"].notna()
-    updates = rows[existing.to_numpy()]
-    before = stored.loc[updates]
-    changed = _changed(values.loc[updates], before)
+    # Positions, in `table`, of the rows that stay; None when every row stays, in order.
+    at = None if rows.equals(table.index) else table.index.get_indexer(rows)
+    kept_people = kept_people[~kept_people.index.isin(list(refused))]
+    kept_at = rows.get_indexer(kept_people.index)
+    orgs, org_ids = _organisations(ctx, table, at)
+    people, person_ids = _people(session, table["representative"], at, kept_at)
+    values = _values(table, at, org_ids, person_ids)
+    values["representative_id"][kept_at] = kept_people.to_numpy(dtype=object)
+    values["representative"][kept_at] = None
+    existing = table["exchange_id"].notna().to_numpy(dtype=bool)
+    existing = existing if at is None else existing[at]
+    updates = rows[existing]
+    old = stored.rows.get_indexer(updates)
+    differs = _differs({name: values[name][existing] for name in STORED}, stored.columns, old)
+    changed = updates[differs]
     unchanged = updates.difference(changed)
     writes = rows.difference(unchanged)
+    written = _frame(values, rows.get_indexer(writes), writes, VALUES)
     return ImportPlan(
         table=table,
         issues=issues,
         refused=refused,
-        create=rows[~existing.to_numpy()],
+        create=rows[~existing],
         update=changed,
         unchanged=unchanged,
-        values=values.loc[writes],
-        stored=before.loc[changed],
+        values=written,
+        stored=_frame(stored.columns, old[differs], changed, stored.names),
         orgs=orgs,
         people=people,
-        partnership_ids={int(p) for p in values.loc[writes, "partnership_id"]},
+        partnership_ids={int(p) for p in set(written["partnership_id"].tolist())},
     )
 
 
@@ -165,39 +191,73 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def _stored(session: Session, ids: pd.Series) -> pd.DataFrame:
-    """The stored records that rows rewrite, in audit spelling, indexed like `ids` (by row)."""
-    columns = ("id", "version", "import_batch_id", *STORED)
+@dataclass
+class _Stored:
+    """The stored records that rows rewrite, in audit spelling: one array of plain values per
+    column (`names`), aligned with `rows`, the rows that carry an exchange id."""
+
+    rows: pd.Index
+    names: tuple[str, ...]
+    columns: dict[str, np.ndarray]
+
+    def series(self, name: str) -> pd.Series:
+        return pd.Series(self.columns[name], index=self.rows, dtype=object)
+
+
+def _stored(session: Session, ids: pd.Series) -> _Stored:
+    """The stored records that rows rewrite, aligned with `ids` (by row); a record gone
+    meanwhile gives None in every column."""
+    names = ("id", "version", "import_batch_id", *STORED)
     wanted = sorted(set(ids.tolist()))
-    frame = fetch_exchanges(session.connection(), columns, wanted)
-    complete = len(frame) == len(wanted)
-    frame = frame.set_index("id", drop=False).reindex(ids.to_numpy())
-    frame.index = ids.index
-    # A record gone meanwhile leaves NaN cells: spell them None like every other blank.
-    return frame if complete else objects(frame)
+    fetched = _fetch_columns(session.connection(), names, wanted) if wanted else {}
+    found = pd.Index(np.asarray(fetched.get("id", []), dtype=np.int64))
+    at = found.get_indexer(pd.Index(ids.to_numpy()))
+    columns = {name: _take(fetched.get(name, _empty()), at) for name in names}
+    return _Stored(rows=ids.index, names=names, columns=columns)
 
 
 def fetch_exchanges(
     connection: sa.Connection, columns: tuple[str, ...], ids: list[int]
 ) -> pd.DataFrame:
     """Stored exchanges by id, in audit spelling (ISO dates), plain values, dtype object."""
+    fetched = _fetch_columns(connection, columns, ids)
+    return pd.DataFrame(fetched, columns=list(columns), dtype=object)
+
+
+def _fetch_columns(
+    connection: sa.Connection, columns: tuple[str, ...], ids: list[int]
+) -> dict[str, np.ndarray]:
+    """Stored exchanges by id as one array of plain values per column, in audit spelling."""
     select = f"SELECT {', '.join(columns)} FROM exchange"  # noqa: S608 (our own names)
     rows = keyed_rows(connection, select, "id", ids)
-    frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
-    # Straight from the driver: SQLite gives booleans as 0/1 and dates as ISO text already.
-    for name in columns:
-        kind = EXCHANGE.c[name].type
-        if isinstance(kind, sa.Boolean):
-            frame[name] = [None if v is None else bool(v) for v in frame[name]]
-        elif isinstance(kind, sa.Date):
-            frame[name] = [
-                d if d is None or isinstance(d, str) else d.isoformat() for d in frame[name]
-            ]
-    return objects(frame)
+    # Column by column: building each array from the driver's tuples at once costs a tenth of
+    # a row-wise frame when an import rereads 100,000 records.
+    cells: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return {
+        name: _driver_values(EXCHANGE.c[name].type, values)
+        for name, values in zip(columns, cells, strict=True)
+    }
+
+
+def _driver_values(kind: sa.types.TypeEngine[Any], values: tuple[Any, ...]) -> np.ndarray:
+    """A column as the driver gave it, in audit spelling: booleans as bool (SQLite gives 0/1),
+    dates as ISO text (SQLite gives text already), every blank as None."""
+    array = np.fromiter(values, dtype=object, count=len(values))
+    if isinstance(kind, sa.Boolean):
+        blank = pd.isna(array)
+        array = array.astype(bool).astype(object)
+        array[blank] = None
+    elif isinstance(kind, sa.Date) and not set(map(type, values)) <= {str, type(None)}:
+        array = np.fromiter(
+            (d if d is None or isinstance(d, str) else d.isoformat() for d in values),
+            dtype=object,
+            count=len(values),
+        )
+    return _none_for_blank(array)
 
 
 def _version_issues(
-    session: Session, source: ReadResult, table: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame
+    session: Session, source: ReadResult, table: pd.DataFrame, ids: pd.Series, stored: _Stored
 ) -> list[Issue]:
     """An error for each unreadable version, and for each row whose record changed since."""
     if not source.has_version:
@@ -218,7 +278,7 @@ def _version_issues(
         for row in table.index[bad.to_numpy()]
     ]
     given = number.loc[ids.index]
-    now = stored["version"]
+    now = stored.series("version")
     stale = given.notna() & given.ne(now.astype(float))
     fields = _changed_since(session, ids[stale], given[stale])
     for row in ids.index[stale.to_numpy()]:
@@ -261,27 +321,29 @@ def _changed_since(session: Session, ids: pd.Series, versions: pd.Series) -> dic
 
 
 def _own_people(
-    session: Session, table: pd.DataFrame, stored: pd.DataFrame, kept: dict[int, int]
-) -> dict[int, int]:
+    session: Session, table: pd.DataFrame, stored: _Stored, kept: pd.Series
+) -> pd.Series:
     """Rows naming their record's own representative keep that person (row -> person id):
     two people may share a name, and a re-import must not swap one for the other."""
-    person = stored["representative_id"].dropna().astype(int)
-    person = person[~person.index.isin(list(kept))]
+    person = stored.series("representative_id").dropna().astype(int)
+    person = person[~person.index.isin(kept.index)]
     if person.empty:
-        return {}
+        return _no_people()
     rows = keyed_rows(session.connection(), "SELECT id, name FROM person", "id", person.tolist())
-    names: dict[int, str] = dict(rows)  # type: ignore[arg-type]
-    given: dict[Any, Any] = table["representative"].to_dict()
-    return {
-        int(row): int(pid)
-        for row, pid in dict[Any, Any](person.to_dict()).items()
-        if row in given and names.get(int(pid)) == given[row]
-    }
+    found = pd.Index(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    names = np.array([r[1] for r in rows] + [None], dtype=object)
+    at = found.get_indexer(pd.Index(person.to_numpy()))
+    given = plain(table["representative"])[table.index.get_indexer(person.index)]
+    same = (names[at] == given).astype(bool)
+    return person[same]
 
 
-def _pseudonyms(
-    table: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame, issues: list[Issue]
-) -> dict[int, int]:
+def _no_people() -> pd.Series:
+    """No row keeps a person: an empty row -> person id series."""
+    return pd.Series(np.empty(0, dtype=np.int64), index=pd.Index([], dtype=np.int64))
+
+
+def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd.Series:
     """Rows whose representative is an export's pseudonym: the stored person where it is that
     record's own (returned, row -> person id), else an error (appended)."""
     from xchange.export import pseudonym
@@ -289,8 +351,8 @@ def _pseudonyms(
     names = table["representative"]
     marked = names.str.fullmatch(PSEUDONYM.pattern).fillna(False)
     if not marked.any():
-        return {}
-    person = stored["representative_id"]
+        return _no_people()
+    person = stored.series("representative_id")
     kept: dict[int, int] = {}
     for row in names.index[marked.to_numpy()]:
         own = person.get(row)
@@ -308,70 +370,121 @@ def _pseudonyms(
                 int(row),
             )
         )
-    return kept
+    if not kept:
+        return _no_people()
+    return pd.Series(list(kept.values()), index=pd.Index(list(kept), dtype=np.int64))
 
 
-def _organisations(ctx: RuleContext, table: pd.DataFrame) -> OrgPlan:
-    """Organisations by (name key, country): stored ones, new ones, profiles that changed.
+def _organisations(
+    ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None
+) -> tuple[OrgPlan, dict[str, np.ndarray]]:
+    """Organisations by (name key, country): stored ones, new ones, profiles that changed;
+    and for each row its `visitor_key`, `host_key`, `visitor_org_id` and `host_org_id`.
 
     As `service.upsert_organisation` leaves them after writing the rows in order, a new
     organisation keeps its first spelling, and every organisation the last row's type and SME
     flag. The stored ones come from the rules' context, which read every organisation the
     table names.
     """
-    sides = [
-        pd.DataFrame(
-            {
-                "key": table[f"{side}_key"].to_numpy(dtype=object),
-                "name": table[f"{side}_organisation"].to_numpy(dtype=object),
-                "type": table[f"{side}_type"].to_numpy(dtype=object),
-                "country": table[f"{side}_country"].to_numpy(dtype=object),
-                "is_sme": table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False),
-                "order": np.arange(len(table)) * 2 + offset,
-            }
-        )
-        for offset, side in enumerate(("visitor", "host"))
-    ]
-    named = pd.concat(sides, ignore_index=True).sort_values("order", kind="stable")
-    named = named[named["key"].notna()]
-    first = named.drop_duplicates("key", keep="first").set_index("key")
-    last = named.drop_duplicates("key", keep="last").set_index("key").reindex(first.index)
-    keys = first.index.to_numpy(dtype=object)
-    known = np.fromiter((key in ctx.org_ids for key in keys), dtype=bool, count=len(keys))
-    plan = OrgPlan(ids={key: ctx.org_ids[key] for key in keys[known]})
-    kinds = last["type"].to_numpy(dtype=object)[known]
-    smes = last["is_sme"].to_numpy(dtype=bool)[known]
-    for key, kind, sme in zip(keys[known], kinds, smes, strict=True):
-        if ctx.profiles[key] != (kind, bool(sme)):
-            plan.profiles.append((ctx.org_ids[key], kind, bool(sme)))
-    new = first[~known]
+    # The cells in the order the rows write them (row by row, visitor then host), each key
+    # numbered once, by its first cell: a cell's position is row * 2 + side.
+    both = pa.concat_arrays([_arrow(table[f"{side}_key"], at) for side in ("visitor", "host")])
+    n = len(both) // 2
+    order = np.empty(2 * n, dtype=np.int64)
+    order[0::2] = np.arange(n)
+    order[1::2] = np.arange(n, 2 * n)
+    codes, dictionary = _encode(both.take(pa.array(order)))
+    keys = dictionary.to_numpy(zero_copy_only=False)
+    cells = np.flatnonzero(codes >= 0)
+    first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
+    last = np.zeros(len(keys), dtype=np.int64)
+    np.maximum.at(last, codes[cells], cells)
+    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
+    if ctx.org_ids:
+        stored = pd.Index(list(ctx.org_ids), dtype=object).get_indexer(keys)
+        given = np.fromiter(ctx.org_ids.values(), dtype=np.int64, count=len(ctx.org_ids))
+        ids[stored >= 0] = given[stored[stored >= 0]]
+    known = ids != NEW_ID
+    kinds = _cells(table, "type", at, last)
+    smes = _cells(table, "is_sme", at, last).astype(bool)
+    plan = OrgPlan(ids=dict(zip(keys[known].tolist(), ids[known].tolist(), strict=True)))
+    if known.any():
+        before = [ctx.profiles[key] for key in keys[known]]
+        kind_before = np.fromiter((p[0] for p in before), dtype=object, count=len(before))
+        sme_before = np.fromiter((p[1] for p in before), dtype=bool, count=len(before))
+        moved = (kind_before != kinds[known]).astype(bool) | (sme_before != smes[known])
+        plan.profiles = [
+            (int(i), kind, bool(sme))
+            for i, kind, sme in zip(
+                ids[known][moved], kinds[known][moved], smes[known][moved], strict=True
+            )
+        ]
+    new = ~known
     plan.new = pd.DataFrame(
         {
-            "key": new.index.to_numpy(dtype=object),
-            "name": new["name"].to_numpy(dtype=object),
+            "key": keys[new],
+            "name": _cells(table, "organisation", at, first[new]),
             # A key is "name_key|CC": the country code is always two letters.
-            "name_key": np.array([str(key)[:-3] for key in new.index], dtype=object),
-            "type": last["type"][~known].to_numpy(dtype=object),
-            "country": new["country"].to_numpy(dtype=object),
-            "is_sme": last["is_sme"][~known].to_numpy(dtype=bool),
+            "name_key": pc.utf8_slice_codeunits(dictionary.filter(pa.array(new)), 0, -3).to_numpy(
+                zero_copy_only=False
+            ),
+            "type": kinds[new],
+            "country": _cells(table, "country", at, first[new]),
+            "is_sme": smes[new],
         }
     )
-    return plan
+    by_cell = _with_blank(keys)[codes]
+    id_by_cell = np.append(ids, NEW_ID)[codes].astype(object)
+    return plan, {
+        "visitor_key": by_cell[0::2],
+        "host_key": by_cell[1::2],
+        "visitor_org_id": id_by_cell[0::2],
+        "host_org_id": id_by_cell[1::2],
+    }
 
 
-def _people(session: Session, names: pd.Series) -> tuple[list[str], dict[str, int]]:
-    """New representatives' names, and stored ones' ids (the first person with the name)."""
-    wanted = sorted(set(names.dropna()))
+def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
+    """The `visitor_{name}` or `host_{name}` value at each of `cells` (row * 2 + side, rows
+    counted in `at`), as `Series.to_numpy` gives it (booleans without blanks: False)."""
+    rows = cells // 2 if at is None else at[cells // 2]
+    host = cells % 2 == 1
+    found = np.empty(len(cells), dtype=object)
+    for side, where in (("visitor", ~host), ("host", host)):
+        picked = table[f"{side}_{name}"].take(rows[where])
+        if isinstance(picked.dtype, pd.BooleanDtype) or picked.dtype == bool:
+            found[where] = picked.to_numpy(dtype=bool, na_value=False)
+        else:
+            found[where] = picked.to_numpy(dtype=object)
+    return found
+
+
+def _people(
+    session: Session, names: pd.Series, at: np.ndarray | None, kept: np.ndarray
+) -> tuple[list[str], np.ndarray]:
+    """New representatives' names, and each row's person id: a stored person's (the first
+    with the name), NEW_ID for one to create, None for none. Rows at `kept` keep their
+    record's person: their names are not looked up."""
+    codes, dictionary = _encode(_arrow(names, at))
+    distinct = dictionary.to_numpy(zero_copy_only=False)
+    asked = codes.copy()
+    asked[kept] = -1
+    wanted = sorted(distinct[np.unique(asked[asked >= 0])].tolist())
     ids: dict[str, int] = {}
     for name, person_id in keyed_rows(
         session.connection(), "SELECT name, id FROM person", "name", wanted
     ):
         ids[name] = min(person_id, ids.get(name, person_id))
-    return [name for name in wanted if name not in ids], ids
+    by_name = np.array([*(ids.get(name, NEW_ID) for name in distinct.tolist()), None], dtype=object)
+    return [name for name in wanted if name not in ids], by_name[codes]
 
 
-def _values(table: pd.DataFrame, orgs: OrgPlan, person_ids: dict[str, int]) -> pd.DataFrame:
-    """The values each row stores, spelt as the audit trail spells them (object columns).
+def _values(
+    table: pd.DataFrame,
+    at: np.ndarray | None,
+    orgs: dict[str, np.ndarray],
+    person_ids: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The values each row (of `at`) stores, spelt as the audit trail spells them.
 
     An organisation or person still to be created has the id NEW_ID; `visitor_key`,
     `host_key` and `representative` say which, for the writer to fill in.
@@ -379,41 +492,102 @@ def _values(table: pd.DataFrame, orgs: OrgPlan, person_ids: dict[str, int]) -> p
     values: dict[str, np.ndarray] = {}
     for name in STORED:
         if name in table.columns and name not in DATE_VALUES:
-            values[name] = plain(table[name])
+            column = table[name]
+            values[name] = _at(_plain_repeated(column) if name in REPEATED else plain(column), at)
     for name in DATE_VALUES:
         days = table[name].to_numpy().astype("datetime64[D]")
-        texts = np.datetime_as_string(days, unit="D").astype(object)
-        texts[np.isnat(days)] = None
-        values[name] = texts
-    for side in ("visitor", "host"):
-        key = table[f"{side}_key"]
-        values[f"{side}_key"] = plain(key)
-        values[f"{side}_org_id"] = _lookup(key, orgs.ids).astype(object)
-    names = table["representative"]
-    person = _lookup(names, person_ids).astype(object)
-    person[names.isna().to_numpy()] = None
-    values["representative"] = plain(names)
-    values["representative_id"] = person
-    # dtype=object: pandas would otherwise turn text columns into its string type, blanks NaN.
-    frame = pd.DataFrame(values, index=table.index, dtype=object)
-    return frame[[*STORED, "visitor_key", "host_key", "representative"]]
+        codes, distinct = pd.factorize(_at(days, at).view(np.int64))
+        texts = np.datetime_as_string(distinct.view("datetime64[D]"), unit="D").astype(object)
+        texts[np.isnat(distinct.view("datetime64[D]"))] = None
+        values[name] = texts[codes]
+    values.update(orgs)
+    values["representative"] = _at(_plain_repeated(table["representative"]), at)
+    values["representative_id"] = person_ids
+    return values
 
 
-def _lookup(column: pd.Series, ids: dict[str, int]) -> np.ndarray:
-    """The id of each cell's key in `ids`, NEW_ID where it has none (a hash look-up per cell,
-    without Series.map's element-by-element path for Arrow strings)."""
-    known = pd.Index(list(ids), dtype=object)
-    found = known.get_indexer(pd.Index(plain(column), dtype=object))
-    table = np.array([*ids.values(), NEW_ID], dtype=np.int64)
-    return table[np.where(found < 0, len(table) - 1, found)]
+def _differs(new: dict[str, np.ndarray], old: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
+    """Which rows of `new` differ from `old` (rows `at`) in any stored value."""
+    differs = np.zeros(len(at), dtype=bool)
+    for name in STORED:  # both hold plain values already
+        differs |= (new[name] != old[name][at]).astype(bool)
+    return differs
+
+
+def _frame(
+    columns: dict[str, np.ndarray], at: np.ndarray | None, index: pd.Index, names: Iterable[str]
+) -> pd.DataFrame:
+    """A frame of plain values (dtype object) from `columns`, rows `at` (all when None)."""
+    names = list(names)
+    block = np.empty((len(names), len(index)), dtype=object)
+    for i, name in enumerate(names):
+        block[i] = _at(columns[name], at)
+    # One block, built once: assembling 34 columns with DataFrame(dict) copies them twice.
+    return pd.DataFrame(block.T, index=index, columns=names, dtype=object, copy=False)
+
+
+def _at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
+    return values if at is None else values[at]
+
+
+def _take(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """`values` at positions `at`, None where `at` is -1."""
+    return _with_blank(values)[at]
+
+
+def _with_blank(values: np.ndarray) -> np.ndarray:
+    """`values` (dtype object) and None after them, where a code of -1 points."""
+    extended = np.empty(len(values) + 1, dtype=object)
+    extended[:-1] = values
+    extended[-1] = None
+    return extended
+
+
+def _empty() -> np.ndarray:
+    return np.empty(0, dtype=object)
+
+
+def _arrow(column: pd.Series, at: np.ndarray | None = None) -> pa.Array:
+    """A text column as one Arrow array (no copy when Arrow holds it already), rows `at`."""
+    if isinstance(column.array, ArrowStringArray):
+        array = pa.array(column.array)
+    else:
+        array = pa.array(plain(column), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if at is None else array.take(pa.array(at))
+
+
+def _encode(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each cell's code (-1 for a blank) and the distinct values, in order of first cell."""
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary
 
 
 def plain(column: pd.Series) -> np.ndarray:
     """Python values (int, float, bool, str) with None for blanks, as JSON and drivers take."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # never blank
         return column.to_numpy(dtype=object)
+    if isinstance(column.array, ArrowStringArray):  # Arrow gives str and None directly
+        return np.asarray(_arrow(column).to_numpy(zero_copy_only=False), dtype=object)
     values = column.to_numpy(dtype=object, copy=True)
     blank = column.isna().to_numpy(dtype=bool)  # NaN, NaT and pd.NA alike
+    if blank.any():
+        values[blank] = None
+    return values
+
+
+def _plain_repeated(column: pd.Series) -> np.ndarray:
+    """`plain(column)` for a text column of few distinct values: one str object per value."""
+    if not isinstance(column.array, ArrowStringArray):
+        return plain(column)
+    codes, dictionary = _encode(_arrow(column))
+    return _with_blank(dictionary.to_numpy(zero_copy_only=False))[codes]
+
+
+def _none_for_blank(values: np.ndarray) -> np.ndarray:
+    blank = pd.isna(values)
     if blank.any():
         values[blank] = None
     return values
@@ -423,14 +597,6 @@ def objects(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with plain Python values and None for blanks in every column (dtype object)."""
     columns = {name: plain(frame[name]) for name in frame.columns}
     return pd.DataFrame(columns, index=frame.index, columns=frame.columns, dtype=object)
-
-
-def _changed(new: pd.DataFrame, old: pd.DataFrame) -> pd.Index:
-    """Rows of `new` that differ from `old` (same index) in any stored value."""
-    differs = np.zeros(len(new), dtype=bool)
-    for name in STORED:  # both hold plain values already (`_values`, `objects`)
-        differs |= new[name].to_numpy(dtype=object) != old[name].to_numpy(dtype=object)
-    return new.index[differs]
 
 
 def iter_values(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[tuple[Any, ...]]:
