@@ -40,6 +40,8 @@ IMPORTED = ("partnership_id", *_LOGGED, "visitor_org_id", "host_org_id", "repres
 STORED = (*IMPORTED, *_DERIVED)
 DATE_VALUES = ("start_date", "end_date")
 PSEUDONYM = re.compile(r"person-[0-9a-f]{10}")
+# How pandas stores a column of Python strings (its `str` dtype, Arrow-backed, by default).
+TEXT = pd.Series(np.array(["text"], dtype=object)).dtype
 # What `ImportPlan.values` holds: the stored values, and what names the rows' new
 # organisations and people.
 VALUES = (*STORED, "visitor_key", "host_key", "representative")
@@ -130,20 +132,25 @@ def build_plan(
     at = None if rows.equals(table.index) else table.index.get_indexer(rows)
     kept_people = kept_people[~kept_people.index.isin(list(refused))]
     kept_at = rows.get_indexer(kept_people.index)
-    orgs, org_ids = _organisations(ctx, table, at)
-    people, person_ids = _people(session, table["representative"], at, kept_at)
-    values = _values(table, at, org_ids, person_ids)
-    values["representative_id"][kept_at] = kept_people.to_numpy(dtype=object)
-    values["representative"][kept_at] = None
+    values = np.empty((len(VALUES), len(rows)), dtype=object)
+    orgs = _organisations(ctx, table, at, values)
+    people = _people(session, table["representative"], at, kept_at, values)
+    _values(table, at, values)
+    values[VALUES.index("representative_id"), kept_at] = kept_people.to_numpy(dtype=object)
+    values[VALUES.index("representative"), kept_at] = None
     existing = table["exchange_id"].notna().to_numpy(dtype=bool)
     existing = existing if at is None else existing[at]
     updates = rows[existing]
     old = stored.rows.get_indexer(updates)
-    differs = _differs({name: values[name][existing] for name in STORED}, stored.columns, old)
+    differs = _differs(values, existing, stored, old)
     changed = updates[differs]
     unchanged = updates.difference(changed)
     writes = rows.difference(unchanged)
-    written = _frame(values, rows.get_indexer(writes), writes, VALUES)
+    if not writes.equals(rows):
+        values = values[:, rows.get_indexer(writes)]
+    stored_block = np.empty((len(stored.names), len(changed)), dtype=object)
+    for i, name in enumerate(stored.names):
+        stored_block[i] = stored.columns[name][old[differs]]
     return ImportPlan(
         table=table,
         issues=issues,
@@ -151,11 +158,11 @@ def build_plan(
         create=rows[~existing],
         update=changed,
         unchanged=unchanged,
-        values=written,
-        stored=_frame(stored.columns, old[differs], changed, stored.names),
+        values=_frame(values, writes, VALUES),
+        stored=_frame(stored_block, changed, stored.names),
         orgs=orgs,
         people=people,
-        partnership_ids={int(p) for p in set(written["partnership_id"].tolist())},
+        partnership_ids={int(p) for p in set(values[0].tolist())},
     )
 
 
@@ -163,8 +170,13 @@ def _length_issues(table: pd.DataFrame) -> list[Issue]:
     """An error for each text longer than its column holds (PostgreSQL would refuse it)."""
     issues = []
     for name, limit in MAX_LENGTHS.items():
-        lengths = table[name].str.len()
-        for row in table.index[(lengths > limit).fillna(False).to_numpy(dtype=bool)]:
+        column = table[name]
+        if isinstance(column.array, ArrowStringArray):
+            # No text has more characters than bytes: most columns need no count at all.
+            size = pc.binary_length(_arrow(column)).fill_null(0).to_numpy(zero_copy_only=False)
+            column = column[size > limit]
+        lengths = column.str.len()
+        for row in column.index[(lengths > limit).fillna(False).to_numpy(dtype=bool)]:
             text = str(table.at[row, name])
             issues.append(
                 Issue(
@@ -376,24 +388,19 @@ def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd
 
 
 def _organisations(
-    ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None
-) -> tuple[OrgPlan, dict[str, np.ndarray]]:
+    ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray
+) -> OrgPlan:
     """Organisations by (name key, country): stored ones, new ones, profiles that changed;
-    and for each row its `visitor_key`, `host_key`, `visitor_org_id` and `host_org_id`.
+    each row's `visitor_key`, `host_key`, `visitor_org_id` and `host_org_id` go in `values`.
 
     As `service.upsert_organisation` leaves them after writing the rows in order, a new
     organisation keeps its first spelling, and every organisation the last row's type and SME
     flag. The stored ones come from the rules' context, which read every organisation the
     table names.
     """
-    # The cells in the order the rows write them (row by row, visitor then host), each key
-    # numbered once, by its first cell: a cell's position is row * 2 + side.
-    both = pa.concat_arrays([_arrow(table[f"{side}_key"], at) for side in ("visitor", "host")])
-    n = len(both) // 2
-    order = np.empty(2 * n, dtype=np.int64)
-    order[0::2] = np.arange(n)
-    order[1::2] = np.arange(n, 2 * n)
-    codes, dictionary = _encode(both.take(pa.array(order)))
+    # The cells in the order the rows write them, row by row, visitor then host: a cell's
+    # position is row * 2 + side. Each key is numbered once, in the order of its first cell.
+    codes, dictionary = _encode(_interleaved(table, "key", at))
     keys = dictionary.to_numpy(zero_copy_only=False)
     cells = np.flatnonzero(codes >= 0)
     first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
@@ -405,65 +412,98 @@ def _organisations(
         given = np.fromiter(ctx.org_ids.values(), dtype=np.int64, count=len(ctx.org_ids))
         ids[stored >= 0] = given[stored[stored >= 0]]
     known = ids != NEW_ID
-    kinds = _cells(table, "type", at, last)
-    smes = _cells(table, "is_sme", at, last).astype(bool)
+    smes = _sme_cells(table, at, last)
     plan = OrgPlan(ids=dict(zip(keys[known].tolist(), ids[known].tolist(), strict=True)))
     if known.any():
-        before = [ctx.profiles[key] for key in keys[known]]
-        kind_before = np.fromiter((p[0] for p in before), dtype=object, count=len(before))
-        sme_before = np.fromiter((p[1] for p in before), dtype=bool, count=len(before))
-        moved = (kind_before != kinds[known]).astype(bool) | (sme_before != smes[known])
-        plan.profiles = [
-            (int(i), kind, bool(sme))
-            for i, kind, sme in zip(
-                ids[known][moved], kinds[known][moved], smes[known][moved], strict=True
-            )
-        ]
+        plan.profiles = _profiles(ctx, keys[known], ids[known], table, at, last[known], smes[known])
     new = ~known
+    new_keys = dictionary.filter(pa.array(new))
     plan.new = pd.DataFrame(
         {
-            "key": keys[new],
-            "name": _cells(table, "organisation", at, first[new]),
+            "key": _text(new_keys),
+            "name": _text(_interleaved(table, "organisation", at).take(first[new])),
             # A key is "name_key|CC": the country code is always two letters.
-            "name_key": pc.utf8_slice_codeunits(dictionary.filter(pa.array(new)), 0, -3).to_numpy(
-                zero_copy_only=False
-            ),
-            "type": kinds[new],
-            "country": _cells(table, "country", at, first[new]),
+            "name_key": _text(pc.utf8_slice_codeunits(new_keys, 0, -3)),
+            "type": _text(_interleaved(table, "type", at).take(last[new])),
+            "country": _text(_interleaved(table, "country", at).take(first[new])),
             "is_sme": smes[new],
         }
     )
-    by_cell = _with_blank(keys)[codes]
-    id_by_cell = np.append(ids, NEW_ID)[codes].astype(object)
-    return plan, {
-        "visitor_key": by_cell[0::2],
-        "host_key": by_cell[1::2],
-        "visitor_org_id": id_by_cell[0::2],
-        "host_org_id": id_by_cell[1::2],
-    }
+    # -1, a blank key, takes the last entry: None, and NEW_ID (as the writer finds no id).
+    by_code = _with_blank(keys)
+    id_by_code = np.append(ids, NEW_ID).astype(object)
+    for side, cell in (("visitor", 0), ("host", 1)):
+        side_codes = codes[cell::2]
+        np.take(by_code, side_codes, out=values[VALUES.index(f"{side}_key")], mode="wrap")
+        np.take(id_by_code, side_codes, out=values[VALUES.index(f"{side}_org_id")], mode="wrap")
+    return plan
 
 
-def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
-    """The `visitor_{name}` or `host_{name}` value at each of `cells` (row * 2 + side, rows
-    counted in `at`), as `Series.to_numpy` gives it (booleans without blanks: False)."""
-    rows = cells // 2 if at is None else at[cells // 2]
-    host = cells % 2 == 1
-    found = np.empty(len(cells), dtype=object)
+def _profiles(
+    ctx: RuleContext,
+    keys: np.ndarray,
+    ids: np.ndarray,
+    table: pd.DataFrame,
+    at: np.ndarray | None,
+    last: np.ndarray,
+    smes: np.ndarray,
+) -> list[tuple[int, str, bool]]:
+    """(id, type, is SME) of each stored organisation whose last cells change its profile."""
+    kinds = np.empty(len(last), dtype=object)
+    host = last % 2 == 1
     for side, where in (("visitor", ~host), ("host", host)):
-        picked = table[f"{side}_{name}"].take(rows[where])
-        if isinstance(picked.dtype, pd.BooleanDtype) or picked.dtype == bool:
-            found[where] = picked.to_numpy(dtype=bool, na_value=False)
-        else:
-            found[where] = picked.to_numpy(dtype=object)
-    return found
+        rows = last[where] // 2
+        column = table[f"{side}_type"].take(rows if at is None else at[rows])
+        kinds[where] = column.to_numpy(dtype=object)
+    before = [ctx.profiles[key] for key in keys]
+    kind_before = np.fromiter((p[0] for p in before), dtype=object, count=len(before))
+    sme_before = np.fromiter((p[1] for p in before), dtype=bool, count=len(before))
+    moved = (kind_before != kinds).astype(bool) | (sme_before != smes)
+    return [
+        (int(i), kind, bool(sme))
+        for i, kind, sme in zip(ids[moved], kinds[moved], smes[moved], strict=True)
+    ]
+
+
+def _interleaved(table: pd.DataFrame, name: str, at: np.ndarray | None) -> pa.Array:
+    """`visitor_{name}` and `host_{name}` as one Arrow array of cells, row by row."""
+    visitor = _arrow(table[f"visitor_{name}"], at)
+    order = np.empty(2 * len(visitor), dtype=np.int64)
+    order[0::2] = np.arange(len(visitor))
+    order[1::2] = np.arange(len(visitor), 2 * len(visitor))
+    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
+    return both.take(pa.array(order))
+
+
+def _sme_cells(table: pd.DataFrame, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
+    """The SME flag (a blank as False) at each cell (row * 2 + side)."""
+    flags = [
+        _at(table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False), at)
+        for side in ("visitor", "host")
+    ]
+    return np.where(cells % 2 == 1, flags[1][cells // 2], flags[0][cells // 2])
+
+
+def _text(array: pa.Array) -> Any:
+    """Text cells as a frame column: Arrow-backed where pandas would store the same strings
+    as one (as it does a column of strings), else Python strings (pd.NA for a blank)."""
+    text = ArrowStringArray(array.cast(pa.large_string()))
+    arrow = isinstance(TEXT, pd.StringDtype) and TEXT.storage == "pyarrow"
+    if arrow and len(array) and not array.null_count:
+        return text.astype(TEXT)
+    return text.to_numpy(dtype=object)
 
 
 def _people(
-    session: Session, names: pd.Series, at: np.ndarray | None, kept: np.ndarray
-) -> tuple[list[str], np.ndarray]:
-    """New representatives' names, and each row's person id: a stored person's (the first
-    with the name), NEW_ID for one to create, None for none. Rows at `kept` keep their
-    record's person: their names are not looked up."""
+    session: Session,
+    names: pd.Series,
+    at: np.ndarray | None,
+    kept: np.ndarray,
+    values: np.ndarray,
+) -> list[str]:
+    """New representatives' names; each row's `representative` and `representative_id` go in
+    `values`: a stored person's id (the first with the name), NEW_ID for one to create, None
+    for no one. Rows at `kept` keep their record's person: their names are not looked up."""
     codes, dictionary = _encode(_arrow(names, at))
     distinct = dictionary.to_numpy(zero_copy_only=False)
     asked = codes.copy()
@@ -475,55 +515,45 @@ def _people(
     ):
         ids[name] = min(person_id, ids.get(name, person_id))
     by_name = np.array([*(ids.get(name, NEW_ID) for name in distinct.tolist()), None], dtype=object)
-    return [name for name in wanted if name not in ids], by_name[codes]
+    np.take(by_name, codes, out=values[VALUES.index("representative_id")], mode="wrap")
+    np.take(_with_blank(distinct), codes, out=values[VALUES.index("representative")], mode="wrap")
+    return [name for name in wanted if name not in ids]
 
 
-def _values(
-    table: pd.DataFrame,
-    at: np.ndarray | None,
-    orgs: dict[str, np.ndarray],
-    person_ids: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """The values each row (of `at`) stores, spelt as the audit trail spells them.
-
-    An organisation or person still to be created has the id NEW_ID; `visitor_key`,
-    `host_key` and `representative` say which, for the writer to fill in.
-    """
-    values: dict[str, np.ndarray] = {}
+def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> None:
+    """Fill in `values` each row's stored values (but the ids), as the audit trail spells them."""
     for name in STORED:
         if name in table.columns and name not in DATE_VALUES:
+            row = values[VALUES.index(name)]
             column = table[name]
-            values[name] = _at(_plain_repeated(column) if name in REPEATED else plain(column), at)
+            if name in REPEATED and isinstance(column.array, ArrowStringArray):
+                codes, dictionary = _encode(_arrow(column, at))
+                distinct = _with_blank(dictionary.to_numpy(zero_copy_only=False))
+                np.take(distinct, codes, out=row, mode="wrap")
+            else:
+                row[:] = _at(plain(column), at)
     for name in DATE_VALUES:
-        days = table[name].to_numpy().astype("datetime64[D]")
-        codes, distinct = pd.factorize(_at(days, at).view(np.int64))
+        days = _at(table[name].to_numpy().astype("datetime64[D]"), at)
+        codes, distinct = pd.factorize(days.view(np.int64))
         texts = np.datetime_as_string(distinct.view("datetime64[D]"), unit="D").astype(object)
         texts[np.isnat(distinct.view("datetime64[D]"))] = None
-        values[name] = texts[codes]
-    values.update(orgs)
-    values["representative"] = _at(_plain_repeated(table["representative"]), at)
-    values["representative_id"] = person_ids
-    return values
+        np.take(texts, codes, out=values[VALUES.index(name)])
 
 
-def _differs(new: dict[str, np.ndarray], old: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
-    """Which rows of `new` differ from `old` (rows `at`) in any stored value."""
+def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarray) -> np.ndarray:
+    """Which of `rows` (a mask) have values that differ from the stored record (rows `at`)."""
+    every = bool(rows.all())
     differs = np.zeros(len(at), dtype=bool)
     for name in STORED:  # both hold plain values already
-        differs |= (new[name] != old[name][at]).astype(bool)
+        new = values[VALUES.index(name)]
+        new = new if every else new[rows]
+        differs |= (new != stored.columns[name][at]).astype(bool)
     return differs
 
 
-def _frame(
-    columns: dict[str, np.ndarray], at: np.ndarray | None, index: pd.Index, names: Iterable[str]
-) -> pd.DataFrame:
-    """A frame of plain values (dtype object) from `columns`, rows `at` (all when None)."""
-    names = list(names)
-    block = np.empty((len(names), len(index)), dtype=object)
-    for i, name in enumerate(names):
-        block[i] = _at(columns[name], at)
-    # One block, built once: assembling 34 columns with DataFrame(dict) copies them twice.
-    return pd.DataFrame(block.T, index=index, columns=names, dtype=object, copy=False)
+def _frame(block: np.ndarray, index: pd.Index, names: Iterable[str]) -> pd.DataFrame:
+    """A frame of plain values (dtype object), one column per row of `block`, not copied."""
+    return pd.DataFrame(block.T, index=index, columns=list(names), dtype=object, copy=False)
 
 
 def _at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
@@ -576,14 +606,6 @@ def plain(column: pd.Series) -> np.ndarray:
     if blank.any():
         values[blank] = None
     return values
-
-
-def _plain_repeated(column: pd.Series) -> np.ndarray:
-    """`plain(column)` for a text column of few distinct values: one str object per value."""
-    if not isinstance(column.array, ArrowStringArray):
-        return plain(column)
-    codes, dictionary = _encode(_arrow(column))
-    return _with_blank(dictionary.to_numpy(zero_copy_only=False))[codes]
 
 
 def _none_for_blank(values: np.ndarray) -> np.ndarray:
