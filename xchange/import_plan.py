@@ -366,9 +366,9 @@ def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd
     from xchange.export import pseudonym
 
     names = table["representative"]
-    marked = names.str.fullmatch(PSEUDONYM.pattern).fillna(False)
-    if not marked.any():
+    if not names.str.startswith("person-").fillna(False).any():  # a tenth of a regex's time
         return _no_people()
+    marked = names.str.fullmatch(PSEUDONYM.pattern).fillna(False)
     person = stored.series("representative_id")
     kept: dict[int, int] = {}
     for row in names.index[marked.to_numpy()]:
@@ -411,8 +411,10 @@ def _organisations(
     first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
     last = np.zeros(len(keys), dtype=np.int64)
     np.maximum.at(last, codes[cells], cells)
-    found = map(ctx.org_ids.get, keys.tolist(), repeat(NEW_ID))
-    ids = np.fromiter(found, dtype=np.int64, count=len(keys))
+    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
+    if ctx.org_ids:
+        found = map(ctx.org_ids.get, keys.tolist(), repeat(NEW_ID))
+        ids = np.fromiter(found, dtype=np.int64, count=len(keys))
     known = ids != NEW_ID
     smes = _sme_cells(table, at, last)
     plan = OrgPlan(ids=dict(zip(keys[known].tolist(), ids[known].tolist(), strict=True)))
@@ -423,11 +425,11 @@ def _organisations(
     plan.new = pd.DataFrame(
         {
             "key": _text(new_keys),
-            "name": _text(_interleaved(table, "organisation", at).take(first[new])),
+            "name": _text(_cells(table, "organisation", at, first[new])),
             # A key is "name_key|CC": the country code is always two letters.
             "name_key": _text(pc.utf8_slice_codeunits(new_keys, 0, -3)),
-            "type": _text(_interleaved(table, "type", at).take(last[new])),
-            "country": _text(_interleaved(table, "country", at).take(first[new])),
+            "type": _text(_cells(table, "type", at, last[new])),
+            "country": _text(_cells(table, "country", at, first[new])),
             "is_sme": smes[new],
         }
     )
@@ -475,6 +477,13 @@ def _interleaved(table: pd.DataFrame, name: str, at: np.ndarray | None) -> pa.Ar
     order[1::2] = np.arange(len(visitor), 2 * len(visitor))
     both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
     return both.take(pa.array(order))
+
+
+def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> pa.Array:
+    """The `visitor_{name}` or `host_{name}` text at each cell (row * 2 + side)."""
+    visitor = _arrow(table[f"visitor_{name}"], at)
+    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
+    return both.take(pa.array(cells % 2 * len(visitor) + cells // 2))
 
 
 def _sme_cells(table: pd.DataFrame, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
