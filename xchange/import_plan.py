@@ -158,7 +158,7 @@ def build_plan(
         update=changed,
         unchanged=unchanged,
         values=_frame(values, writes, VALUES),
-        stored=stored.frame(old[differs], changed),
+        stored=stored.frame(old[differs]),
         orgs=orgs,
         people=people,
         partnership_ids={int(p) for p in set(values[0].tolist())},
@@ -217,9 +217,11 @@ class _Stored:
     def series(self, name: str) -> pd.Series:
         return pd.Series(self.column(name), index=self.rows, dtype=object)
 
-    def frame(self, at: np.ndarray, index: pd.Index) -> pd.DataFrame:
-        """The records at positions `at`, indexed by `index`."""
-        return pd.DataFrame(self.block[at], index=index, columns=list(self.names), dtype=object)
+    def frame(self, at: np.ndarray) -> pd.DataFrame:
+        """The records at positions `at`, indexed by their rows."""
+        return pd.DataFrame(
+            self.block[at], index=self.rows[at], columns=list(self.names), dtype=object
+        )
 
 
 def _stored(session: Session, ids: pd.Series) -> _Stored:
