@@ -44,6 +44,8 @@ DATE_VALUES = ("start_date", "end_date")
 PSEUDONYM = re.compile(r"person-[0-9a-f]{10}")
 # How pandas stores a column of Python strings (its `str` dtype, Arrow-backed, by default).
 TEXT = pd.Series(np.array(["text"], dtype=object)).dtype
+# The stored values a plan resolves, rather than reads from the table.
+RESOLVED = ("visitor_org_id", "host_org_id", "representative_id")
 # What `ImportPlan.values` holds: the stored values, and what names the rows' new
 # organisations and people.
 VALUES = (*STORED, "visitor_key", "host_key", "representative")
@@ -161,7 +163,7 @@ def build_plan(
         stored=stored.frame(old[differs]),
         orgs=orgs,
         people=people,
-        partnership_ids={int(p) for p in set(values[0].tolist())},
+        partnership_ids={int(p) for p in set(values[VALUES.index("partnership_id")].tolist())},
     )
 
 
@@ -435,7 +437,7 @@ def _organisations(
             "is_sme": smes[new],
         }
     )
-    # -1, a blank key, takes the last entry: None, and NEW_ID (as the writer finds no id).
+    # A blank key (code -1, which np.take wraps to the last entry) gives None and NEW_ID.
     by_code = _with_blank(keys)
     id_by_code = np.append(ids, NEW_ID).astype(object)
     for side, cell in (("visitor", 0), ("host", 1)):
@@ -534,17 +536,19 @@ def _people(
 
 
 def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> None:
-    """Fill in `values` each row's stored values (but the ids), as the audit trail spells them."""
+    """Write each row's stored values but the resolved ids into `values`, spelt as the audit
+    trail spells them."""
     for name in STORED:
-        if name in table.columns and name not in DATE_VALUES:
-            row = values[VALUES.index(name)]
-            column = table[name]
-            if name in REPEATED and isinstance(column.array, ArrowStringArray):
-                codes, dictionary = _encode(_arrow(column, at))
-                distinct = _with_blank(dictionary.to_numpy(zero_copy_only=False))
-                np.take(distinct, codes, out=row, mode="wrap")
-            else:
-                row[:] = _at(plain(column), at)
+        if name in RESOLVED or name in DATE_VALUES:
+            continue
+        row = values[VALUES.index(name)]
+        column = table[name]
+        if name in REPEATED and isinstance(column.array, ArrowStringArray):
+            codes, dictionary = _encode(_arrow(column, at))
+            distinct = _with_blank(dictionary.to_numpy(zero_copy_only=False))
+            np.take(distinct, codes, out=row, mode="wrap")
+        else:
+            row[:] = _at(plain(column), at)
     for name in DATE_VALUES:
         days = _at(table[name].to_numpy().astype("datetime64[D]"), at)
         codes, distinct = pd.factorize(days.view(np.int64))
@@ -574,21 +578,12 @@ def _at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
     return values if at is None else values[at]
 
 
-def _take(values: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """`values` at positions `at`, None where `at` is -1."""
-    return _with_blank(values)[at]
-
-
 def _with_blank(values: np.ndarray) -> np.ndarray:
     """`values` (dtype object) and None after them, where a code of -1 points."""
     extended = np.empty(len(values) + 1, dtype=object)
     extended[:-1] = values
     extended[-1] = None
     return extended
-
-
-def _empty() -> np.ndarray:
-    return np.empty(0, dtype=object)
 
 
 def _arrow(column: pd.Series, at: np.ndarray | None = None) -> pa.Array:
@@ -617,13 +612,6 @@ def plain(column: pd.Series) -> np.ndarray:
         return np.asarray(_arrow(column).to_numpy(zero_copy_only=False), dtype=object)
     values = column.to_numpy(dtype=object, copy=True)
     blank = column.isna().to_numpy(dtype=bool)  # NaN, NaT and pd.NA alike
-    if blank.any():
-        values[blank] = None
-    return values
-
-
-def _none_for_blank(values: np.ndarray) -> np.ndarray:
-    blank = pd.isna(values)
     if blank.any():
         values[blank] = None
     return values
