@@ -16,11 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
+from pandas.arrays import ArrowStringArray
 from sqlmodel import Session, SQLModel
 
 from xchange.filereader import VERSION, ReadResult
@@ -37,6 +42,29 @@ IMPORTED = ("partnership_id", *_LOGGED, "visitor_org_id", "host_org_id", "repres
 STORED = (*IMPORTED, *_DERIVED)
 DATE_VALUES = ("start_date", "end_date")
 PSEUDONYM = re.compile(r"person-[0-9a-f]{10}")
+# How pandas stores a column of Python strings (its `str` dtype, Arrow-backed, by default).
+TEXT = pd.Series(np.array(["text"], dtype=object)).dtype
+# The stored values a plan resolves, rather than reads from the table.
+RESOLVED = ("visitor_org_id", "host_org_id", "representative_id")
+# What `ImportPlan.values` holds: the stored values, and what names the rows' new
+# organisations and people.
+VALUES = (*STORED, "visitor_key", "host_key", "representative")
+# Text columns of few distinct values (enumerations, codes, quarters, names that recur).
+REPEATED = frozenset(
+    (
+        "status",
+        "modality",
+        "visitor_type",
+        "host_type",
+        "visitor_country",
+        "host_country",
+        "visitor_community",
+        "host_community",
+        "ecosystem",
+        "activity",
+        "end_quarter",
+    )
+)
 
 
 def _max_length(model: type[SQLModel], name: str) -> int:
@@ -100,36 +128,42 @@ def build_plan(
     ids = table["exchange_id"].dropna().astype(int)
     stored = _stored(session, ids)
     issues += _version_issues(session, source, table, ids, stored)
-    kept_people = _pseudonyms(table, ids, stored, issues)
-    kept_people.update(_own_people(session, table, stored, kept_people))
+    kept_people = _pseudonyms(table, stored, issues)
+    kept_people = pd.concat([kept_people, _own_people(session, table, stored, kept_people)])
     refused = _error_rows(issues, table.index)
     rows = table.index.difference(pd.Index(sorted(refused)))
-    kept_people = {row: person for row, person in kept_people.items() if row in rows}
-    orgs = _organisations(ctx, table.loc[rows])
-    people, person_ids = _people(session, table.loc[rows, "representative"].drop(kept_people))
-    values = _values(table.loc[rows], orgs, person_ids)
-    if kept_people:
-        rows_kept = pd.Index(list(kept_people), dtype=values.index.dtype)
-        values.loc[rows_kept, "representative_id"] = pd.Series(kept_people, dtype=object)
-        values.loc[rows_kept, "representative"] = None
-    existing = table.loc[rows, "exchange_id"].notna()
-    updates = rows[existing.to_numpy()]
-    before = stored.loc[updates]
-    changed = _changed(values.loc[updates], before)
+    # Positions, in `table`, of the rows that stay; None when every row stays, in order.
+    at = None if rows.equals(table.index) else table.index.get_indexer(rows)
+    kept_people = kept_people[~kept_people.index.isin(list(refused))]
+    kept_at = rows.get_indexer(kept_people.index)
+    values = np.empty((len(VALUES), len(rows)), dtype=object)
+    orgs = _organisations(ctx, table, at, values)
+    people = _people(session, table["representative"], at, kept_at, values)
+    _values(table, at, values)
+    values[VALUES.index("representative_id"), kept_at] = kept_people.to_numpy(dtype=object)
+    values[VALUES.index("representative"), kept_at] = None
+    existing = table["exchange_id"].notna().to_numpy(dtype=bool)
+    existing = existing if at is None else existing[at]
+    updates = rows[existing]
+    old = stored.rows.get_indexer(updates)
+    differs = _differs(values, existing, stored, old)
+    changed = updates[differs]
     unchanged = updates.difference(changed)
     writes = rows.difference(unchanged)
+    if not writes.equals(rows):
+        values = values[:, rows.get_indexer(writes)]
     return ImportPlan(
         table=table,
         issues=issues,
         refused=refused,
-        create=rows[~existing.to_numpy()],
+        create=rows[~existing],
         update=changed,
         unchanged=unchanged,
-        values=values.loc[writes],
-        stored=before.loc[changed],
+        values=_frame(values, writes, VALUES),
+        stored=stored.frame(old[differs]),
         orgs=orgs,
         people=people,
-        partnership_ids={int(p) for p in values.loc[writes, "partnership_id"]},
+        partnership_ids={int(p) for p in set(values[VALUES.index("partnership_id")].tolist())},
     )
 
 
@@ -137,8 +171,13 @@ def _length_issues(table: pd.DataFrame) -> list[Issue]:
     """An error for each text longer than its column holds (PostgreSQL would refuse it)."""
     issues = []
     for name, limit in MAX_LENGTHS.items():
-        lengths = table[name].str.len()
-        for row in table.index[(lengths > limit).fillna(False).to_numpy(dtype=bool)]:
+        column = table[name]
+        if isinstance(column.array, ArrowStringArray):
+            # No text has more characters than bytes: most columns need no count at all.
+            size = pc.binary_length(_arrow(column)).fill_null(0).to_numpy(zero_copy_only=False)
+            column = column[size > limit]
+        lengths = column.str.len()
+        for row in column.index[(lengths > limit).fillna(False).to_numpy(dtype=bool)]:
             text = str(table.at[row, name])
             issues.append(
                 Issue(
@@ -165,39 +204,81 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def _stored(session: Session, ids: pd.Series) -> pd.DataFrame:
-    """The stored records that rows rewrite, in audit spelling, indexed like `ids` (by row)."""
-    columns = ("id", "version", "import_batch_id", *STORED)
+@dataclass
+class _Stored:
+    """The stored records that rows rewrite, in audit spelling: a block of plain values, one
+    row per `rows` (the rows that carry an exchange id), one column per `names`."""
+
+    rows: pd.Index
+    names: tuple[str, ...]
+    block: np.ndarray
+
+    def column(self, name: str) -> np.ndarray:
+        return self.block[:, self.names.index(name)]
+
+    def series(self, name: str) -> pd.Series:
+        return pd.Series(self.column(name), index=self.rows, dtype=object)
+
+    def frame(self, at: np.ndarray) -> pd.DataFrame:
+        """The records at positions `at`, indexed by their rows."""
+        return pd.DataFrame(
+            self.block[at], index=self.rows[at], columns=list(self.names), dtype=object
+        )
+
+
+def _stored(session: Session, ids: pd.Series) -> _Stored:
+    """The stored records that rows rewrite, aligned with `ids` (by row); a record gone
+    meanwhile gives None in every column."""
+    names = ("id", "version", "import_batch_id", *STORED)
     wanted = sorted(set(ids.tolist()))
-    frame = fetch_exchanges(session.connection(), columns, wanted)
-    complete = len(frame) == len(wanted)
-    frame = frame.set_index("id", drop=False).reindex(ids.to_numpy())
-    frame.index = ids.index
-    # A record gone meanwhile leaves NaN cells: spell them None like every other blank.
-    return frame if complete else objects(frame)
+    if wanted:
+        block = _fetch_block(session.connection(), names, wanted)
+    else:
+        block = np.empty((0, len(names)), dtype=object)
+    found = pd.Index(block[:, 0].astype(np.int64))
+    at = found.get_indexer(pd.Index(ids.to_numpy()))
+    if len(at) != len(found) or (at != np.arange(len(at))).any():
+        extended = np.empty((len(found) + 1, len(names)), dtype=object)
+        extended[:-1] = block
+        block = extended[at]  # -1, a record gone meanwhile, takes the last row: all None
+    return _Stored(rows=ids.index, names=names, block=block)
 
 
 def fetch_exchanges(
     connection: sa.Connection, columns: tuple[str, ...], ids: list[int]
 ) -> pd.DataFrame:
     """Stored exchanges by id, in audit spelling (ISO dates), plain values, dtype object."""
+    return pd.DataFrame(_fetch_block(connection, columns, ids), columns=list(columns), dtype=object)
+
+
+def _fetch_block(connection: sa.Connection, columns: tuple[str, ...], ids: list[int]) -> np.ndarray:
+    """Stored exchanges by id, one row each, in audit spelling: booleans as bool (SQLite gives
+    0/1), dates as ISO text (SQLite gives text already), every blank as None."""
     select = f"SELECT {', '.join(columns)} FROM exchange"  # noqa: S608 (our own names)
     rows = keyed_rows(connection, select, "id", ids)
-    frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
-    # Straight from the driver: SQLite gives booleans as 0/1 and dates as ISO text already.
-    for name in columns:
+    block = np.empty((len(rows), len(columns)), dtype=object)
+    if rows:
+        block[:] = rows  # the driver's tuples copied at once: a tenth of a row-wise frame's cost
+    for j, name in enumerate(columns):
         kind = EXCHANGE.c[name].type
+        kind = getattr(kind, "impl_instance", kind)  # AutoString and the like: their base type
+        values = block[:, j]
         if isinstance(kind, sa.Boolean):
-            frame[name] = [None if v is None else bool(v) for v in frame[name]]
+            blank = pd.isna(values)
+            values[:] = values.astype(bool)
+            values[blank] = None
         elif isinstance(kind, sa.Date):
-            frame[name] = [
-                d if d is None or isinstance(d, str) else d.isoformat() for d in frame[name]
-            ]
-    return objects(frame)
+            if not set(map(type, values)) <= {str, type(None)}:
+                values[:] = [
+                    d if d is None or isinstance(d, str) else d.isoformat() for d in values
+                ]
+        elif not isinstance(kind, (sa.Integer, sa.String)):  # a float may be NaN: a blank
+            values[pd.isna(values)] = None
+    return block
 
 
 def _version_issues(
-    session: Session, source: ReadResult, table: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame
+    session: Session, source: ReadResult, table: pd.DataFrame, ids: pd.Series, stored: _Stored
 ) -> list[Issue]:
     """An error for each unreadable version, and for each row whose record changed since."""
     if not source.has_version:
@@ -218,7 +299,7 @@ def _version_issues(
         for row in table.index[bad.to_numpy()]
     ]
     given = number.loc[ids.index]
-    now = stored["version"]
+    now = stored.series("version")
     stale = given.notna() & given.ne(now.astype(float))
     fields = _changed_since(session, ids[stale], given[stale])
     for row in ids.index[stale.to_numpy()]:
@@ -261,36 +342,38 @@ def _changed_since(session: Session, ids: pd.Series, versions: pd.Series) -> dic
 
 
 def _own_people(
-    session: Session, table: pd.DataFrame, stored: pd.DataFrame, kept: dict[int, int]
-) -> dict[int, int]:
+    session: Session, table: pd.DataFrame, stored: _Stored, kept: pd.Series
+) -> pd.Series:
     """Rows naming their record's own representative keep that person (row -> person id):
     two people may share a name, and a re-import must not swap one for the other."""
-    person = stored["representative_id"].dropna().astype(int)
-    person = person[~person.index.isin(list(kept))]
+    person = stored.series("representative_id").dropna().astype(int)
+    person = person[~person.index.isin(kept.index)]
     if person.empty:
-        return {}
+        return _no_people()
     rows = keyed_rows(session.connection(), "SELECT id, name FROM person", "id", person.tolist())
-    names: dict[int, str] = dict(rows)  # type: ignore[arg-type]
-    given: dict[Any, Any] = table["representative"].to_dict()
-    return {
-        int(row): int(pid)
-        for row, pid in dict[Any, Any](person.to_dict()).items()
-        if row in given and names.get(int(pid)) == given[row]
-    }
+    found = pd.Index(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    names = np.array([r[1] for r in rows] + [None], dtype=object)
+    at = found.get_indexer(pd.Index(person.to_numpy()))
+    given = plain(table["representative"])[table.index.get_indexer(person.index)]
+    same = (names[at] == given).astype(bool)
+    return person[same]
 
 
-def _pseudonyms(
-    table: pd.DataFrame, ids: pd.Series, stored: pd.DataFrame, issues: list[Issue]
-) -> dict[int, int]:
+def _no_people() -> pd.Series:
+    """No row keeps a person: an empty row -> person id series."""
+    return pd.Series(np.empty(0, dtype=np.int64), index=pd.Index([], dtype=np.int64))
+
+
+def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd.Series:
     """Rows whose representative is an export's pseudonym: the stored person where it is that
     record's own (returned, row -> person id), else an error (appended)."""
     from xchange.export import pseudonym
 
     names = table["representative"]
+    if not names.str.startswith("person-").fillna(False).any():  # a tenth of a regex's time
+        return _no_people()
     marked = names.str.fullmatch(PSEUDONYM.pattern).fillna(False)
-    if not marked.any():
-        return {}
-    person = stored["representative_id"]
+    person = stored.series("representative_id")
     kept: dict[int, int] = {}
     for row in names.index[marked.to_numpy()]:
         own = person.get(row)
@@ -308,110 +391,225 @@ def _pseudonyms(
                 int(row),
             )
         )
-    return kept
+    if not kept:
+        return _no_people()
+    return pd.Series(list(kept.values()), index=pd.Index(list(kept), dtype=np.int64))
 
 
-def _organisations(ctx: RuleContext, table: pd.DataFrame) -> OrgPlan:
-    """Organisations by (name key, country): stored ones, new ones, profiles that changed.
+def _organisations(
+    ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray
+) -> OrgPlan:
+    """Organisations by (name key, country): stored ones, new ones, profiles that changed;
+    each row's `visitor_key`, `host_key`, `visitor_org_id` and `host_org_id` go in `values`.
 
     As `service.upsert_organisation` leaves them after writing the rows in order, a new
     organisation keeps its first spelling, and every organisation the last row's type and SME
     flag. The stored ones come from the rules' context, which read every organisation the
     table names.
     """
-    sides = [
-        pd.DataFrame(
-            {
-                "key": table[f"{side}_key"].to_numpy(dtype=object),
-                "name": table[f"{side}_organisation"].to_numpy(dtype=object),
-                "type": table[f"{side}_type"].to_numpy(dtype=object),
-                "country": table[f"{side}_country"].to_numpy(dtype=object),
-                "is_sme": table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False),
-                "order": np.arange(len(table)) * 2 + offset,
-            }
-        )
-        for offset, side in enumerate(("visitor", "host"))
-    ]
-    named = pd.concat(sides, ignore_index=True).sort_values("order", kind="stable")
-    named = named[named["key"].notna()]
-    first = named.drop_duplicates("key", keep="first").set_index("key")
-    last = named.drop_duplicates("key", keep="last").set_index("key").reindex(first.index)
-    keys = first.index.to_numpy(dtype=object)
-    known = np.fromiter((key in ctx.org_ids for key in keys), dtype=bool, count=len(keys))
-    plan = OrgPlan(ids={key: ctx.org_ids[key] for key in keys[known]})
-    kinds = last["type"].to_numpy(dtype=object)[known]
-    smes = last["is_sme"].to_numpy(dtype=bool)[known]
-    for key, kind, sme in zip(keys[known], kinds, smes, strict=True):
-        if ctx.profiles[key] != (kind, bool(sme)):
-            plan.profiles.append((ctx.org_ids[key], kind, bool(sme)))
-    new = first[~known]
+    # The cells in the order the rows write them, row by row, visitor then host: a cell's
+    # position is row * 2 + side. Each key is numbered once, in the order of its first cell.
+    codes, dictionary = _encode(_interleaved(table, "key", at))
+    keys = dictionary.to_numpy(zero_copy_only=False)
+    cells = np.flatnonzero(codes >= 0)
+    first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
+    last = np.zeros(len(keys), dtype=np.int64)
+    np.maximum.at(last, codes[cells], cells)
+    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
+    if ctx.org_ids:
+        found = map(ctx.org_ids.get, keys.tolist(), repeat(NEW_ID))
+        ids = np.fromiter(found, dtype=np.int64, count=len(keys))
+    known = ids != NEW_ID
+    smes = _sme_cells(table, at, last)
+    plan = OrgPlan(ids=dict(zip(keys[known].tolist(), ids[known].tolist(), strict=True)))
+    if known.any():
+        plan.profiles = _profiles(ctx, keys[known], ids[known], table, at, last[known], smes[known])
+    new = ~known
+    new_keys = dictionary.filter(pa.array(new))
     plan.new = pd.DataFrame(
         {
-            "key": new.index.to_numpy(dtype=object),
-            "name": new["name"].to_numpy(dtype=object),
+            "key": _text(new_keys),
+            "name": _text(_cells(table, "organisation", at, first[new])),
             # A key is "name_key|CC": the country code is always two letters.
-            "name_key": np.array([str(key)[:-3] for key in new.index], dtype=object),
-            "type": last["type"][~known].to_numpy(dtype=object),
-            "country": new["country"].to_numpy(dtype=object),
-            "is_sme": last["is_sme"][~known].to_numpy(dtype=bool),
+            "name_key": _text(pc.utf8_slice_codeunits(new_keys, 0, -3)),
+            "type": _text(_cells(table, "type", at, last[new])),
+            "country": _text(_cells(table, "country", at, first[new])),
+            "is_sme": smes[new],
         }
     )
+    # A blank key (code -1, which np.take wraps to the last entry) gives None and NEW_ID.
+    by_code = _with_blank(keys)
+    id_by_code = np.append(ids, NEW_ID).astype(object)
+    for side, cell in (("visitor", 0), ("host", 1)):
+        side_codes = codes[cell::2]
+        np.take(by_code, side_codes, out=values[VALUES.index(f"{side}_key")], mode="wrap")
+        np.take(id_by_code, side_codes, out=values[VALUES.index(f"{side}_org_id")], mode="wrap")
     return plan
 
 
-def _people(session: Session, names: pd.Series) -> tuple[list[str], dict[str, int]]:
-    """New representatives' names, and stored ones' ids (the first person with the name)."""
-    wanted = sorted(set(names.dropna()))
+def _profiles(
+    ctx: RuleContext,
+    keys: np.ndarray,
+    ids: np.ndarray,
+    table: pd.DataFrame,
+    at: np.ndarray | None,
+    last: np.ndarray,
+    smes: np.ndarray,
+) -> list[tuple[int, str, bool]]:
+    """(id, type, is SME) of each stored organisation whose last cells change its profile."""
+    kinds = np.empty(len(last), dtype=object)
+    host = last % 2 == 1
+    for side, where in (("visitor", ~host), ("host", host)):
+        rows = last[where] // 2
+        column = table[f"{side}_type"].take(rows if at is None else at[rows])
+        kinds[where] = column.to_numpy(dtype=object)
+    before = list(map(ctx.profiles.__getitem__, keys.tolist()))
+    kind_before = np.fromiter(map(itemgetter(0), before), dtype=object, count=len(before))
+    sme_before = np.fromiter(map(itemgetter(1), before), dtype=bool, count=len(before))
+    moved = (kind_before != kinds).astype(bool) | (sme_before != smes)
+    return [
+        (int(i), kind, bool(sme))
+        for i, kind, sme in zip(ids[moved], kinds[moved], smes[moved], strict=True)
+    ]
+
+
+def _interleaved(table: pd.DataFrame, name: str, at: np.ndarray | None) -> pa.Array:
+    """`visitor_{name}` and `host_{name}` as one Arrow array of cells, row by row."""
+    visitor = _arrow(table[f"visitor_{name}"], at)
+    order = np.empty(2 * len(visitor), dtype=np.int64)
+    order[0::2] = np.arange(len(visitor))
+    order[1::2] = np.arange(len(visitor), 2 * len(visitor))
+    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
+    return both.take(pa.array(order))
+
+
+def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> pa.Array:
+    """The `visitor_{name}` or `host_{name}` text at each cell (row * 2 + side)."""
+    visitor = _arrow(table[f"visitor_{name}"], at)
+    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
+    return both.take(pa.array(cells % 2 * len(visitor) + cells // 2))
+
+
+def _sme_cells(table: pd.DataFrame, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
+    """The SME flag (a blank as False) at each cell (row * 2 + side)."""
+    flags = [
+        _at(table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False), at)
+        for side in ("visitor", "host")
+    ]
+    return np.where(cells % 2 == 1, flags[1][cells // 2], flags[0][cells // 2])
+
+
+def _text(array: pa.Array) -> Any:
+    """Text cells as a frame column: Arrow-backed where pandas would store the same strings
+    as one (as it does a column of strings), else Python strings (pd.NA for a blank)."""
+    text = ArrowStringArray(array.cast(pa.large_string()))
+    arrow = isinstance(TEXT, pd.StringDtype) and TEXT.storage == "pyarrow"
+    if arrow and len(array) and not array.null_count:
+        return text.astype(TEXT)
+    return text.to_numpy(dtype=object)
+
+
+def _people(
+    session: Session,
+    names: pd.Series,
+    at: np.ndarray | None,
+    kept: np.ndarray,
+    values: np.ndarray,
+) -> list[str]:
+    """New representatives' names; each row's `representative` and `representative_id` go in
+    `values`: a stored person's id (the first with the name), NEW_ID for one to create, None
+    for no one. Rows at `kept` keep their record's person: their names are not looked up."""
+    codes, dictionary = _encode(_arrow(names, at))
+    distinct = dictionary.to_numpy(zero_copy_only=False)
+    asked = codes.copy()
+    asked[kept] = -1
+    wanted = sorted(distinct[np.unique(asked[asked >= 0])].tolist())
     ids: dict[str, int] = {}
     for name, person_id in keyed_rows(
         session.connection(), "SELECT name, id FROM person", "name", wanted
     ):
         ids[name] = min(person_id, ids.get(name, person_id))
-    return [name for name in wanted if name not in ids], ids
+    by_name = np.array([*(ids.get(name, NEW_ID) for name in distinct.tolist()), None], dtype=object)
+    np.take(by_name, codes, out=values[VALUES.index("representative_id")], mode="wrap")
+    np.take(_with_blank(distinct), codes, out=values[VALUES.index("representative")], mode="wrap")
+    return [name for name in wanted if name not in ids]
 
 
-def _values(table: pd.DataFrame, orgs: OrgPlan, person_ids: dict[str, int]) -> pd.DataFrame:
-    """The values each row stores, spelt as the audit trail spells them (object columns).
-
-    An organisation or person still to be created has the id NEW_ID; `visitor_key`,
-    `host_key` and `representative` say which, for the writer to fill in.
-    """
-    values: dict[str, np.ndarray] = {}
+def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> None:
+    """Write each row's stored values but the resolved ids into `values`, spelt as the audit
+    trail spells them."""
     for name in STORED:
-        if name in table.columns and name not in DATE_VALUES:
-            values[name] = plain(table[name])
+        if name in RESOLVED or name in DATE_VALUES:
+            continue
+        row = values[VALUES.index(name)]
+        column = table[name]
+        if name in REPEATED and isinstance(column.array, ArrowStringArray):
+            codes, dictionary = _encode(_arrow(column, at))
+            distinct = _with_blank(dictionary.to_numpy(zero_copy_only=False))
+            np.take(distinct, codes, out=row, mode="wrap")
+        else:
+            row[:] = _at(plain(column), at)
     for name in DATE_VALUES:
-        days = table[name].to_numpy().astype("datetime64[D]")
-        texts = np.datetime_as_string(days, unit="D").astype(object)
-        texts[np.isnat(days)] = None
-        values[name] = texts
-    for side in ("visitor", "host"):
-        key = table[f"{side}_key"]
-        values[f"{side}_key"] = plain(key)
-        values[f"{side}_org_id"] = _lookup(key, orgs.ids).astype(object)
-    names = table["representative"]
-    person = _lookup(names, person_ids).astype(object)
-    person[names.isna().to_numpy()] = None
-    values["representative"] = plain(names)
-    values["representative_id"] = person
-    # dtype=object: pandas would otherwise turn text columns into its string type, blanks NaN.
-    frame = pd.DataFrame(values, index=table.index, dtype=object)
-    return frame[[*STORED, "visitor_key", "host_key", "representative"]]
+        days = _at(table[name].to_numpy().astype("datetime64[D]"), at)
+        codes, distinct = pd.factorize(days.view(np.int64))
+        texts = np.datetime_as_string(distinct.view("datetime64[D]"), unit="D").astype(object)
+        texts[np.isnat(distinct.view("datetime64[D]"))] = None
+        np.take(texts, codes, out=values[VALUES.index(name)])
 
 
-def _lookup(column: pd.Series, ids: dict[str, int]) -> np.ndarray:
-    """The id of each cell's key in `ids`, NEW_ID where it has none (a hash look-up per cell,
-    without Series.map's element-by-element path for Arrow strings)."""
-    known = pd.Index(list(ids), dtype=object)
-    found = known.get_indexer(pd.Index(plain(column), dtype=object))
-    table = np.array([*ids.values(), NEW_ID], dtype=np.int64)
-    return table[np.where(found < 0, len(table) - 1, found)]
+def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarray) -> np.ndarray:
+    """Which of `rows` (a mask) have values that differ from the stored record (rows `at`)."""
+    every = bool(rows.all())
+    aligned = len(at) == len(stored.rows) and bool((at == np.arange(len(at))).all())
+    differs = np.zeros(len(at), dtype=bool)
+    for name in STORED:  # both hold plain values already
+        new = values[VALUES.index(name)]
+        old = stored.column(name)
+        differs |= (new if every else new[rows]) != (old if aligned else old[at])
+    return differs
+
+
+def _frame(block: np.ndarray, index: pd.Index, names: Iterable[str]) -> pd.DataFrame:
+    """A frame of plain values (dtype object), one column per row of `block`, not copied."""
+    return pd.DataFrame(block.T, index=index, columns=list(names), dtype=object, copy=False)
+
+
+def _at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
+    return values if at is None else values[at]
+
+
+def _with_blank(values: np.ndarray) -> np.ndarray:
+    """`values` (dtype object) and None after them, where a code of -1 points."""
+    extended = np.empty(len(values) + 1, dtype=object)
+    extended[:-1] = values
+    extended[-1] = None
+    return extended
+
+
+def _arrow(column: pd.Series, at: np.ndarray | None = None) -> pa.Array:
+    """A text column as one Arrow array (no copy when Arrow holds it already), rows `at`."""
+    if isinstance(column.array, ArrowStringArray):
+        array = pa.array(column.array)
+    else:
+        array = pa.array(plain(column), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if at is None else array.take(pa.array(at))
+
+
+def _encode(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each cell's code (-1 for a blank) and the distinct values, in order of first cell."""
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary
 
 
 def plain(column: pd.Series) -> np.ndarray:
     """Python values (int, float, bool, str) with None for blanks, as JSON and drivers take."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # never blank
         return column.to_numpy(dtype=object)
+    if isinstance(column.array, ArrowStringArray):  # Arrow gives str and None directly
+        return np.asarray(_arrow(column).to_numpy(zero_copy_only=False), dtype=object)
     values = column.to_numpy(dtype=object, copy=True)
     blank = column.isna().to_numpy(dtype=bool)  # NaN, NaT and pd.NA alike
     if blank.any():
@@ -423,14 +621,6 @@ def objects(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with plain Python values and None for blanks in every column (dtype object)."""
     columns = {name: plain(frame[name]) for name in frame.columns}
     return pd.DataFrame(columns, index=frame.index, columns=frame.columns, dtype=object)
-
-
-def _changed(new: pd.DataFrame, old: pd.DataFrame) -> pd.Index:
-    """Rows of `new` that differ from `old` (same index) in any stored value."""
-    differs = np.zeros(len(new), dtype=bool)
-    for name in STORED:  # both hold plain values already (`_values`, `objects`)
-        differs |= new[name].to_numpy(dtype=object) != old[name].to_numpy(dtype=object)
-    return new.index[differs]
 
 
 def iter_values(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[tuple[Any, ...]]:
