@@ -19,7 +19,10 @@ from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -35,7 +38,6 @@ from xchange.import_plan import (
     NEW_ID,
     STORED,
     objects,
-    plain,
 )
 from xchange.models import AuditEvent, ImportBatch, User, utcnow
 
@@ -69,7 +71,8 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             if len(plan.create) >= BULK_MIN_ROWS and not len(plan.update):
                 # Pandas work on a second core, while this thread mostly waits on SQLite (the
                 # driver lets go of the interpreter lock while the database works).
-                added = helper.submit(summary.sums_of, values.loc[plan.create]).result
+                read = [name for name in summary.READS if name in values.columns]
+                added = helper.submit(summary.sums_of, values.loc[plan.create, read]).result
             stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
             if _moves_visits(plan):
                 stack.enter_context(visits_checked_at_end(connection))
@@ -81,7 +84,8 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             # Updates first: a visit one of them moves away may be taken by a new row.
             updated = objects(values.loc[plan.update])
             _update_exchanges(connection, updated, plan, actor, batch.id, now)
-            created = values.loc[plan.create]
+            everything = len(plan.create) == len(values)  # a first import: no copy needed
+            created = values if everything else values.loc[plan.create]
             ids = _reserve_ids(connection, "exchange", len(created))
             _insert_exchanges(connection, created, ids, actor, batch.id, stamp)
             _insert_create_events(connection, actor, batch.id, now)
@@ -199,14 +203,24 @@ def _fill(values: pd.DataFrame, column: str, key: str, ids: dict[str, int]) -> N
     mask = (values[column] == NEW_ID).to_numpy(dtype=bool)
     if mask.any():
         filled = values[column].to_numpy(dtype=object).copy()
-        filled[mask] = plain(values[key][mask].map(ids))
+        # One hash look-up per cell in Arrow (Series.map would call back into Python per cell).
+        wanted = pa.array(values[key].to_numpy(dtype=object)[mask], pa.string())
+        found = pc.index_in(wanted, value_set=pa.array(list(ids), pa.string()))
+        if found.null_count:  # the plan names every new key: a miss is a bug, not input
+            raise RuntimeError(f"no new id for some {key} values")
+        filled[mask] = np.array(list(ids.values()), dtype=object)[found.to_numpy()]
         values[column] = filled
 
 
 def _insert_organisations(
     connection: sa.Connection, plan: ImportPlan, stamp: str
 ) -> dict[str, int]:
+    # Numbered in the order of their unique (name_key, country) index, so that the index
+    # grows at its end instead of taking 100,000 keys all over its tree (a third as long).
     new = plan.orgs.new
+    keys = pa.table({"k": pa.array(new["name_key"].array), "c": pa.array(new["country"].array)})
+    order = pc.sort_indices(keys, sort_keys=[("k", "ascending"), ("c", "ascending")])
+    new = new.take(order.to_numpy()).reset_index(drop=True)  # Arrow sorts 7 times faster
     ids = _reserve_ids(connection, "organisation", len(new))
     columns: dict[str, bulk.Column] = {
         "id": ids,

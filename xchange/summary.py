@@ -135,8 +135,25 @@ def rebuild(connection: sa.Connection) -> None:
         )
 
 
+# The exchange columns `sums_of` reads (`paid_cents` and `paid_on` may be absent).
+READS = (
+    *dict.fromkeys([*DAILY_KEYS, *FLOW_KEYS]),
+    "involves_sme",
+    "visitor_external",
+    "host_external",
+    "visitor_partner",
+    "host_partner",
+    "visitor_is_sme",
+    "host_is_sme",
+    "reduced_rate",
+    "lump_sum_cents",
+    "paid_cents",
+    "paid_on",
+)
+
+
 # The measures of `COMMON_MEASURES` and `DAILY_MEASURES` over a frame of exchange rows (column
-# -> values, blanks None), for `add_rows`. tests/test_summary.py checks them against the SQL.
+# -> values, blanks None), for `sums_of`. tests/test_summary.py checks them against the SQL.
 def _frame_measures(rows: pd.DataFrame) -> dict[str, Any]:
     def flag(name: str) -> Any:
         return rows[name].fillna(False).astype(bool).to_numpy()
