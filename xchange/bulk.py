@@ -14,12 +14,14 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -95,22 +97,31 @@ def insert_rows(
             copy.write_row((*row, *tail))
 
 
+def stages(connection: sa.Connection, rows: int) -> bool:
+    """True when `insert_columns` would stage `rows` rows through Arrow on this connection."""
+    return is_sqlite(connection) and rows >= STAGE_MIN_ROWS
+
+
 def insert_columns(
     connection: sa.Connection,
     table: str,
-    columns: Mapping[str, Column],
+    columns: Mapping[str, Column] | Staged,
     constants: Mapping[str, int | str | None] | None = None,
 ) -> None:
     """Insert rows given column by column (`columns`: name -> values, all of one length, as a
-    list, a NumPy array or a pandas Series; blanks None, NaN or NA) into `table`, inside
-    `connection`'s transaction; `constants` as for `insert_rows`.
+    list, a NumPy array or a pandas Series; blanks None, NaN or NA; or already `stage_columns`'
+    result) into `table`, inside `connection`'s transaction; `constants` as for `insert_rows`.
 
     On SQLite a large load is staged through Arrow: binding values one by one through the
     `sqlite3` module costs more than SQLite's own work of storing them.
     """
+    constants = dict(constants or {})
+    if isinstance(columns, Staged):
+        _insert_staged(connection, table, columns, constants)
+        return
     rows = len(next(iter(columns.values()), ()))
-    if is_sqlite(connection) and rows >= STAGE_MIN_ROWS:
-        _staged_insert(connection, table, columns, dict(constants or {}))
+    if stages(connection, rows):
+        _insert_staged(connection, table, stage_columns(columns), constants)
         return
     values = [_python_values(column) for column in columns.values()]
     insert_rows(connection, table, tuple(columns), zip(*values, strict=True), constants)
@@ -127,34 +138,60 @@ def _python_values(column: Column) -> Sequence[Any]:
     return result
 
 
-def _staged_insert(
+@dataclass(frozen=True)
+class Staged:
+    """Rows written to a scratch SQLite file (table `rows`), ready for `insert_columns`."""
+
+    folder: Path
+    columns: tuple[str, ...]
+
+    @property
+    def path(self) -> Path:
+        return self.folder / "stage.db"
+
+    def discard(self) -> None:
+        """Remove the scratch file (idempotent; an attached file stays readable until
+        detached)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def stage_columns(columns: Mapping[str, Column]) -> Staged:
+    """Write the columns into a scratch SQLite file with the ADBC driver: values bound in C,
+    straight from Arrow arrays. Needs no connection of ours, so it may run on another thread
+    while the import's connection writes something else.
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+
+    arrays = {name: _arrow(values) for name, values in columns.items()}
+    staged = Staged(Path(tempfile.mkdtemp(prefix="xchange-stage-")), tuple(columns))
+    try:
+        with adbc.connect(str(staged.path), autocommit=True) as stage, stage.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=OFF")  # scratch data: nothing to recover
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.adbc_ingest("rows", pa.table(arrays), mode="create")
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def _insert_staged(
     connection: sa.Connection,
     table: str,
-    columns: Mapping[str, Column],
+    staged: Staged,
     constants: dict[str, int | str | None],
 ) -> None:
-    """Write the columns into a scratch SQLite file with the ADBC driver (values bound in C,
-    straight from Arrow arrays), attach it, and copy its rows over with one INSERT ... SELECT.
+    """Attach the scratch file and copy its rows over with one INSERT ... SELECT.
 
     The scratch file is removed at once: the attached database keeps it open until the
     connection returns to the pool, where the engine detaches it.
     """
-    import adbc_driver_sqlite.dbapi as adbc
-    import pyarrow as pa
-
-    arrays = {name: _arrow(values) for name, values in columns.items()}
-    folder = Path(tempfile.mkdtemp(prefix="xchange-stage-"))
     try:
-        path = folder / "stage.db"
-        with adbc.connect(str(path), autocommit=True) as stage, stage.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=OFF")  # scratch data: nothing to recover
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.adbc_ingest("rows", pa.table(arrays), mode="create")
-        schema = _attach(connection, path)
+        schema = _attach(connection, staged.path)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    names = ", ".join([*columns, *constants])
-    values = ", ".join([*columns, *(_sqlite_literal(v) for v in constants.values())])
+        staged.discard()
+    names = ", ".join([*staged.columns, *constants])
+    values = ", ".join([*staged.columns, *(_sqlite_literal(v) for v in constants.values())])
     connection.exec_driver_sql(
         f"INSERT INTO {table} ({names}) "  # noqa: S608 (names are ours, literals quoted)
         f"SELECT {values} FROM {schema}.rows ORDER BY rowid"
@@ -164,8 +201,6 @@ def _staged_insert(
 def _arrow(values: Column) -> Any:
     """`values` as an Arrow array; a column of blanks alone as text (Arrow would call it null,
     which has no SQLite column type)."""
-    import pyarrow as pa
-
     array = pa.array(values, from_pandas=True)
     return array.cast(pa.string()) if pa.types.is_null(array.type) else array
 

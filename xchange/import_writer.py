@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -66,7 +66,7 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
     stamp = timestamp_text(now, connection)
     values = plan.values.copy()
     try:
-        with ThreadPoolExecutor(max_workers=1) as helper, ExitStack() as stack:
+        with ThreadPoolExecutor(max_workers=2) as helper, ExitStack() as stack:
             added = None
             if len(plan.create) >= BULK_MIN_ROWS and not len(plan.update):
                 # Pandas work on a second core, while this thread mostly waits on SQLite (the
@@ -76,18 +76,27 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
             if _moves_visits(plan):
                 stack.enter_context(visits_checked_at_end(connection))
-            org_ids = _insert_organisations(connection, plan, stamp)
+            org_columns, org_ids = _new_organisations(connection, plan)
             person_ids = _insert_people(connection, plan.people, stamp)
             for side in ("visitor", "host"):
                 _fill(values, f"{side}_org_id", f"{side}_key", org_ids)
             _fill(values, "representative_id", "representative", person_ids)
-            # Updates first: a visit one of them moves away may be taken by a new row.
-            updated = objects(values.loc[plan.update])
-            _update_exchanges(connection, updated, plan, actor, batch.id, now)
             everything = len(plan.create) == len(values)  # a first import: no copy needed
             created = values if everything else values.loc[plan.create]
             ids = _reserve_ids(connection, "exchange", len(created))
-            _insert_exchanges(connection, created, ids, actor, batch.id, stamp)
+            columns = _exchange_columns(created, ids)
+            staging = None
+            if bulk.stages(connection, len(created)):
+                # Staged on the helper thread while the organisations go in.
+                staging = helper.submit(bulk.stage_columns, columns)
+                stack.callback(_discard, staging)
+            _insert_organisations(connection, plan, org_columns, stamp)
+            # Updates first: a visit one of them moves away may be taken by a new row.
+            updated = objects(values.loc[plan.update])
+            _update_exchanges(connection, updated, plan, actor, batch.id, now)
+            constants = _exchange_constants(actor, batch.id, stamp)
+            rows = columns if staging is None else staging.result()
+            bulk.insert_columns(connection, "exchange", rows, constants)
             _insert_create_events(connection, actor, batch.id, now)
             events = _update_events(updated, plan.stored, batch.id)
             insert_events(connection, events, actor, batch.id, stamp)
@@ -212,11 +221,14 @@ def _fill(values: pd.DataFrame, column: str, key: str, ids: dict[str, int]) -> N
         values[column] = filled
 
 
-def _insert_organisations(
-    connection: sa.Connection, plan: ImportPlan, stamp: str
-) -> dict[str, int]:
-    # Numbered in the order of their unique (name_key, country) index, so that the index
-    # grows at its end instead of taking 100,000 keys all over its tree (a third as long).
+def _new_organisations(
+    connection: sa.Connection, plan: ImportPlan
+) -> tuple[dict[str, bulk.Column], dict[str, int]]:
+    """The new organisations' columns, with ids reserved, and those ids by organisation key.
+
+    Numbered in the order of their unique (name_key, country) index, so that the index grows
+    at its end instead of taking 100,000 keys all over its tree (a third as long).
+    """
     new = plan.orgs.new
     keys = pa.table({"k": pa.array(new["name_key"].array), "c": pa.array(new["country"].array)})
     order = pc.sort_indices(keys, sort_keys=[("k", "ascending"), ("c", "ascending")])
@@ -230,13 +242,18 @@ def _insert_organisations(
         "country": new["country"],
         "is_sme": new["is_sme"].astype(bool),
     }
+    return columns, dict(zip(new["key"], ids, strict=True))
+
+
+def _insert_organisations(
+    connection: sa.Connection, plan: ImportPlan, columns: dict[str, bulk.Column], stamp: str
+) -> None:
     bulk.insert_columns(connection, "organisation", columns, {"created_at": stamp})
     if plan.orgs.profiles:
         connection.execute(
             sa.text("UPDATE organisation SET type = :type, is_sme = :sme WHERE id = :id"),
             [{"id": i, "type": t, "sme": s} for i, t, s in plan.orgs.profiles],
         )
-    return dict(zip(new["key"], ids, strict=True))
 
 
 def _insert_people(connection: sa.Connection, names: list[str], stamp: str) -> dict[str, int]:
@@ -246,16 +263,13 @@ def _insert_people(connection: sa.Connection, names: list[str], stamp: str) -> d
     return dict(zip(names, ids, strict=True))
 
 
-def _insert_exchanges(
-    connection: sa.Connection,
-    created: pd.DataFrame,
-    ids: list[int],
-    actor: User,
-    batch_id: int,
-    stamp: str,
-) -> None:
-    columns: dict[str, bulk.Column] = {"id": ids, **{name: created[name] for name in STORED}}
-    constants: dict[str, int | str | None] = {
+def _exchange_columns(created: pd.DataFrame, ids: list[int]) -> dict[str, bulk.Column]:
+    return {"id": ids, **{name: created[name] for name in STORED}}
+
+
+def _exchange_constants(actor: User, batch_id: int, stamp: str) -> dict[str, int | str | None]:
+    """What every exchange an import creates holds alike."""
+    return {
         "import_batch_id": batch_id,
         "created_at": stamp,
         "created_by": actor.id,
@@ -263,7 +277,12 @@ def _insert_exchanges(
         "updated_by": actor.id,
         "version": 1,
     }
-    bulk.insert_columns(connection, "exchange", columns, constants)
+
+
+def _discard(staging: Future[bulk.Staged]) -> None:
+    """Remove a staged file that was not copied in (an error came first)."""
+    if staging.exception() is None:
+        staging.result().discard()
 
 
 def _update_exchanges(
