@@ -209,7 +209,10 @@ def _fast_frame(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame] | N
     import pyarrow.csv as pacsv
 
     first_line = text.split("\n", 1)[0]
-    cells = next(csv.reader([first_line], delimiter=delimiter), [])
+    try:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+    except csv.Error:  # a stray carriage return, say: the careful path names the problem
+        return None
     if not first_line.strip(" \t\r,;|") or not cells:
         return None
     ragged: list[Any] = []
