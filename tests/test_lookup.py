@@ -56,3 +56,17 @@ def test_integer_keys_with_a_condition(engine: Engine, wanted: int) -> None:
         again = keyed_rows(session.connection(), "SELECT id, name FROM person", "id", chosen[:1])
     assert sorted(int(i) for i, _ in rows) == sorted(i for i in chosen if i % 2 == 0)
     assert [int(i) for i, _ in again] == chosen[:1]
+
+
+@pytest.mark.parametrize("stored", [0, 10, MANY + 5])
+def test_many_keys_in_a_small_table(engine: Engine, stored: int) -> None:
+    # More keys than rows: the table is read whole and filtered, with the same answer.
+    if stored:
+        people(engine, stored)
+    names = [f"Person {i:05d}" for i in range(0, 2 * MANY, 2)] + ["Nobody"]
+    with write_session(engine) as session:
+        rows = keyed_rows(
+            session.connection(), SELECT, "name", names, where="name != 'Person 00004'"
+        )
+    wanted = expected(engine, names) - {(i, n) for i, n in expected(engine, ["Person 00004"])}
+    assert {(int(i), name) for i, name, _at in rows} == wanted

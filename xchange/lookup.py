@@ -5,7 +5,9 @@
 A form asks about a handful of keys and an import about 100,000. A few keys go as `IN (...)`
 lists; many go into a temporary table joined on the key (SQLite) or one array parameter
 (`= ANY`, PostgreSQL), so an import neither sends hundreds of statements nor scans a register
-of a million records to find the rows it names.
+of a million records to find the rows it names. When the table holds fewer rows than there are
+keys (a first import into a young register), reading the table whole is cheaper than sending
+the keys, and an empty table answers at once.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ def keyed_rows(
     if driver is None:
         raise RuntimeError("the connection has no driver connection")
     also = f" AND {where}" if where else ""
+    if len(wanted) >= MANY:
+        few = _rows_if_fewer(driver, select, column, where, wanted)
+        if few is not None:
+            return few
     if len(wanted) < MANY:
         rows: list[Sequence[Any]] = []
         for start in range(0, len(wanted), CHUNK):
@@ -55,6 +61,27 @@ def keyed_rows(
         return _run(driver, joined, [])
     finally:
         driver.execute(f"DELETE FROM temp.{_TEMP}")  # noqa: S608 (our own name)
+
+
+def _rows_if_fewer(
+    driver: Any, select: str, column: str, where: str, wanted: list[Any]
+) -> list[Sequence[Any]] | None:
+    """The rows of `select` whose `column` is one of `wanted`, read by scanning the table when
+    it holds fewer (matching `where`) rows than there are keys; None when it holds as many.
+
+    The count stops at `len(wanted)` rows, so asking costs no more than the scan it may save.
+    Keys compare as the column's values do (text exactly, integers as integers), the way the
+    SQL equality of the other paths compares them.
+    """
+    columns, source = select.split(" FROM ", 1)
+    condition = f" WHERE {where}" if where else ""
+    limit = len(wanted)
+    counted = f"SELECT count(*) FROM (SELECT 1 FROM {source}{condition} LIMIT {limit}) AS few"  # noqa: S608 (our own SQL)
+    if _run(driver, counted, [])[0][0] >= limit:
+        return None
+    keyed = f"{columns}, {column} FROM {source}{condition}"  # noqa: S608 (our own SQL)
+    keys = set(wanted)
+    return [row[:-1] for row in _run(driver, keyed, []) if row[-1] in keys]
 
 
 def _run(driver: Any, sql: str, parameters: Sequence[Any]) -> list[Sequence[Any]]:
