@@ -3,6 +3,11 @@
 A form hands over typed values (a `date`, a `bool`); a spreadsheet hands over text in many
 European spellings (DOMAIN.md). Both go through `parse_table`, which returns the typed table and
 an `Issue` for every cell it cannot read, so a value is read the same way wherever it comes from.
+
+A CSV's columns arrive as Arrow text. Where a cell's reading is certain from Arrow's kernels
+alone (plain ASCII text, a plain decimal number) a whole column is read at once; every other
+cell goes through the same Python function of one value that reads a form's cells, so the two
+paths cannot disagree.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from xchange import reference
 
@@ -108,17 +115,75 @@ def by_distinct(column: pd.Series, one: Callable[[object], object], dtype: str) 
     return pd.Series(taken, index=column.index)
 
 
+# What `str.strip()` removes from ASCII text: the ASCII characters that `str.isspace` accepts.
+_ASCII_SPACE = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def arrow_text(column: pd.Series) -> pa.Array | None:
+    """The column's cells as one Arrow string array when pandas keeps them so (a CSV's columns,
+    parsed text), else None (a form's typed cells, a workbook's mixed ones)."""
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    values = pa.array(column.array)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def arrow_by_distinct(
+    values: pa.Array, one: Callable[[object], object], type: pa.DataType
+) -> pa.Array:
+    """`one` applied to each distinct non-null value of `values` once, as an array of `type`
+    aligned with `values` (null where `values` is null)."""
+    encoded = values.dictionary_encode()
+    results = [one(value) for value in encoded.dictionary.to_pylist()]
+    return pa.array(results, type=type).take(encoded.indices)
+
+
+def _where(values: pa.Array, mask: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """The cells of `values` where `mask` holds, and the mask as Arrow (for replace_with_mask)."""
+    arrow_mask = pa.array(mask, type=pa.bool_())
+    return values.filter(arrow_mask), arrow_mask
+
+
+def _numpy(values: pa.Array, null: object) -> np.ndarray:
+    return values.fill_null(null).to_numpy(zero_copy_only=False)
+
+
 def blank_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds nothing (None, NaN, NaT or only spaces)."""
-    blank = by_distinct(
-        column, lambda value: isinstance(value, str) and not value.strip(), "boolean"
-    )
-    return blank.fillna(True).astype(bool)
+    values = arrow_text(column)
+    if values is None:
+        return by_distinct(column, _blank_one, "boolean").fillna(True).astype(bool)
+    ascii_text = pc.string_is_ascii(values)
+    empty = pc.equal(pc.ascii_trim(values, _ASCII_SPACE), "")
+    blanks = _numpy(pc.and_(ascii_text, empty), True)
+    other = _numpy(pc.invert(ascii_text), False)  # non-ASCII text: Unicode spaces are Python's
+    if other.any():
+        subset, _ = _where(values, other)
+        blanks[other] = _numpy(arrow_by_distinct(subset, _blank_one, pa.bool_()), True)
+    return pd.Series(blanks, index=column.index)
+
+
+def _blank_one(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 def as_text(column: pd.Series) -> pd.Series:
     """Cells as stripped text, blanks as <NA>."""
-    return by_distinct(column, _text_one, "string")
+    values = arrow_text(column)
+    if values is None:
+        return by_distinct(column, _text_one, "string")
+    # Non-empty ASCII text that strip() leaves alone is its own text: only the others (blanks,
+    # spaces at an edge, accents) are read one distinct value at a time.
+    same = pc.equal(pc.ascii_trim(values, _ASCII_SPACE), values)
+    plain = pc.and_(pc.and_(pc.string_is_ascii(values), same), pc.not_equal(values, ""))
+    rest = ~_numpy(plain, False)
+    if rest.any():
+        subset, mask = _where(values, rest)
+        values = pc.replace_with_mask(
+            values, mask, arrow_by_distinct(subset, _text_one, values.type)
+        )
+    return pd.Series(pd.array(values, dtype="string"), index=column.index)
 
 
 def _text_one(value: object) -> str | None:
@@ -172,7 +237,32 @@ def _bool_one(value: object) -> bool | None:
 
 def parse_numbers(column: pd.Series) -> pd.Series:
     """Numbers in the spellings of DOMAIN.md: `1100`, `1100.00`, `1.100,00`, `1100,00` -> 1100.0."""
-    return by_distinct(column, _number_one, "Float64")
+    values = arrow_text(column)
+    if values is None:
+        return by_distinct(column, _number_one, "Float64")
+    # Plain decimals (`1117.8`) convert in Arrow, to the same nearest double as float();
+    # `1.100` is a thousands separator, not a decimal point, and goes with the rest to Python.
+    decimal = _numpy(pc.match_substring_regex(values, _PLAIN_DECIMAL), False)
+    dot = _numpy(pc.find_substring(values, "."), -1)
+    after = _numpy(pc.binary_length(values), 0) - dot - 1
+    plain = decimal & ~((dot >= 1) & (dot <= 3) & (after == 3))
+    numbers = np.full(len(values), np.nan)
+    known = plain.copy()
+    if plain.any():
+        subset, _ = _where(values, plain)
+        numbers[plain] = pc.cast(subset, pa.float64()).to_numpy(zero_copy_only=False)
+    rest = ~plain
+    if rest.any():
+        subset, _ = _where(values, rest)
+        read = arrow_by_distinct(subset, _number_one, pa.float64())
+        numbers[rest] = _numpy(read, np.nan)
+        known[rest] = _numpy(read.is_valid(), False)
+    known &= ~np.isnan(numbers)  # float("nan") reads as NA, as in a Float64 array made from it
+    return pd.Series(pd.arrays.FloatingArray(numbers, ~known), index=column.index)
+
+
+# ASCII digits only, and not so many that float() and Arrow could disagree about overflow.
+_PLAIN_DECIMAL = r"^[0-9]{1,15}(\.[0-9]{1,15})?$"
 
 
 def _number_one(value: object) -> float | None:
@@ -256,15 +346,23 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
                 "{field} {value!r} is not one of: " + allowed.replace("}", "}}"),
             )
         )
+    blanks: dict[str, pd.Series] = {}
+
+    def blank_of(name: str) -> pd.Series:
+        """The column's blank cells, found once: both checks below may ask."""
+        if name not in blanks:
+            blanks[name] = blank_mask(cells[name])
+        return blanks[name]
+
     for names, parse, code, template in checks:
         for name in names:
             columns[name] = parse(cells[name])
-            _unreadable(issues, cells[name], columns[name], code, template, name)
+            _unreadable(issues, cells[name], columns[name], code, template, name, blank_of)
     columns["modality"] = columns["modality"].fillna("physical")
     parsed = pd.DataFrame({name: columns[name] for name in COLUMNS}, index=raw.index)
 
     for name in REQUIRED:
-        for label in raw.index[blank_mask(cells[name]).to_numpy()]:
+        for label in raw.index[blank_of(name).to_numpy()]:
             issues.append(
                 Issue(
                     "missing_value",
@@ -279,13 +377,19 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
 
 
 def _unreadable(
-    issues: list[Issue], raw: pd.Series, parsed: pd.Series, code: str, template: str, field: str
+    issues: list[Issue],
+    raw: pd.Series,
+    parsed: pd.Series,
+    code: str,
+    template: str,
+    field: str,
+    blank_of: Callable[[str], pd.Series],
 ) -> None:
     """An error for each cell that holds something but did not parse."""
     missing = parsed.isna()
     if not missing.any():  # the common case: every cell read
         return
-    bad = (missing & ~blank_mask(raw)).to_numpy(dtype=bool)
+    bad = (missing & ~blank_of(field)).to_numpy(dtype=bool)
     for label, value in raw[bad].items():
         text = str(value).strip()
         issues.append(
