@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyarrow as pa
 import pytest
 
+from xchange import reference
 from xchange.models import Activity, Community, OrgType, Status, quarter_of
 from xchange.reference import (
     DEFAULT_ELIGIBLE,
@@ -244,3 +246,31 @@ def test_quarter_of_a_day_contains_it_in_both_forms(day: date) -> None:
     first, last = parse_quarter(quarter)
     assert first <= day <= last
     assert parse_quarter(quarter_label(quarter)) == (first, last)
+
+
+NAMES = [
+    "ACME  GmbH.",
+    "acme gmbh",
+    " Acme GmbH ;",
+    "Acme\tGmbH,",
+    "Acme\x1cGmbH",
+    "Ärzte Verbund GmbH.",
+    "STRASSE AG",
+    "Straße AG",
+    "İstanbul Tekno A.Ş.",
+    "ＡＣＭＥ Ｌｔｄ",
+    "ﬁnance ﬂow",
+    "Σίσυφος ΑΕ",
+    "Acme\u00a0GmbH",
+    "Acme\u2003GmbH ",
+    ".,;",
+    "",
+    "   ",
+    "O'Brien & Co.",
+    None,
+]
+
+
+def test_name_keys_of_a_column_are_name_key_of_each_name() -> None:
+    keys = reference.name_keys(pa.array(NAMES * 2, type=pa.large_string())).to_pylist()
+    assert keys == [None if n is None else reference.name_key(n) for n in NAMES * 2]

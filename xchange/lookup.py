@@ -32,17 +32,18 @@ def keyed_rows(
     """The rows of `select` (a plain `SELECT ... FROM table` of our own, no WHERE) whose
     `column` is one of `keys` (of the column's type: text or integer) and, if given, where
     `where` (a condition of our own, no parameters) holds."""
-    wanted = sorted({key for key in keys if key is not None})
-    if not wanted:
+    distinct = {key for key in keys if key is not None}
+    if not distinct:
         return []
     driver = connection.connection.driver_connection
     if driver is None:
         raise RuntimeError("the connection has no driver connection")
     also = f" AND {where}" if where else ""
-    if len(wanted) >= MANY:
-        few = _rows_if_fewer(driver, select, column, where, wanted)
+    if len(distinct) >= MANY:
+        few = _rows_if_fewer(driver, select, column, where, distinct)
         if few is not None:
             return few
+    wanted = sorted(distinct)
     if len(wanted) < MANY:
         rows: list[Sequence[Any]] = []
         for start in range(0, len(wanted), CHUNK):
@@ -64,7 +65,7 @@ def keyed_rows(
 
 
 def _rows_if_fewer(
-    driver: Any, select: str, column: str, where: str, wanted: list[Any]
+    driver: Any, select: str, column: str, where: str, wanted: set[Any]
 ) -> list[Sequence[Any]] | None:
     """The rows of `select` whose `column` is one of `wanted`, read by scanning the table when
     it holds fewer (matching `where`) rows than there are keys; None when it holds as many.
@@ -80,8 +81,7 @@ def _rows_if_fewer(
     if _run(driver, counted, [])[0][0] >= limit:
         return None
     keyed = f"{columns}, {column} FROM {source}{condition}"  # noqa: S608 (our own SQL)
-    keys = set(wanted)
-    return [row[:-1] for row in _run(driver, keyed, []) if row[-1] in keys]
+    return [row[:-1] for row in _run(driver, keyed, []) if row[-1] in wanted]
 
 
 def _run(driver: Any, sql: str, parameters: Sequence[Any]) -> list[Sequence[Any]]:

@@ -11,6 +11,8 @@ import unicodedata
 from datetime import date
 from functools import cache, lru_cache
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 
 from xchange.models import Activity, Community, Modality, OrgType, SizeClass, Status
@@ -134,6 +136,32 @@ def name_key(name: str) -> str:
     folded = unicodedata.normalize("NFKC", name).casefold()
     folded = re.sub(r"[\s]+", " ", folded).strip()
     return folded.rstrip(".,; ")
+
+
+# ASCII whitespace other than a single space (tab, newline... and the separators \x1c-\x1f that
+# str.isspace counts), or two spaces: a name holding none of them needs no re.sub in name_key.
+_IRREGULAR_SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f]|  "
+
+
+def name_keys(names: pa.Array) -> pa.Array:
+    """`name_key` of each name in an Arrow string array (null stays null), for a whole column.
+
+    An ASCII name with only single spaces is keyed by Arrow's kernels: NFKC leaves ASCII alone
+    and casefold is lower case there, so lower-casing and trimming give name_key's answer. The
+    other names go through `name_key` once per distinct name.
+    """
+    keys = pc.ascii_rtrim(pc.ascii_trim(pc.ascii_lower(names), " "), ".,; ")
+    irregular = pc.or_(
+        pc.invert(pc.string_is_ascii(names)),
+        pc.match_substring_regex(names, _IRREGULAR_SPACE),
+    ).fill_null(False)
+    if not pc.any(irregular).as_py():
+        return keys
+    encoded = names.filter(irregular).dictionary_encode()
+    distinct = [name_key(name) for name in encoded.dictionary.to_pylist()]
+    return pc.replace_with_mask(
+        keys, irregular, pa.array(distinct, type=keys.type).take(encoded.indices)
+    )
 
 
 def _enum_table(values: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:

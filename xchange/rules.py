@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -30,7 +31,15 @@ from xchange.models import (
     Partnership,
     Programme,
 )
-from xchange.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
+from xchange.parsing import (
+    Issue,
+    Severity,
+    arrow_text,
+    as_text,
+    by_distinct,
+    field_label,
+    parse_table,
+)
 
 # The scheme's cap for one lump sum (EUR 1,100), in cents.
 MAX_LUMP_SUM_CENTS = 110_000
@@ -98,10 +107,17 @@ class Validation:
 
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
-    codes, uniques = pd.factorize(names, use_na_sentinel=True)
-    distinct = np.array([reference.name_key(str(n)) for n in uniques] + [None], dtype=object)
-    keys = pd.Series(distinct[np.where(codes < 0, len(distinct) - 1, codes)], index=names.index)
-    return (keys.astype("string") + "|" + countries.astype("string")).astype("string")
+    keys = pd.Series(pd.array(_name_keys(names), dtype="string"), index=names.index)
+    return (keys + "|" + countries.astype("string")).astype("string")
+
+
+def _name_keys(names: pd.Series) -> pa.Array:
+    """`reference.name_key` of each cell, blanks null, as Arrow strings."""
+    text = names.astype("string")
+    values = arrow_text(text)
+    if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
+        values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
+    return reference.name_keys(values)
 
 
 def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -705,7 +721,7 @@ def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.D
 def _load_organisations(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
     """The stored organisations the table names (any country), and their physical visits."""
     names = pd.concat([parsed["visitor_organisation"], parsed["host_organisation"]]).dropna()
-    keys = {reference.name_key(name) for name in names.unique().tolist()}
+    keys = _name_keys(names).to_pylist()
     orgs = keyed_rows(
         connection,
         "SELECT id, name_key, country, type, is_sme FROM organisation",
