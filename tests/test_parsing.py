@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from xchange import parsing
@@ -398,8 +399,12 @@ TRICKY = [
 @pytest.mark.parametrize(
     "read", [parsing.as_text, parsing.blank_mask, parsing.parse_numbers], ids=lambda f: f.__name__
 )
-def test_arrow_text_reads_as_python_does(read: Any) -> None:
+@pytest.mark.parametrize("below_header", [False, True])
+def test_arrow_text_reads_as_python_does(read: Any, below_header: bool) -> None:
     arrow = pd.Series(TRICKY * 3, dtype="str")
+    if below_header:  # as a CSV column under its header: offsets that do not start at 0
+        sliced = pa.array(["header", *TRICKY * 3]).slice(1).cast(pa.large_string())
+        arrow = pd.Series(pd.arrays.ArrowStringArray(sliced))
     assert parsing.arrow_text(arrow) is not None
     plain = pd.Series(TRICKY * 3, dtype=object)
     pd.testing.assert_series_equal(read(arrow), read(plain), check_exact=True)

@@ -274,3 +274,11 @@ NAMES = [
 def test_name_keys_of_a_column_are_name_key_of_each_name() -> None:
     keys = reference.name_keys(pa.array(NAMES * 2, type=pa.large_string())).to_pylist()
     assert keys == [None if n is None else reference.name_key(n) for n in NAMES * 2]
+
+
+def test_name_keys_of_a_column_sliced_below_its_header() -> None:
+    # A CSV column read under its header: offsets that do not start at 0 (as large strings).
+    column = pa.array(["visitor_organisation", "Acme Cluster", "BETA  Hub."]).slice(1)
+    keys = reference.name_keys(column.cast(pa.large_string()))
+    keys.validate(full=True)
+    assert keys.to_pylist() == ["acme cluster", "beta hub"]

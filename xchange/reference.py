@@ -150,7 +150,9 @@ def name_keys(names: pa.Array) -> pa.Array:
     and casefold is lower case there, so lower-casing and trimming give name_key's answer. The
     other names go through `name_key` once per distinct name.
     """
-    keys = pc.ascii_rtrim(pc.ascii_trim(pc.ascii_lower(names), " "), ".,; ")
+    # utf8_lower, not ascii_lower: the latter (pyarrow 26) writes garbage for an array whose
+    # offsets do not start at 0, as a CSV column sliced below its header has them.
+    keys = pc.ascii_rtrim(pc.ascii_trim(pc.utf8_lower(names), " "), ".,; ")
     irregular = pc.or_(
         pc.invert(pc.string_is_ascii(names)),
         pc.match_substring_regex(names, _IRREGULAR_SPACE),
