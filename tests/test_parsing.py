@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from xchange import parsing
+from xchange import arrowtext, parsing
 from xchange.parsing import COLUMNS, REQUIRED, Issue, field_label, parse_table
 
 # One row that parses without a single issue; each case below changes one cell of it.
@@ -405,6 +405,6 @@ def test_arrow_text_reads_as_python_does(read: Any, below_header: bool) -> None:
     if below_header:  # as a CSV column under its header: offsets that do not start at 0
         sliced = pa.array(["header", *TRICKY * 3]).slice(1).cast(pa.large_string())
         arrow = pd.Series(pd.arrays.ArrowStringArray(sliced))
-    assert parsing.arrow_text(arrow) is not None
+    assert arrowtext.arrow_text(arrow) is not None
     plain = pd.Series(TRICKY * 3, dtype=object)
     pd.testing.assert_series_equal(read(arrow), read(plain), check_exact=True)

@@ -29,9 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from xchange.arrowtext import arrow_text
 from xchange.config import get_settings
 from xchange.errors import XchangeError
-from xchange.parsing import COLUMNS, REQUIRED, Issue, arrow_text
+from xchange.parsing import COLUMNS, REQUIRED, Issue
 
 VERSION = "version"
 ACCEPTED = (*COLUMNS, VERSION)

@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from xchange import reference
+from xchange.arrowtext import arrow_text, edges, printable, to_numpy, where
+from xchange.arrowtext import by_distinct as arrow_by_distinct
 
 Severity = Literal["error", "warning"]
 
@@ -115,52 +117,19 @@ def by_distinct(column: pd.Series, one: Callable[[object], object], dtype: str) 
     return pd.Series(taken, index=column.index)
 
 
-# What `str.strip()` removes from ASCII text: the ASCII characters that `str.isspace` accepts.
-_ASCII_SPACE = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
-
-
-def arrow_text(column: pd.Series) -> pa.Array | None:
-    """The column's cells as one Arrow string array when pandas keeps them so (a CSV's columns,
-    parsed text), else None (a form's typed cells, a workbook's mixed ones)."""
-    dtype = column.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        return None
-    values = pa.array(column.array)
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-def arrow_by_distinct(
-    values: pa.Array, one: Callable[[object], object], type: pa.DataType
-) -> pa.Array:
-    """`one` applied to each distinct non-null value of `values` once, as an array of `type`
-    aligned with `values` (null where `values` is null)."""
-    encoded = values.dictionary_encode()
-    results = [one(value) for value in encoded.dictionary.to_pylist()]
-    return pa.array(results, type=type).take(encoded.indices)
-
-
-def _where(values: pa.Array, mask: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """The cells of `values` where `mask` holds, and the mask as Arrow (for replace_with_mask)."""
-    arrow_mask = pa.array(mask, type=pa.bool_())
-    return values.filter(arrow_mask), arrow_mask
-
-
-def _numpy(values: pa.Array, null: object) -> np.ndarray:
-    return values.fill_null(null).to_numpy(zero_copy_only=False)
-
-
 def blank_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds nothing (None, NaN, NaT or only spaces)."""
     values = arrow_text(column)
     if values is None:
         return by_distinct(column, _blank_one, "boolean").fillna(True).astype(bool)
-    ascii_text = pc.string_is_ascii(values)
-    empty = pc.equal(pc.ascii_trim(values, _ASCII_SPACE), "")
-    blanks = _numpy(pc.and_(ascii_text, empty), True)
-    other = _numpy(pc.invert(ascii_text), False)  # non-ASCII text: Unicode spaces are Python's
-    if other.any():
-        subset, _ = _where(values, other)
-        blanks[other] = _numpy(arrow_by_distinct(subset, _blank_one, pa.bool_()), True)
+    # A cell with a printable ASCII character at either end holds something; only the cells
+    # with spaces or other characters at both ends are read one distinct value at a time.
+    text, first, last = edges(values)
+    blanks = ~text
+    unsure = text & ~(printable(first) | printable(last))
+    if unsure.any():
+        subset, _ = where(values, unsure)
+        blanks[unsure] = to_numpy(arrow_by_distinct(subset, _blank_one, pa.bool_()), True)
     return pd.Series(blanks, index=column.index)
 
 
@@ -173,13 +142,12 @@ def as_text(column: pd.Series) -> pd.Series:
     values = arrow_text(column)
     if values is None:
         return by_distinct(column, _text_one, "string")
-    # Non-empty ASCII text that strip() leaves alone is its own text: only the others (blanks,
-    # spaces at an edge, accents) are read one distinct value at a time.
-    same = pc.equal(pc.ascii_trim(values, _ASCII_SPACE), values)
-    plain = pc.and_(pc.and_(pc.string_is_ascii(values), same), pc.not_equal(values, ""))
-    rest = ~_numpy(plain, False)
+    # A cell with a printable ASCII character at both ends is its own stripped text: only the
+    # others (blanks, spaces or accents at an end) are read one distinct value at a time.
+    text, first, last = edges(values)
+    rest = ~(text & printable(first) & printable(last))
     if rest.any():
-        subset, mask = _where(values, rest)
+        subset, mask = where(values, rest)
         values = pc.replace_with_mask(
             values, mask, arrow_by_distinct(subset, _text_one, values.type)
         )
@@ -242,21 +210,21 @@ def parse_numbers(column: pd.Series) -> pd.Series:
         return by_distinct(column, _number_one, "Float64")
     # Plain decimals (`1117.8`) convert in Arrow, to the same nearest double as float();
     # `1.100` is a thousands separator, not a decimal point, and goes with the rest to Python.
-    decimal = _numpy(pc.match_substring_regex(values, _PLAIN_DECIMAL), False)
-    dot = _numpy(pc.find_substring(values, "."), -1)
-    after = _numpy(pc.binary_length(values), 0) - dot - 1
+    decimal = to_numpy(pc.match_substring_regex(values, _PLAIN_DECIMAL), False)
+    dot = to_numpy(pc.find_substring(values, "."), -1)
+    after = to_numpy(pc.binary_length(values), 0) - dot - 1
     plain = decimal & ~((dot >= 1) & (dot <= 3) & (after == 3))
     numbers = np.full(len(values), np.nan)
     known = plain.copy()
     if plain.any():
-        subset, _ = _where(values, plain)
+        subset, _ = where(values, plain)
         numbers[plain] = pc.cast(subset, pa.float64()).to_numpy(zero_copy_only=False)
     rest = ~plain
     if rest.any():
-        subset, _ = _where(values, rest)
+        subset, _ = where(values, rest)
         read = arrow_by_distinct(subset, _number_one, pa.float64())
-        numbers[rest] = _numpy(read, np.nan)
-        known[rest] = _numpy(read.is_valid(), False)
+        numbers[rest] = to_numpy(read, np.nan)
+        known[rest] = to_numpy(read.is_valid(), False)
     known &= ~np.isnan(numbers)  # float("nan") reads as NA, as in a Float64 array made from it
     return pd.Series(pd.arrays.FloatingArray(numbers, ~known), index=column.index)
 

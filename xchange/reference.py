@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
+from xchange.arrowtext import by_distinct, double_space
 from xchange.models import Activity, Community, Modality, OrgType, SizeClass, Status
 
 EU27 = [
@@ -138,32 +139,24 @@ def name_key(name: str) -> str:
     return folded.rstrip(".,; ")
 
 
-# ASCII whitespace other than a single space (tab, newline... and the separators \x1c-\x1f that
-# str.isspace counts), or two spaces: a name holding none of them needs no re.sub in name_key.
-_IRREGULAR_SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f]|  "
-
-
 def name_keys(names: pa.Array) -> pa.Array:
     """`name_key` of each name in an Arrow string array (null stays null), for a whole column.
 
-    An ASCII name with only single spaces is keyed by Arrow's kernels: NFKC leaves ASCII alone
-    and casefold is lower case there, so lower-casing and trimming give name_key's answer. The
-    other names go through `name_key` once per distinct name.
+    A name of printable ASCII without two spaces in a row is keyed by Arrow's kernels: NFKC
+    leaves ASCII alone, casefold is lower case there, and its only space is " ", so lowering
+    and trimming give name_key's answer. The other names go through `name_key` once per
+    distinct name.
     """
     # utf8_lower, not ascii_lower: the latter (pyarrow 26) writes garbage for an array whose
     # offsets do not start at 0, as a CSV column sliced below its header has them.
     keys = pc.ascii_rtrim(pc.ascii_trim(pc.utf8_lower(names), " "), ".,; ")
-    irregular = pc.or_(
-        pc.invert(pc.string_is_ascii(names)),
-        pc.match_substring_regex(names, _IRREGULAR_SPACE),
-    ).fill_null(False)
-    if not pc.any(irregular).as_py():
+    plain = pc.ascii_is_printable(names).fill_null(True).to_numpy(zero_copy_only=False)
+    irregular = ~plain | double_space(names)
+    if not irregular.any():
         return keys
-    encoded = names.filter(irregular).dictionary_encode()
-    distinct = [name_key(name) for name in encoded.dictionary.to_pylist()]
-    return pc.replace_with_mask(
-        keys, irregular, pa.array(distinct, type=keys.type).take(encoded.indices)
-    )
+    mask = pa.array(irregular, type=pa.bool_())
+    distinct = by_distinct(names.filter(mask), lambda name: name_key(str(name)), keys.type)
+    return pc.replace_with_mask(keys, mask, distinct)
 
 
 def _enum_table(values: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:

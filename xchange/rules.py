@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from xchange import reference
+from xchange.arrowtext import arrow_text
 from xchange.lookup import keyed_rows
 from xchange.models import (
     EligibleCountry,
@@ -34,7 +35,6 @@ from xchange.models import (
 from xchange.parsing import (
     Issue,
     Severity,
-    arrow_text,
     as_text,
     by_distinct,
     field_label,
