@@ -110,11 +110,22 @@ def by_distinct(column: pd.Series, one: Callable[[object], object], dtype: str) 
     countries, and a form's column holds one cell: plain Python on the distinct values, with a
     few array operations around it, serves both without pandas' per-operation cost.
     """
+    return _read_distinct(column, one, dtype)[0]
+
+
+def _read_distinct(
+    column: pd.Series, one: Callable[[object], object], dtype: str
+) -> tuple[pd.Series, pd.Series]:
+    """`by_distinct`, and the column's blank cells (as `blank_mask` finds them) from the same
+    distinct values: a parsed column's blanks cost one more look at a few hundred values."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    results = [one(value) for value in np.asarray(uniques, dtype=object).tolist()] + [None]
+    values = np.asarray(uniques, dtype=object).tolist()
+    results = [one(value) for value in values] + [None]
+    blank = np.array([_blank_one(value) for value in values] + [True], dtype=bool)
+    at = np.where(codes < 0, len(values), codes)
     distinct = pd.array(results, dtype=dtype)  # type: ignore[call-overload]
-    taken = distinct.take(np.where(codes < 0, len(results) - 1, codes))
-    return pd.Series(taken, index=column.index)
+    index = column.index
+    return pd.Series(distinct.take(at), index=index), pd.Series(blank[at], index=index)
 
 
 def blank_mask(column: pd.Series) -> pd.Series:
@@ -256,20 +267,22 @@ def _number_one(value: object) -> float | None:
 
 def parse_countries(column: pd.Series) -> pd.Series:
     """ISO alpha-2 codes from codes or English names; unknown: <NA>."""
+    return by_distinct(column, _country_reader(), "string")
+
+
+def _country_reader() -> Callable[[object], object]:
     table = reference.country_table()
-    return by_distinct(
-        column, lambda value: table.get(" ".join(str(value).split()).casefold()), "string"
-    )
+    return lambda value: table.get(" ".join(str(value).split()).casefold())
 
 
 def parse_enum(column: pd.Series, kind: str) -> pd.Series:
     """Stored enumeration values from any spelling (case, spaces, hyphens, underscores)."""
+    return by_distinct(column, _enum_reader(kind), "string")
+
+
+def _enum_reader(kind: str) -> Callable[[object], object]:
     table = reference.enum_tables()[kind]
-    return by_distinct(
-        column,
-        lambda value: table.get(_SEPARATORS.sub(" ", str(value).strip().casefold())),
-        "string",
-    )
+    return lambda value: table.get(_SEPARATORS.sub(" ", str(value).strip().casefold()))
 
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -287,18 +300,36 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     # Columns go into a dict and the frame is made once: inserting them one by one costs
     # more than parsing a form's single row.
     columns: dict[str, pd.Series] = {name: as_text(cells[name]) for name in TEXT_COLUMNS}
-    checks: list[tuple[tuple[str, ...], Callable[[pd.Series], pd.Series], str, str]] = [
+    # A text cell is blank exactly where its stripped text is <NA>.
+    blanks: dict[str, pd.Series] = {name: columns[name].isna() for name in TEXT_COLUMNS}
+    # Column names, the reader of one distinct value (None: parse_numbers reads the column),
+    # the parsed dtype, and the error for a cell that does not read.
+    checks: list[tuple[tuple[str, ...], Callable[[object], object] | None, str, str, str]] = [
         (
             DATE_COLUMNS,
-            parse_dates,
+            _date_one,
+            "datetime64[s]",
             "unreadable_date",
             "{field} {value!r} is not a date: write it as 2025-03-14, 14/03/2025 or 14.03.2025",
         ),
-        (BOOL_COLUMNS, parse_bools, "unreadable_yes_no", "{field} {value!r} is not yes or no"),
-        (NUMBER_COLUMNS, parse_numbers, "unreadable_number", "{field} {value!r} is not a number"),
+        (
+            BOOL_COLUMNS,
+            _bool_one,
+            "boolean",
+            "unreadable_yes_no",
+            "{field} {value!r} is not yes or no",
+        ),
+        (
+            NUMBER_COLUMNS,
+            None,
+            "Float64",
+            "unreadable_number",
+            "{field} {value!r} is not a number",
+        ),
         (
             COUNTRY_COLUMNS,
-            parse_countries,
+            _country_reader(),
+            "string",
             "unknown_country",
             "{field} {value!r} is not a country we know: use an ISO code such as DE or an "
             "English name",
@@ -309,12 +340,12 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
         checks.append(
             (
                 tuple(name for name, of in ENUM_COLUMNS.items() if of == kind),
-                lambda column, kind=kind: parse_enum(column, kind),  # type: ignore[misc]
+                _enum_reader(kind),
+                "string",
                 "invalid_choice",
                 "{field} {value!r} is not one of: " + allowed.replace("}", "}}"),
             )
         )
-    blanks: dict[str, pd.Series] = {}
 
     def blank_of(name: str) -> pd.Series:
         """The column's blank cells, found once: both checks below may ask."""
@@ -322,9 +353,12 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
             blanks[name] = blank_mask(cells[name])
         return blanks[name]
 
-    for names, parse, code, template in checks:
+    for names, one, dtype, code, template in checks:
         for name in names:
-            columns[name] = parse(cells[name])
+            if one is None:
+                columns[name] = parse_numbers(cells[name])
+            else:
+                columns[name], blanks[name] = _read_distinct(cells[name], one, dtype)
             _unreadable(issues, cells[name], columns[name], code, template, name, blank_of)
     columns["modality"] = columns["modality"].fillna("physical")
     parsed = pd.DataFrame({name: columns[name] for name in COLUMNS}, index=raw.index)
