@@ -13,8 +13,6 @@ SELECT = "SELECT id, name, created_at FROM person"
 
 
 def people(engine: Engine, n: int) -> None:
-    if not n:
-        return
     with write_session(engine) as session:
         session.connection().execute(
             sa.text("INSERT INTO person (name, created_at) VALUES (:name, CURRENT_TIMESTAMP)"),
@@ -60,14 +58,15 @@ def test_integer_keys_with_a_condition(engine: Engine, wanted: int) -> None:
     assert [int(i) for i, _ in again] == chosen[:1]
 
 
-@pytest.mark.parametrize("stored", [0, 50, MANY + 10])
-def test_more_keys_than_rows_read_the_table_and_find_the_same(engine: Engine, stored: int) -> None:
-    # 3 * MANY keys against an empty, a small and a middling table (SQLite reads the table
-    # when it holds fewer rows than there are keys), with a condition on top.
-    people(engine, stored)
-    names = [f"Person {i:05d}" for i in range(3 * MANY)]
+@pytest.mark.parametrize("stored", [0, 10, MANY + 5])
+def test_many_keys_in_a_small_table(engine: Engine, stored: int) -> None:
+    # More keys than rows: the table is read whole and filtered, with the same answer.
+    if stored:
+        people(engine, stored)
+    names = [f"Person {i:05d}" for i in range(0, 2 * MANY, 2)] + ["Nobody"]
     with write_session(engine) as session:
-        rows = keyed_rows(session.connection(), SELECT, "name", names, where="(id / 2) * 2 = id")
-    found = {(int(i), name) for i, name, _at in rows}
-    assert found == {(i, name) for i, name in expected(engine, names) if i % 2 == 0}
-    assert len(found) == stored // 2
+        rows = keyed_rows(
+            session.connection(), SELECT, "name", names, where="name != 'Person 00004'"
+        )
+    wanted = expected(engine, names) - {(i, n) for i, n in expected(engine, ["Person 00004"])}
+    assert {(int(i), name) for i, name, _at in rows} == wanted

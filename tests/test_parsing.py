@@ -7,10 +7,12 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xchange import arrowtext, parsing
 from xchange.parsing import (
     COLUMNS,
     REQUIRED,
@@ -369,6 +371,53 @@ def test_one_column_mixing_spellings_reads_each_cell() -> None:
     parsed, issues = parse_table(raw)
     assert issues == []
     assert parsed["end_date"].eq(pd.Timestamp("2025-03-14")).all()
+
+
+# Cells a CSV hands over as Arrow text, read by Arrow's kernels where that is certain: each must
+# read exactly as the same cell from a form (plain Python), whatever spaces or digits it holds.
+TRICKY = [
+    "",
+    "  ",
+    " ALPHA-001 ",
+    "Ärzte Verbund",
+    "\u00a0NBSP\u00a0",
+    "tail\u2003",
+    "\x1cgroup separator",
+    "vertical\x0b",
+    "\u3000",
+    "İstanbul",
+    "1100",
+    "1.100",
+    "1.100,00",
+    "1100,00",
+    "1,100.00",
+    "123.456",
+    "1234.567",
+    "0123.5",
+    "0.30000000000000004",
+    "9007199254740993",
+    "99999999999999999999.5",
+    "nan",
+    "inf",
+    "-5",
+    "€ 900",
+    "\u0663\u0664",
+    None,
+]
+
+
+@pytest.mark.parametrize(
+    "read", [parsing.as_text, parsing.blank_mask, parsing.parse_numbers], ids=lambda f: f.__name__
+)
+@pytest.mark.parametrize("below_header", [False, True])
+def test_arrow_text_reads_as_python_does(read: Any, below_header: bool) -> None:
+    arrow = pd.Series(TRICKY * 3, dtype="str")
+    if below_header:  # as a CSV column under its header: offsets that do not start at 0
+        sliced = pa.array(["header", *TRICKY * 3]).slice(1).cast(pa.large_string())
+        arrow = pd.Series(pd.arrays.ArrowStringArray(sliced))
+    assert arrowtext.arrow_text(arrow) is not None
+    plain = pd.Series(TRICKY * 3, dtype=object)
+    pd.testing.assert_series_equal(read(arrow), read(plain), check_exact=True)
 
 
 @given(st.lists(st.text(alphabet="0123456789.,- €\u00a0E", max_size=12) | st.none()))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xchange import reference
 from xchange.models import Activity, Community, OrgType, Status, quarter_of
 from xchange.reference import (
     DEFAULT_ELIGIBLE,
@@ -16,15 +18,11 @@ from xchange.reference import (
     enum_key,
     enum_tables,
     name_key,
-    name_keys,
     parse_bool,
     parse_country,
     parse_quarter,
     quarter_label,
 )
-
-# Every ASCII character, control characters included (whitespace rules differ between engines).
-_ASCII = "".join(chr(i) for i in range(128))
 
 # --- countries -------------------------------------------------------------------------------
 
@@ -252,13 +250,49 @@ def test_quarter_of_a_day_contains_it_in_both_forms(day: date) -> None:
     assert parse_quarter(quarter_label(quarter)) == (first, last)
 
 
+NAMES = [
+    "ACME  GmbH.",
+    "acme gmbh",
+    " Acme GmbH ;",
+    "Acme\tGmbH,",
+    "Acme\x1cGmbH",
+    "Ärzte Verbund GmbH.",
+    "STRASSE AG",
+    "Straße AG",
+    "İstanbul Tekno A.Ş.",
+    "ＡＣＭＥ Ｌｔｄ",
+    "ﬁnance ﬂow",
+    "Σίσυφος ΑΕ",
+    "Acme\u00a0GmbH",
+    "Acme\u2003GmbH ",
+    ".,;",
+    "",
+    "   ",
+    "O'Brien & Co.",
+    None,
+]
+
+
+def test_name_keys_of_a_column_are_name_key_of_each_name() -> None:
+    keys = reference.name_keys(pa.array(NAMES * 2, type=pa.large_string())).to_pylist()
+    assert keys == [None if n is None else reference.name_key(n) for n in NAMES * 2]
+
+
+def test_name_keys_of_a_column_sliced_below_its_header() -> None:
+    # A CSV column read under its header: offsets that do not start at 0 (as large strings).
+    column = pa.array(["visitor_organisation", "Acme Cluster", "BETA  Hub."]).slice(1)
+    keys = reference.name_keys(column.cast(pa.large_string()))
+    keys.validate(full=True)
+    assert keys.to_pylist() == ["acme cluster", "beta hub"]
+
+
+# Every ASCII character, control characters included (whitespace rules differ between engines).
+_ASCII = "".join(chr(i) for i in range(128))
+
+
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8")) | st.text(alphabet=_ASCII)))
 @settings(max_examples=300, deadline=None)
 def test_name_keys_match_name_key_one_by_one(names: list[str]) -> None:
-    # The vectorised keys must equal the one-name keys exactly: stored keys come from both.
-    assert name_keys(names) == [name_key(name) for name in names]
-
-
-def test_name_keys_on_tricky_names() -> None:
-    names = ["ACME  GmbH.", " a\x1cb ;. ", "Straße", "İstanbul Tekstil", "Ａｃｍｅ", "x\x0bY", ""]
-    assert name_keys(names) == [name_key(name) for name in names]
+    # The column's keys must equal the one-name keys exactly: stored keys come from both.
+    keys = reference.name_keys(pa.array(names, type=pa.large_string())).to_pylist()
+    assert keys == [name_key(name) for name in names]

@@ -24,8 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from xchange.arrowtext import arrow_text
 from xchange.config import get_settings
 from xchange.errors import XchangeError
 from xchange.parsing import COLUMNS, REQUIRED, Issue
@@ -104,7 +108,7 @@ def read_file(data: bytes, filename: str, *, max_bytes: int | None = None) -> Re
             f"{filename} is {len(data) / _MB:,.1f} MB: files up to {limit / _MB:,.1f} MB "
             "are accepted (the limit is XCHANGE_UPLOAD_MAX_MB)"
         )
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if _blank(data):
         raise FileRefused(f"{filename} is empty")
     kind = _kind(data, filename)
     if kind == "xlsx":
@@ -112,6 +116,13 @@ def read_file(data: bytes, filename: str, *, max_bytes: int | None = None) -> Re
 
         return read_xlsx(data, filename)
     return _read_csv(data, filename)
+
+
+def _blank(data: bytes) -> bool:
+    """True when `data` holds only spaces, line ends and BOM bytes (looking at the head first:
+    stripping a whole file to find that it holds something copies all of it)."""
+    blank = b" \t\r\n\xef\xbb\xbf"
+    return not data[:4096].strip(blank) and not data.strip(blank)
 
 
 def _kind(data: bytes, filename: str) -> str:
@@ -130,18 +141,20 @@ def _kind(data: bytes, filename: str) -> str:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> tuple[str, str, list[int]]:
-    """Text, the encoding's name, and the 1-based lines read as cp1252 rather than UTF-8."""
+def decode(data: bytes) -> tuple[str, str, list[int], bytes | None]:
+    """Text, the encoding's name, the 1-based lines read as cp1252 rather than UTF-8, and the
+    text's UTF-8 bytes when `data` holds them already (so the parser need not encode it again).
+    """
     for bom, name in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(name), "UTF-16", []
+                return data[len(bom) :].decode(name), "UTF-16", [], None
             except UnicodeDecodeError:
                 raise FileRefused("The file says it is UTF-16 but is not: save it again") from None
     has_bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if has_bom else data
     try:
-        return body.decode("utf-8"), "UTF-8 with BOM" if has_bom else "UTF-8", []
+        return body.decode("utf-8"), "UTF-8 with BOM" if has_bom else "UTF-8", [], body
     except UnicodeDecodeError:
         pass
     # Line by line, so that a file pasted together from two sources keeps its UTF-8 lines.
@@ -152,7 +165,7 @@ def decode(data: bytes) -> tuple[str, str, list[int]]:
         except UnicodeDecodeError:
             fallback.append(number)
             lines.append(_cp1252(line))
-    return "\n".join(lines), "Windows-1252", fallback
+    return "\n".join(lines), "Windows-1252", fallback, None
 
 
 def _cp1252(line: bytes) -> str:
@@ -163,11 +176,10 @@ def _cp1252(line: bytes) -> str:
 
 
 def _read_csv(data: bytes, filename: str) -> ReadResult:
-    text, encoding, fallback = decode(data)
+    text, encoding, fallback, utf8 = decode(data)
     if "\x00" in text:
         raise FileRefused(f"{filename} holds binary data, not text: is it a CSV file?")
-    first = next((line for line in text.splitlines() if line.strip(" \t,;|\ufeff")), "")
-    delimiter = _delimiter(first)
+    delimiter = _delimiter(_first_line(text))
     issues: list[Issue] = []
     if fallback:
         issues.append(
@@ -180,7 +192,7 @@ def _read_csv(data: bytes, filename: str) -> ReadResult:
                 "European); check that accented letters look right",
             )
         )
-    fast = _fast_frame(text, delimiter)
+    fast = _fast_frame(text, delimiter, utf8)
     if fast is not None:
         header, frame = fast
         header_row = 1
@@ -189,6 +201,21 @@ def _read_csv(data: bytes, filename: str) -> ReadResult:
     result = assemble(frame, header, header_row, filename, "csv", issues)
     result.encoding, result.delimiter = encoding, delimiter
     return result
+
+
+def _first_line(text: str) -> str:
+    """The first line of `text` that holds more than delimiters and spaces ("" if none), as
+    `text.splitlines()` would find it, without splitting the whole file into lines."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        whole = size >= len(text)
+        if not whole:
+            lines = lines[:-1]  # the last line of the head may go on beyond it
+        found = next((line for line in lines if line.strip(" \t,;|\ufeff")), None)
+        if found is not None or whole:
+            return found or ""
+        size *= 4
 
 
 def _delimiter(header: str) -> str:
@@ -201,14 +228,16 @@ def _delimiter(header: str) -> str:
     return max(DELIMITERS, key=known)
 
 
-def _fast_frame(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame] | None:
+def _fast_frame(
+    text: str, delimiter: str, utf8: bytes | None = None
+) -> tuple[list[str], pd.DataFrame] | None:
     """The header and the data through pyarrow's multi-threaded parser, column by column; None
     where only the careful path gives exact row numbers (a ragged row, a broken quote, a header
-    that is not on the first line)."""
-    import pyarrow as pa
+    that is not on the first line). `utf8`, when given, is `text` as UTF-8 bytes."""
     import pyarrow.csv as pacsv
 
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     try:
         cells = next(csv.reader([first_line], delimiter=delimiter), [])
     except csv.Error:  # a stray carriage return, say: the careful path names the problem
@@ -223,7 +252,7 @@ def _fast_frame(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame] | N
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(text.encode("utf-8") if utf8 is None else utf8),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -351,8 +380,10 @@ def assemble(
     frame.columns = pd.Index([keys[p] for p in keep])
     frame = _clean(frame, typed)
     if len(frame.columns) and len(frame):
-        filled = pd.concat([_filled_mask(frame[name]) for name in frame.columns], axis=1)
-        frame = frame[filled.any(axis=1)]
+        masks = [_filled_mask(frame[name]).to_numpy(dtype=bool) for name in frame.columns]
+        filled = np.logical_or.reduce(masks)
+        if not filled.all():
+            frame = frame[filled]
     return ReadResult(filename, kind, frame, headers, positions, header_row, len(header), issues)
 
 
@@ -365,7 +396,7 @@ def _clean(
         if typed is not None and not _is_text(column):
             column = typed(str(name), column)
         if _is_text(column):
-            quoted = column.astype("string").str.startswith("'").fillna(False)
+            quoted = _text_mask(column, lambda values: pc.starts_with(values, "'"))
         else:
             quoted = column.map(lambda v: isinstance(v, str) and v[:1] == "'").astype(bool)
         if quoted.any():
@@ -386,9 +417,19 @@ def _is_text(column: pd.Series) -> bool:
 def _filled_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds something (vectorised for text; cell by cell for typed cells)."""
     if _is_text(column):
-        text = column.astype("string").str.strip()
-        return (text.notna() & text.ne("")).astype(bool)
+        return _text_mask(column, lambda values: pc.not_equal(pc.utf8_trim_whitespace(values), ""))
     return column.map(filled).astype(bool)
+
+
+def _text_mask(column: pd.Series, test: Callable[[pa.Array], pa.Array]) -> pd.Series:
+    """`test` of a text column's cells as Arrow strings (Arrow's own kernels, as pandas' `.str`
+    methods use them), False for a blank cell."""
+    text = column.astype("string")
+    values = arrow_text(text)
+    if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
+        values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
+    mask = test(values).fill_null(False).to_numpy(zero_copy_only=False)
+    return pd.Series(mask, index=column.index)
 
 
 def unneutralise(value: Any) -> Any:

@@ -5,8 +5,9 @@
 A form asks about a handful of keys and an import about 100,000. A few keys go as `IN (...)`
 lists; many go into a temporary table joined on the key (SQLite) or one array parameter
 (`= ANY`, PostgreSQL), so an import neither sends hundreds of statements nor scans a register
-of a million records to find the rows it names. On SQLite, more keys than the table has rows
-read the table instead.
+of a million records to find the rows it names. When the table holds fewer rows than there are
+keys (a first import into a young register), reading the table whole is cheaper than sending
+the keys, and an empty table answers at once.
 """
 
 from __future__ import annotations
@@ -31,13 +32,18 @@ def keyed_rows(
     """The rows of `select` (a plain `SELECT ... FROM table` of our own, no WHERE) whose
     `column` is one of `keys` (of the column's type: text or integer) and, if given, where
     `where` (a condition of our own, no parameters) holds."""
-    wanted = sorted({key for key in keys if key is not None})
-    if not wanted:
+    distinct = {key for key in keys if key is not None}
+    if not distinct:
         return []
     driver = connection.connection.driver_connection
     if driver is None:
         raise RuntimeError("the connection has no driver connection")
     also = f" AND {where}" if where else ""
+    if len(distinct) >= MANY:
+        few = _rows_if_fewer(driver, select, column, where, distinct)
+        if few is not None:
+            return few
+    wanted = sorted(distinct)
     if len(wanted) < MANY:
         rows: list[Sequence[Any]] = []
         for start in range(0, len(wanted), CHUNK):
@@ -47,25 +53,35 @@ def keyed_rows(
         return rows
     if not is_sqlite(connection):
         return _run(driver, f"{select} WHERE {column} = ANY(%s){also}", [wanted])
-    table = select.split(" FROM ", 1)[1].split()[0]
-    # More keys than the table has rows (a large import into a young register): reading the
-    # table is cheaper than sending every key, and an empty table answers at once.
-    largest = _run(driver, f"SELECT max(rowid) FROM {table}", [])[0][0]  # noqa: S608
-    if largest is None:
-        return []
-    if largest < len(wanted):
-        wanted_set = set(wanted)
-        keyed = select.replace("SELECT ", f"SELECT {table}.{column}, ", 1)
-        rows = _run(driver, f"{keyed} WHERE 1 = 1{also}", [])
-        return [row[1:] for row in rows if row[0] in wanted_set]
     driver.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP} (key PRIMARY KEY) WITHOUT ROWID")
     try:
         insert = f"INSERT INTO temp.{_TEMP} (key) VALUES (?)"  # noqa: S608 (our own name)
         driver.executemany(insert, ((k,) for k in wanted))
+        table = select.split(" FROM ", 1)[1].split()[0]
         joined = f"{select} JOIN temp.{_TEMP} ON temp.{_TEMP}.key = {table}.{column}{also}"
         return _run(driver, joined, [])
     finally:
         driver.execute(f"DELETE FROM temp.{_TEMP}")  # noqa: S608 (our own name)
+
+
+def _rows_if_fewer(
+    driver: Any, select: str, column: str, where: str, wanted: set[Any]
+) -> list[Sequence[Any]] | None:
+    """The rows of `select` whose `column` is one of `wanted`, read by scanning the table when
+    it holds fewer (matching `where`) rows than there are keys; None when it holds as many.
+
+    The count stops at `len(wanted)` rows, so asking costs no more than the scan it may save.
+    Keys compare as the column's values do (text exactly, integers as integers), the way the
+    SQL equality of the other paths compares them.
+    """
+    columns, source = select.split(" FROM ", 1)
+    condition = f" WHERE {where}" if where else ""
+    limit = len(wanted)
+    counted = f"SELECT count(*) FROM (SELECT 1 FROM {source}{condition} LIMIT {limit}) AS few"  # noqa: S608 (our own SQL)
+    if _run(driver, counted, [])[0][0] >= limit:
+        return None
+    keyed = f"{columns}, {column} FROM {source}{condition}"  # noqa: S608 (our own SQL)
+    return [row[:-1] for row in _run(driver, keyed, []) if row[-1] in wanted]
 
 
 def _run(driver: Any, sql: str, parameters: Sequence[Any]) -> list[Sequence[Any]]:

@@ -3,6 +3,11 @@
 A form hands over typed values (a `date`, a `bool`); a spreadsheet hands over text in many
 European spellings (DOMAIN.md). Both go through `parse_table`, which returns the typed table and
 an `Issue` for every cell it cannot read, so a value is read the same way wherever it comes from.
+
+A CSV's columns arrive as Arrow text. Where a cell's reading is certain from Arrow's kernels
+alone (plain ASCII text, a plain decimal number) a whole column is read at once; every other
+cell goes through the same Python function of one value that reads a form's cells, so the two
+paths cannot disagree.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ from datetime import date, datetime
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from xchange import reference
+from xchange.arrowtext import arrow_text, edges, printable, to_numpy, where
+from xchange.arrowtext import by_distinct as arrow_by_distinct
 
 Severity = Literal["error", "warning"]
 
@@ -104,65 +110,59 @@ def by_distinct(column: pd.Series, one: Callable[[object], object], dtype: str) 
     countries, and a form's column holds one cell: plain Python on the distinct values, with a
     few array operations around it, serves both without pandas' per-operation cost.
     """
-    codes, uniques = factorize(column)
-    results = [one(value) for value in uniques] + [None]
+    return _read_distinct(column, one, dtype)[0]
+
+
+def _read_distinct(
+    column: pd.Series, one: Callable[[object], object], dtype: str
+) -> tuple[pd.Series, pd.Series]:
+    """`by_distinct`, and the column's blank cells (as `blank_mask` finds them) from the same
+    distinct values: a parsed column's blanks cost one more look at a few hundred values."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = np.asarray(uniques, dtype=object).tolist()
+    results = [one(value) for value in values] + [None]
+    blank = np.array([_blank_one(value) for value in values] + [True], dtype=bool)
+    at = np.where(codes < 0, len(values), codes)
     distinct = pd.array(results, dtype=dtype)  # type: ignore[call-overload]
-    taken = distinct.take(np.where(codes < 0, len(results) - 1, codes))
-    return pd.Series(taken, index=column.index)
-
-
-def factorize(column: pd.Series) -> tuple[npt.NDArray[np.intp], list[object]]:
-    """(code of each cell, -1 for a blank; the distinct values as Python objects).
-
-    Text held in Arrow (what the file reader gives) is encoded by Arrow itself: pandas'
-    factorize of the same column costs twice as much, and an import does it some forty times.
-    """
-    text = _arrow_text(column)
-    if text is None:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        return codes, np.asarray(uniques, dtype=object).tolist()
-    encoded = pc.dictionary_encode(text)
-    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    return indices.astype(np.intp, copy=False), encoded.dictionary.to_pylist()
-
-
-def _arrow_text(column: pd.Series) -> pa.Array | None:
-    """The column's Arrow text array, when that is how pandas holds it; else None."""
-    if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow":
-        return None
-    array = pa.array(column.array)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-# Every character `str.strip()` takes away (those for which `str.isspace()` holds).
-_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-
-
-def _trimmed(text: pa.Array) -> pa.Array:
-    """Arrow text as `str.strip()` leaves it."""
-    return pc.utf8_trim(text, _WHITESPACE)
+    index = column.index
+    return pd.Series(distinct.take(at), index=index), pd.Series(blank[at], index=index)
 
 
 def blank_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds nothing (None, NaN, NaT or only spaces)."""
-    text = _arrow_text(column)
-    if text is not None:
-        blank = pc.fill_null(pc.equal(_trimmed(text), ""), True)
-        return pd.Series(blank.to_numpy(zero_copy_only=False), index=column.index)
-    blank = by_distinct(
-        column, lambda value: isinstance(value, str) and not value.strip(), "boolean"
-    )
-    return blank.fillna(True).astype(bool)
+    values = arrow_text(column)
+    if values is None:
+        return by_distinct(column, _blank_one, "boolean").fillna(True).astype(bool)
+    # A cell with a printable ASCII character at either end holds something; only the cells
+    # with spaces or other characters at both ends are read one distinct value at a time.
+    text, first, last = edges(values)
+    blanks = ~text
+    unsure = text & ~(printable(first) | printable(last))
+    if unsure.any():
+        subset, _ = where(values, unsure)
+        blanks[unsure] = to_numpy(arrow_by_distinct(subset, _blank_one, pa.bool_()), True)
+    return pd.Series(blanks, index=column.index)
+
+
+def _blank_one(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 def as_text(column: pd.Series) -> pd.Series:
     """Cells as stripped text, blanks as <NA>."""
-    text = _arrow_text(column)
-    if text is not None:
-        trimmed = _trimmed(text)
-        stripped = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
-        return pd.Series(pd.array(stripped, dtype="string"), index=column.index)
-    return by_distinct(column, _text_one, "string")
+    values = arrow_text(column)
+    if values is None:
+        return by_distinct(column, _text_one, "string")
+    # A cell with a printable ASCII character at both ends is its own stripped text: only the
+    # others (blanks, spaces or accents at an end) are read one distinct value at a time.
+    text, first, last = edges(values)
+    rest = ~(text & printable(first) & printable(last))
+    if rest.any():
+        subset, mask = where(values, rest)
+        values = pc.replace_with_mask(
+            values, mask, arrow_by_distinct(subset, _text_one, values.type)
+        )
+    return pd.Series(pd.array(values, dtype="string"), index=column.index)
 
 
 def _text_one(value: object) -> str | None:
@@ -216,28 +216,32 @@ def _bool_one(value: object) -> bool | None:
 
 def parse_numbers(column: pd.Series) -> pd.Series:
     """Numbers in the spellings of DOMAIN.md: `1100`, `1100.00`, `1.100,00`, `1100,00` -> 1100.0."""
-    text = _arrow_text(column)
-    if text is None:
+    values = arrow_text(column)
+    if values is None:
         return by_distinct(column, _number_one, "Float64")
-    # Plain decimals (`1117.8`, not `1.100`, which reads as thousands) are cast by Arrow, as
-    # correctly rounded as float(); only the other spellings go through `_number_one`.
-    trimmed = _trimmed(text)
-    plain = pc.and_kleene(
-        pc.match_substring_regex(trimmed, _PLAIN_DECIMAL),
-        pc.invert(pc.match_substring_regex(trimmed, _DOTTED_THOUSANDS)),
-    )
-    plain = pc.fill_null(plain, False)
-    others = pc.if_else(plain, pa.scalar(None, text.type), text)
-    parsed = by_distinct(
-        pd.Series(pd.array(others, dtype=column.dtype), index=column.index), _number_one, "Float64"
-    )
-    cast = pc.cast(pc.if_else(plain, trimmed, pa.scalar(None, text.type)), pa.float64())
-    chosen = pc.if_else(plain, cast, pa.array(parsed.array, pa.float64(), from_pandas=True))
-    return pd.Series(pd.array(chosen, dtype="Float64"), index=column.index)
+    # Plain decimals (`1117.8`) convert in Arrow, to the same nearest double as float();
+    # `1.100` is a thousands separator, not a decimal point, and goes with the rest to Python.
+    decimal = to_numpy(pc.match_substring_regex(values, _PLAIN_DECIMAL), False)
+    dot = to_numpy(pc.find_substring(values, "."), -1)
+    after = to_numpy(pc.binary_length(values), 0) - dot - 1
+    plain = decimal & ~((dot >= 1) & (dot <= 3) & (after == 3))
+    numbers = np.full(len(values), np.nan)
+    known = plain.copy()
+    if plain.any():
+        subset, _ = where(values, plain)
+        numbers[plain] = pc.cast(subset, pa.float64()).to_numpy(zero_copy_only=False)
+    rest = ~plain
+    if rest.any():
+        subset, _ = where(values, rest)
+        read = arrow_by_distinct(subset, _number_one, pa.float64())
+        numbers[rest] = to_numpy(read, np.nan)
+        known[rest] = to_numpy(read.is_valid(), False)
+    known &= ~np.isnan(numbers)  # float("nan") reads as NA, as in a Float64 array made from it
+    return pd.Series(pd.arrays.FloatingArray(numbers, ~known), index=column.index)
 
 
-_PLAIN_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
-_DOTTED_THOUSANDS = r"^-?[0-9]{1,3}(\.[0-9]{3})+$"
+# ASCII digits only, and not so many that float() and Arrow could disagree about overflow.
+_PLAIN_DECIMAL = r"^[0-9]{1,15}(\.[0-9]{1,15})?$"
 
 
 def _number_one(value: object) -> float | None:
@@ -263,20 +267,22 @@ def _number_one(value: object) -> float | None:
 
 def parse_countries(column: pd.Series) -> pd.Series:
     """ISO alpha-2 codes from codes or English names; unknown: <NA>."""
+    return by_distinct(column, _country_reader(), "string")
+
+
+def _country_reader() -> Callable[[object], object]:
     table = reference.country_table()
-    return by_distinct(
-        column, lambda value: table.get(" ".join(str(value).split()).casefold()), "string"
-    )
+    return lambda value: table.get(" ".join(str(value).split()).casefold())
 
 
 def parse_enum(column: pd.Series, kind: str) -> pd.Series:
     """Stored enumeration values from any spelling (case, spaces, hyphens, underscores)."""
+    return by_distinct(column, _enum_reader(kind), "string")
+
+
+def _enum_reader(kind: str) -> Callable[[object], object]:
     table = reference.enum_tables()[kind]
-    return by_distinct(
-        column,
-        lambda value: table.get(_SEPARATORS.sub(" ", str(value).strip().casefold())),
-        "string",
-    )
+    return lambda value: table.get(_SEPARATORS.sub(" ", str(value).strip().casefold()))
 
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -294,18 +300,36 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     # Columns go into a dict and the frame is made once: inserting them one by one costs
     # more than parsing a form's single row.
     columns: dict[str, pd.Series] = {name: as_text(cells[name]) for name in TEXT_COLUMNS}
-    checks: list[tuple[tuple[str, ...], Callable[[pd.Series], pd.Series], str, str]] = [
+    # A text cell is blank exactly where its stripped text is <NA>.
+    blanks: dict[str, pd.Series] = {name: columns[name].isna() for name in TEXT_COLUMNS}
+    # Column names, the reader of one distinct value (None: parse_numbers reads the column),
+    # the parsed dtype, and the error for a cell that does not read.
+    checks: list[tuple[tuple[str, ...], Callable[[object], object] | None, str, str, str]] = [
         (
             DATE_COLUMNS,
-            parse_dates,
+            _date_one,
+            "datetime64[s]",
             "unreadable_date",
             "{field} {value!r} is not a date: write it as 2025-03-14, 14/03/2025 or 14.03.2025",
         ),
-        (BOOL_COLUMNS, parse_bools, "unreadable_yes_no", "{field} {value!r} is not yes or no"),
-        (NUMBER_COLUMNS, parse_numbers, "unreadable_number", "{field} {value!r} is not a number"),
+        (
+            BOOL_COLUMNS,
+            _bool_one,
+            "boolean",
+            "unreadable_yes_no",
+            "{field} {value!r} is not yes or no",
+        ),
+        (
+            NUMBER_COLUMNS,
+            None,
+            "Float64",
+            "unreadable_number",
+            "{field} {value!r} is not a number",
+        ),
         (
             COUNTRY_COLUMNS,
-            parse_countries,
+            _country_reader(),
+            "string",
             "unknown_country",
             "{field} {value!r} is not a country we know: use an ISO code such as DE or an "
             "English name",
@@ -316,20 +340,31 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
         checks.append(
             (
                 tuple(name for name, of in ENUM_COLUMNS.items() if of == kind),
-                lambda column, kind=kind: parse_enum(column, kind),  # type: ignore[misc]
+                _enum_reader(kind),
+                "string",
                 "invalid_choice",
                 "{field} {value!r} is not one of: " + allowed.replace("}", "}}"),
             )
         )
-    for names, parse, code, template in checks:
+
+    def blank_of(name: str) -> pd.Series:
+        """The column's blank cells, found once: both checks below may ask."""
+        if name not in blanks:
+            blanks[name] = blank_mask(cells[name])
+        return blanks[name]
+
+    for names, one, dtype, code, template in checks:
         for name in names:
-            columns[name] = parse(cells[name])
-            _unreadable(issues, cells[name], columns[name], code, template, name)
+            if one is None:
+                columns[name] = parse_numbers(cells[name])
+            else:
+                columns[name], blanks[name] = _read_distinct(cells[name], one, dtype)
+            _unreadable(issues, cells[name], columns[name], code, template, name, blank_of)
     columns["modality"] = columns["modality"].fillna("physical")
     parsed = pd.DataFrame({name: columns[name] for name in COLUMNS}, index=raw.index)
 
     for name in REQUIRED:
-        for label in raw.index[blank_mask(cells[name]).to_numpy()]:
+        for label in raw.index[blank_of(name).to_numpy()]:
             issues.append(
                 Issue(
                     "missing_value",
@@ -344,13 +379,19 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
 
 
 def _unreadable(
-    issues: list[Issue], raw: pd.Series, parsed: pd.Series, code: str, template: str, field: str
+    issues: list[Issue],
+    raw: pd.Series,
+    parsed: pd.Series,
+    code: str,
+    template: str,
+    field: str,
+    blank_of: Callable[[str], pd.Series],
 ) -> None:
     """An error for each cell that holds something but did not parse."""
     missing = parsed.isna()
     if not missing.any():  # the common case: every cell read
         return
-    bad = (missing & ~blank_mask(raw)).to_numpy(dtype=bool)
+    bad = (missing & ~blank_of(field)).to_numpy(dtype=bool)
     for label, value in raw[bad].items():
         text = str(value).strip()
         issues.append(

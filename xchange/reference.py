@@ -11,11 +11,11 @@ import unicodedata
 from datetime import date
 from functools import cache, lru_cache
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
+from xchange.arrowtext import by_distinct, double_space
 from xchange.models import Activity, Community, Modality, OrgType, SizeClass, Status
 
 EU27 = [
@@ -139,25 +139,24 @@ def name_key(name: str) -> str:
     return folded.rstrip(".,; ")
 
 
-# What `str.split`/`str.strip` call whitespace among ASCII characters (RE2's `\s` has fewer).
-_ASCII_SPACE = "[\t\n\x0b\x0c\r \x1c-\x1f]+"
+def name_keys(names: pa.Array) -> pa.Array:
+    """`name_key` of each name in an Arrow string array (null stays null), for a whole column.
 
-
-def name_keys(names: list[str]) -> list[str]:
-    """`name_key` of each name, vectorised with Arrow for ASCII names (where NFKC changes
-    nothing and lower case is case folding); the rest go through `name_key` itself.
-
-    An import names 100,000 organisations or more: one Python call each cost a third of a
-    second.
+    A name of printable ASCII without two spaces in a row is keyed by Arrow's kernels: NFKC
+    leaves ASCII alone, casefold is lower case there, and its only space is " ", so lowering
+    and trimming give name_key's answer. The other names go through `name_key` once per
+    distinct name.
     """
-    text = pa.array(names, pa.string())
-    ascii_only = pc.string_is_ascii(text)
-    folded = pc.replace_substring_regex(pc.ascii_lower(text), _ASCII_SPACE, " ")
-    keys = pc.ascii_rtrim(pc.ascii_trim(folded, " "), ".,; ").to_pylist()
-    if not pc.all(ascii_only).as_py():
-        for i in np.flatnonzero(~ascii_only.to_numpy(zero_copy_only=False)).tolist():
-            keys[i] = name_key(names[i])
-    return keys
+    # utf8_lower, not ascii_lower: the latter (pyarrow 26) writes garbage for an array whose
+    # offsets do not start at 0, as a CSV column sliced below its header has them.
+    keys = pc.ascii_rtrim(pc.ascii_trim(pc.utf8_lower(names), " "), ".,; ")
+    plain = pc.ascii_is_printable(names).fill_null(True).to_numpy(zero_copy_only=False)
+    irregular = ~plain | double_space(names)
+    if not irregular.any():
+        return keys
+    mask = pa.array(irregular, type=pa.bool_())
+    distinct = by_distinct(names.filter(mask), lambda name: name_key(str(name)), keys.type)
+    return pc.replace_with_mask(keys, mask, distinct)
 
 
 def _enum_table(values: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:

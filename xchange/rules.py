@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from xchange import reference
+from xchange.arrowtext import arrow_text
 from xchange.lookup import keyed_rows
 from xchange.models import (
     EligibleCountry,
@@ -35,7 +37,6 @@ from xchange.parsing import (
     Severity,
     as_text,
     by_distinct,
-    factorize,
     field_label,
     parse_table,
 )
@@ -106,11 +107,17 @@ class Validation:
 
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
-    codes, uniques = factorize(names)
-    name_keys = reference.name_keys([str(n) for n in uniques])
-    distinct = np.array([*name_keys, None], dtype=object)
-    keys = pd.Series(distinct[np.where(codes < 0, len(distinct) - 1, codes)], index=names.index)
-    return (keys.astype("string") + "|" + countries.astype("string")).astype("string")
+    keys = pd.Series(pd.array(_name_keys(names), dtype="string"), index=names.index)
+    return (keys + "|" + countries.astype("string")).astype("string")
+
+
+def _name_keys(names: pd.Series) -> pa.Array:
+    """`reference.name_key` of each cell, blanks null, as Arrow strings."""
+    text = names.astype("string")
+    values = arrow_text(text)
+    if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
+        values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
+    return reference.name_keys(values)
 
 
 def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -148,7 +155,7 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     index = t.index
     new: dict[str, pd.Series] = {}
     ids = {key: terms.id for key, terms in ctx.partnerships.items()}
-    partnership_id = map_distinct(t["partnership"].str.casefold(), ids).astype("Int64")
+    partnership_id = map_distinct(casefolded(t["partnership"]), ids).astype("Int64")
     new["partnership_id"] = partnership_id
     found = _existing_ids(partnership_id, t["reference"], ctx.existing_ids)
     if "exchange_id" in t.columns:
@@ -204,15 +211,19 @@ def _rule_lump_sum(
             return MAX_LUMP_SUM_CENTS
         return terms.host_rates.get(str(country), terms.full_rate_cents)
 
-    # A rate per distinct (partnership, host country): a few hundred, not one per row.
-    pid_codes, pids = factorize(partnership_id)
-    country_codes, countries = factorize(host_country)
-    pids, countries = [None, *pids], [None, *countries]  # code -1 (a blank) becomes 0
-    width = len(countries)
-    pairs = (pid_codes.astype(np.int64) + 1) * width + (country_codes + 1)
-    distinct, codes = np.unique(pairs, return_inverse=True)
+    # A rate per distinct (partnership, host country): a few hundred, not one per row. Each
+    # pair is one integer made of the two columns' codes (a blank takes the last code).
+    pid_codes, pids = pd.factorize(partnership_id, use_na_sentinel=True)
+    country_codes, countries = pd.factorize(host_country, use_na_sentinel=True)
+    pid_values = [*np.asarray(pids, dtype=object).tolist(), None]
+    country_values = [*np.asarray(countries, dtype=object).tolist(), None]
+    width = len(country_values)
+    pid_codes = np.where(pid_codes < 0, len(pid_values) - 1, pid_codes)
+    country_codes = np.where(country_codes < 0, width - 1, country_codes)
+    distinct, codes = np.unique(pid_codes * width + country_codes, return_inverse=True)
     per_pair = np.array(
-        [rate(pids[p // width], countries[p % width]) for p in distinct.tolist()], dtype=np.int64
+        [rate(pid_values[pair // width], country_values[pair % width]) for pair in distinct],
+        dtype=np.int64,
     )
     rates = np.minimum(per_pair[codes.reshape(-1)], MAX_LUMP_SUM_CENTS)
     halved = np.where(reduced_rate.to_numpy(dtype=bool), rates // 2, rates)
@@ -220,11 +231,15 @@ def _rule_lump_sum(
     return pd.Series(np.where(virtual, 0, halved), index=partnership_id.index, dtype="int64")
 
 
+def casefolded(column: pd.Series) -> pd.Series:
+    """A text column case-folded, one distinct value at a time (a few partnership acronyms)."""
+    return by_distinct(column, lambda value: str(value).casefold(), "string")
+
+
 def map_distinct(column: pd.Series, mapping: Mapping[Any, object]) -> pd.Series:
     """`mapping`'s value for each cell (missing: NA), looked up once per distinct value."""
-    if not mapping:  # an empty register knows no organisation: nothing to look up
-        return pd.Series(None, index=column.index, dtype=object)
-    codes, distinct = factorize(column)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    distinct = np.asarray(uniques, dtype=object).tolist()  # not cell by cell from Arrow
     looked_up = np.array([mapping.get(u) for u in distinct] + [None], dtype=object)
     return pd.Series(looked_up[codes], index=column.index, dtype=object)
 
@@ -250,7 +265,8 @@ def _existing_ids(
 # --- the rules -------------------------------------------------------------------------------
 
 Check = Callable[[pd.DataFrame, RuleContext], pd.Series]
-Message = Callable[[pd.Series], str]
+# A message reads the row's values by column name.
+Message = Callable[[Mapping[str, Any]], str]
 
 
 @dataclass(frozen=True)
@@ -328,7 +344,7 @@ def _same_country(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 def _side_message(template: str, side: str) -> Message:
     """A message naming one side, filled from the row (avoids late binding in a loop)."""
 
-    def message(r: pd.Series) -> str:
+    def message(r: Mapping[str, Any]) -> str:
         return template.format(
             Side=side.capitalize(),
             side=side,
@@ -447,7 +463,7 @@ def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     ),
 )
 def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
-    key = t["partnership"].str.casefold() + "\x00" + t["reference"]
+    key = casefolded(t["partnership"]) + "\x00" + t["reference"]
     duplicated = key.notna() & key.duplicated(keep="first")
     t["_first_row"] = _first_labels(key, duplicated)
     return duplicated
@@ -560,6 +576,9 @@ def _virtual_outside_window(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 
 def _profile_differs(side: str) -> Check:
     def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+        if not ctx.profiles:  # no stored organisation among the table's: nothing to compare
+            t[f"_{side}_profile"] = pd.Series(np.full(len(t), None), index=t.index, dtype=object)
+            return pd.Series(False, index=t.index)
         keys = t[f"{side}_key"]
         stored = map_distinct(keys, ctx.profiles)
         known = stored.notna()
@@ -575,7 +594,7 @@ def _profile_differs(side: str) -> Check:
 
 
 def _profile_message(side: str) -> Message:
-    def message(r: pd.Series) -> str:
+    def message(r: Mapping[str, Any]) -> str:
         kind, sme = r[f"_{side}_profile"]
         return (
             f"{r[f'{side}_organisation']} was recorded before as "
@@ -630,7 +649,11 @@ def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
         mask = one.check(table, ctx).fillna(False).astype(bool)
         if not mask.any():
             continue
-        for label, row in table[mask].iterrows():
+        hits = table[mask]
+        columns = hits.columns.tolist()
+        # Each row as the values iterrows() would give, without a Series per row.
+        for label, values in zip(hits.index, hits.to_numpy(dtype=object), strict=True):
+            row = dict(zip(columns, values, strict=True))
             value = row[one.field]
             text = (
                 ""
@@ -721,7 +744,7 @@ def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.D
 def _load_organisations(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
     """The stored organisations the table names (any country), and their physical visits."""
     names = pd.concat([parsed["visitor_organisation"], parsed["host_organisation"]]).dropna()
-    keys = set(reference.name_keys(names.unique().tolist()))
+    keys = _name_keys(names).to_pylist()
     orgs = keyed_rows(
         connection,
         "SELECT id, name_key, country, type, is_sme FROM organisation",

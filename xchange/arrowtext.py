@@ -1,0 +1,116 @@
+"""Text columns as Arrow string arrays: the few questions an import asks of every cell, answered
+for a whole column at once.
+
+A CSV's columns reach pandas as Arrow strings. Reading 100,000 cells one Python call at a time
+costs more than the rest of a validation, so the readers ask Arrow (or the array's own buffers)
+what is certain for most cells, and send only the others through their Python function of one
+value, once per distinct value:
+
+    values = arrow_text(column)            # None for a column pandas keeps as Python objects
+    text, first, last = edges(values)      # non-empty cells, their first and last byte
+    by_distinct(values.filter(mask), one, pa.string())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+
+def arrow_text(column: pd.Series) -> pa.Array | None:
+    """The column's cells as one Arrow string array when pandas keeps them so (a CSV's columns,
+    parsed text), else None (a form's typed cells, a workbook's mixed ones)."""
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    values = pa.array(column.array)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def by_distinct(values: pa.Array, one: Callable[[object], object], type: pa.DataType) -> pa.Array:
+    """`one` applied to each distinct non-null value of `values` once, as an array of `type`
+    aligned with `values` (null where `values` is null)."""
+    encoded = values.dictionary_encode()
+    results = [one(value) for value in encoded.dictionary.to_pylist()]
+    return pa.array(results, type=type).take(encoded.indices)
+
+
+def to_numpy(values: pa.Array, null: object) -> np.ndarray:
+    """`values` as numpy, nulls as `null`."""
+    return values.fill_null(null).to_numpy(zero_copy_only=False)
+
+
+def where(values: pa.Array, mask: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """The cells of `values` where `mask` holds, and the mask as Arrow (for replace_with_mask)."""
+    arrow_mask = pa.array(mask, type=pa.bool_())
+    return values.filter(arrow_mask), arrow_mask
+
+
+def _buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The cells' byte offsets (len + 1 of them) into the UTF-8 data, both as numpy views."""
+    if values.type not in (pa.string(), pa.large_string()):
+        values = values.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = values.buffers()
+    width = np.int64 if values.type == pa.large_string() else np.int32
+    start = values.offset
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[start : start + len(values) + 1]
+    if data_buffer is None:
+        return offsets.astype(np.int64), np.zeros(0, dtype=np.uint8)
+    return offsets.astype(np.int64), np.frombuffer(data_buffer, dtype=np.uint8)
+
+
+def edges(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each cell: whether it holds text (not null, not empty), and its first and last byte
+    (0 for a cell without text). In UTF-8 a byte below 0x80 is a whole ASCII character, so
+    these say what `str.strip()` would find at each end of most cells."""
+    count = len(values)
+    if count == 0:
+        empty = np.zeros(0, dtype=np.uint8)
+        return np.zeros(0, dtype=bool), empty, empty
+    offsets, data = _buffers(values)
+    starts, ends = offsets[:-1], offsets[1:]
+    text = ends > starts
+    if values.null_count:
+        text &= to_numpy(values.is_valid(), False)
+    first = np.zeros(count, dtype=np.uint8)
+    last = np.zeros(count, dtype=np.uint8)
+    first[text] = data[starts[text]]
+    last[text] = data[ends[text] - 1]
+    return text, first, last
+
+
+def printable(byte: np.ndarray) -> np.ndarray:
+    """True for a byte that is a printable ASCII character other than a space (`!` to `~`)."""
+    return (byte >= 0x21) & (byte <= 0x7E)
+
+
+def double_space(values: pa.Array) -> np.ndarray:
+    """True for each cell holding two spaces in a row."""
+    count = len(values)
+    if count == 0:
+        return np.zeros(0, dtype=bool)
+    offsets, data = _buffers(values)
+    found = np.zeros(count, dtype=bool)
+    pairs = np.flatnonzero((data[:-1] == 0x20) & (data[1:] == 0x20))
+    pairs = pairs[(pairs >= offsets[0]) & (pairs + 1 < offsets[-1])]
+    if len(pairs):
+        rows = np.searchsorted(offsets, pairs, side="right") - 1
+        inside = pairs + 1 < offsets[rows + 1]  # both spaces in the same cell
+        found[rows[inside]] = True
+    if values.null_count:
+        found &= to_numpy(values.is_valid(), False)
+    return found
+
+
+__all__ = [
+    "arrow_text",
+    "by_distinct",
+    "double_space",
+    "edges",
+    "printable",
+    "to_numpy",
+    "where",
+]
