@@ -3,6 +3,8 @@
 The ORM builds an object per row and a statement per flush: fine for a form, far too slow for a
 million demo exchanges. Here rows go as plain tuples of already-converted values: `executemany`
 on SQLite (one prepared statement, one transaction) and `COPY ... FROM STDIN` on PostgreSQL.
+`insert_columns` takes columns instead; on SQLite a large load goes through Arrow into a scratch
+file (the ADBC driver binds values in C), attached and copied in with one INSERT ... SELECT.
 Values must be what the column stores: dates and timestamps as text from `date_texts` and
 `timestamp_texts` (the same spellings SQLAlchemy writes), booleans as `bool`, `None` for NULL.
 """
@@ -215,7 +217,7 @@ def _attach(connection: sa.Connection, path: Path) -> str:
 
 
 def detach_stages(driver: Any, info: dict[Any, Any]) -> None:
-    """Detach the staging databases `_staged_insert` attached to a connection (outside a
+    """Detach the staging databases `_insert_staged` attached to a connection (outside a
     transaction: a transaction that read one holds it locked)."""
     for schema in info.pop(STAGES, []):
         driver.execute(f"DETACH DATABASE {schema}")

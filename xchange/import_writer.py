@@ -1,11 +1,16 @@
 """Writing a planned import in the caller's transaction.
 
-New organisations, people, exchanges and their audit events go in through the driver
-(`xchange.bulk`): the ORM's object per row would cap an import at a few hundred rows a second.
-Updates are one `executemany` that checks each record's version, so a record changed meanwhile
-fails the whole import instead of being overwritten. A large import (against the size of the
-table) suspends the KPI summary triggers and rebuilds the sums once (`summary.suspended`) and,
-on SQLite, rebuilds the indexes once (`bulk.fast_load`): both are far cheaper than row by row.
+New organisations, people and exchanges go in through the driver (`xchange.bulk`; on SQLite a
+large table is staged through Arrow and copied in with one INSERT ... SELECT): the ORM's object
+per row would cap an import at a few hundred rows a second. Each created exchange gets a create
+event naming its batch, written by the database from the rows just inserted. Updates are one
+`executemany` that checks each record's version, so a record changed meanwhile fails the whole
+import instead of being overwritten. A large import (against the size of the table) suspends
+the KPI summary triggers and adds the new rows' sums (or rebuilds the sums, when it also
+updates) once (`summary.suspended`) and, on SQLite, rebuilds the indexes once
+(`bulk.fast_load`): both are far cheaper than row by row. Pandas and Arrow work that does not
+need the connection (the new rows' sums, staging the exchanges) runs on a helper thread while
+the connection writes.
 
 Taking an import back is `xchange.import_undo`, which shares the helpers here.
 """
@@ -71,7 +76,7 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             if len(plan.create) >= BULK_MIN_ROWS and not len(plan.update):
                 # Pandas work on a second core, while this thread mostly waits on SQLite (the
                 # driver lets go of the interpreter lock while the database works).
-                read = [name for name in summary.READS if name in values.columns]
+                read = [name for name in summary.WATCHED if name in values.columns]
                 added = helper.submit(summary.sums_of, values.loc[plan.create, read]).result
             stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
             if _moves_visits(plan):

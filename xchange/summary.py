@@ -50,7 +50,8 @@ FLOW_KEYS = (
     "host_country",
 )
 TABLES = {"kpi_daily": (DAILY_KEYS, DAILY_MEASURES), "kpi_flow": (FLOW_KEYS, COMMON_MEASURES)}
-# The exchange columns a summary depends on: an update touching none of them fires nothing.
+# The exchange columns a summary depends on: an update touching none of them fires nothing, and
+# `sums_of` reads no other.
 WATCHED = sorted(
     {
         *DAILY_KEYS,
@@ -133,23 +134,6 @@ def rebuild(connection: sa.Connection) -> None:
             f"INSERT INTO {table} ({', '.join([*keys, *measures])}) "  # noqa: S608
             f"SELECT {', '.join(keys)}, {sums} FROM exchange GROUP BY {', '.join(keys)}"
         )
-
-
-# The exchange columns `sums_of` reads (`paid_cents` and `paid_on` may be absent).
-READS = (
-    *dict.fromkeys([*DAILY_KEYS, *FLOW_KEYS]),
-    "involves_sme",
-    "visitor_external",
-    "host_external",
-    "visitor_partner",
-    "host_partner",
-    "visitor_is_sme",
-    "host_is_sme",
-    "reduced_rate",
-    "lump_sum_cents",
-    "paid_cents",
-    "paid_on",
-)
 
 
 # The measures of `COMMON_MEASURES` and `DAILY_MEASURES` over a frame of exchange rows (column
