@@ -725,17 +725,17 @@ def load_context(session: Session, table: pd.DataFrame, today: date | None = Non
 def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
     """The stored records under the (partnership, reference) keys the table names."""
     keyed = parsed[["partnership", "reference"]].dropna()
-    acronyms = keyed["partnership"].str.casefold()
-    for key in acronyms.unique().tolist():
+    codes, acronyms = pd.factorize(casefolded(keyed["partnership"]))
+    references = keyed["reference"].to_numpy(dtype=object)
+    for code, key in enumerate(np.asarray(acronyms, dtype=object).tolist()):
         terms = ctx.partnerships.get(key)
         if terms is None:
             continue
-        references = keyed["reference"][acronyms.eq(key).to_numpy(dtype=bool)]
         rows = keyed_rows(
             connection,
             "SELECT reference, id FROM exchange",
             "reference",
-            references.tolist(),
+            references[codes == code].tolist(),
             where=f"partnership_id = {int(terms.id)}",
         )
         ctx.existing_ids.update(((terms.id, ref), xid) for ref, xid in rows)
