@@ -105,10 +105,28 @@ def double_space(values: pa.Array) -> np.ndarray:
     return found
 
 
+def duplicated(values: pa.Array) -> np.ndarray:
+    """True for each cell whose value (null included) appeared in an earlier cell, as pandas'
+    `duplicated(keep="first")` says, from Arrow's dictionary encoding."""
+    codes = to_numpy(values.dictionary_encode().indices, -1)
+    repeated = np.zeros(len(codes), dtype=bool)
+    known = codes >= 0
+    if known.any():
+        # Codes are numbered in order of first appearance: a value is new exactly where its
+        # code exceeds every code before it.
+        seen = codes[known]
+        before = np.maximum.accumulate(np.concatenate(([-1], seen[:-1])))
+        repeated[known] = seen <= before
+    nulls = ~known
+    repeated[nulls] = np.cumsum(nulls)[nulls] > 1
+    return repeated
+
+
 __all__ = [
     "arrow_text",
     "by_distinct",
     "double_space",
+    "duplicated",
     "edges",
     "printable",
     "to_numpy",

@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from xchange import reference
-from xchange.arrowtext import arrow_text
+from xchange.arrowtext import arrow_text, duplicated
 from xchange.lookup import keyed_rows
 from xchange.models import (
     EligibleCountry,
@@ -107,8 +108,15 @@ class Validation:
 
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
-    keys = pd.Series(pd.array(_name_keys(names), dtype="string"), index=names.index)
-    return (keys + "|" + countries.astype("string")).astype("string")
+    country = arrow_text(countries.astype("string"))
+    if country is None:  # "string" is Arrow-backed unless pandas is told otherwise
+        keys = pd.Series(pd.array(_name_keys(names), dtype="string"), index=names.index)
+        return (keys + "|" + countries.astype("string")).astype("string")
+    separator = pa.scalar("|", pa.large_string())
+    keys = pc.binary_join_element_wise(
+        _name_keys(names).cast(pa.large_string()), country.cast(pa.large_string()), separator
+    )
+    return pd.Series(pd.array(keys, dtype="string"), index=names.index)
 
 
 def _name_keys(names: pd.Series) -> pa.Array:
@@ -464,7 +472,7 @@ def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 )
 def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     key = casefolded(t["partnership"]) + "\x00" + t["reference"]
-    duplicated = key.notna() & key.duplicated(keep="first")
+    duplicated = key.notna() & _duplicated(key)
     t["_first_row"] = _first_labels(key, duplicated)
     return duplicated
 
@@ -482,7 +490,7 @@ def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     active = _physical_active(t) & t["visitor_key"].notna()
     keys = t["visitor_key"].where(active)
     other = pd.Series(pd.NA, index=t.index, dtype="object")
-    in_table = active & keys.duplicated(keep="first")
+    in_table = active & _duplicated(keys)
     if in_table.any():
         first = _first_labels(keys, in_table)
         other[in_table] = "row " + first[in_table].astype(int).astype(str) + " of this file"
@@ -626,13 +634,21 @@ def _lump_sum_differs(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return given & t["lump_sum_cents"].ne(t["rule_lump_sum_cents"]).fillna(False)
 
 
+def _duplicated(keys: pd.Series) -> pd.Series:
+    """`keys.duplicated(keep="first")`; a text column's through Arrow's dictionary encoding."""
+    values = arrow_text(keys)
+    if values is None:
+        return keys.duplicated(keep="first")
+    return pd.Series(duplicated(values), index=keys.index)
+
+
 def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
     """For the rows in `wanted`, the index label of the first row with the same key (the row
     a duplicate points back to); NA elsewhere."""
     result = pd.Series(pd.NA, index=keys.index, dtype=object)
     if not wanted.any():
         return result
-    firsts = keys[keys.notna() & ~keys.duplicated(keep="first")]
+    firsts = keys[keys.notna() & ~_duplicated(keys)]
     where = pd.Index(firsts.to_numpy(dtype=object), dtype=object)
     found = where.get_indexer(pd.Index(keys[wanted].to_numpy(dtype=object), dtype=object))
     result[wanted] = firsts.index.to_numpy(dtype=object)[found]
