@@ -163,7 +163,7 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     index = t.index
     new: dict[str, pd.Series] = {}
     ids = {key: terms.id for key, terms in ctx.partnerships.items()}
-    partnership_id = map_distinct(casefolded(t["partnership"]), ids).astype("Int64")
+    partnership_id = _ids(casefolded(t["partnership"]), ids)
     new["partnership_id"] = partnership_id
     found = _existing_ids(partnership_id, t["reference"], ctx.existing_ids)
     if "exchange_id" in t.columns:
@@ -242,6 +242,15 @@ def _rule_lump_sum(
 def casefolded(column: pd.Series) -> pd.Series:
     """A text column case-folded, one distinct value at a time (a few partnership acronyms)."""
     return by_distinct(column, lambda value: str(value).casefold(), "string")
+
+
+def _ids(column: pd.Series, ids: Mapping[str, int]) -> pd.Series:
+    """`ids`' value for each cell as Int64 (missing: NA), looked up once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    found = [ids.get(u) for u in np.asarray(uniques, dtype=object).tolist()] + [None]
+    values = np.array([0 if i is None else i for i in found], dtype=np.int64)[codes]
+    missing = np.array([i is None for i in found], dtype=bool)[codes]
+    return pd.Series(pd.arrays.IntegerArray(values, missing), index=column.index)
 
 
 def map_distinct(column: pd.Series, mapping: Mapping[Any, object]) -> pd.Series:
