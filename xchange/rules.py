@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from xchange import reference
-from xchange.arrowtext import arrow_text, duplicated
+from xchange import arrowtext, reference
+from xchange.arrowtext import arrow_text
 from xchange.lookup import keyed_rows
 from xchange.models import (
     EligibleCountry,
@@ -33,14 +33,7 @@ from xchange.models import (
     Partnership,
     Programme,
 )
-from xchange.parsing import (
-    Issue,
-    Severity,
-    as_text,
-    by_distinct,
-    field_label,
-    parse_table,
-)
+from xchange.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
 
 # The scheme's cap for one lump sum (EUR 1,100), in cents.
 MAX_LUMP_SUM_CENTS = 110_000
@@ -648,7 +641,7 @@ def _duplicated(keys: pd.Series) -> pd.Series:
     values = arrow_text(keys)
     if values is None:
         return keys.duplicated(keep="first")
-    return pd.Series(duplicated(values), index=keys.index)
+    return pd.Series(arrowtext.duplicated(values), index=keys.index)
 
 
 def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
