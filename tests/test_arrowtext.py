@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from xchange.arrowtext import double_space, duplicated, edges, printable
+from xchange.arrowtext import compact, double_space, duplicated, edges, printable
 
 CELLS = ["Acme", " x ", "", None, "é", "a  b", "  ", "ab ", " a  b", "z"]
 
@@ -44,3 +44,10 @@ def test_duplicated_as_pandas_says() -> None:
     for values in (pa.array(cells), pa.array(["x", *cells]).slice(1)):
         expected = pd.Series(cells, dtype=object).duplicated(keep="first").tolist()
         assert duplicated(values).tolist() == expected
+
+
+def test_compact_starts_the_offsets_at_zero() -> None:
+    sliced = pa.array(["header", "Acme", "B"]).slice(1).cast(pa.large_string())
+    compacted = compact(sliced)
+    assert compacted.to_pylist() == ["Acme", "B"]
+    assert np.frombuffer(compacted.buffers()[1], dtype=np.int64)[compacted.offset] == 0
