@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
-from xchange.arrowtext import double_space, edges, printable
+from xchange.arrowtext import compact, double_space, duplicated, edges, printable
 
 CELLS = ["Acme", " x ", "", None, "é", "a  b", "  ", "ab ", " a  b", "z"]
 
@@ -36,3 +37,17 @@ def test_printable_is_ascii_without_the_space() -> None:
     assert [chr(b) for b in byte[printable(byte)]] == [
         chr(c) for c in range(128) if chr(c).isprintable() and not chr(c).isspace()
     ]
+
+
+def test_duplicated_as_pandas_says() -> None:
+    cells = ["a", None, "b", "a", None, "c", "b", "", "", None]
+    for values in (pa.array(cells), pa.array(["x", *cells]).slice(1)):
+        expected = pd.Series(cells, dtype=object).duplicated(keep="first").tolist()
+        assert duplicated(values).tolist() == expected
+
+
+def test_compact_starts_the_offsets_at_zero() -> None:
+    sliced = pa.array(["header", "Acme", "B"]).slice(1).cast(pa.large_string())
+    compacted = compact(sliced)
+    assert compacted.to_pylist() == ["Acme", "B"]
+    assert np.frombuffer(compacted.buffers()[1], dtype=np.int64)[compacted.offset] == 0

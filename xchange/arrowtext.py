@@ -62,6 +62,15 @@ def _buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets.astype(np.int64), np.frombuffer(data_buffer, dtype=np.uint8)
 
 
+def compact(values: pa.Array) -> pa.Array:
+    """`values` with offsets that start at 0. A CSV column read below its header does not have
+    them, and some pyarrow kernels misread such an array (pyarrow 26's ascii_lower writes NUL
+    bytes), so a column handed on to other code is compacted first."""
+    if len(values) and _buffers(values)[0][0] != 0:
+        return pa.concat_arrays([values])
+    return values
+
+
 def edges(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each cell: whether it holds text (not null, not empty), and its first and last byte
     (0 for a cell without text). In UTF-8 a byte below 0x80 is a whole ASCII character, so
@@ -105,10 +114,29 @@ def double_space(values: pa.Array) -> np.ndarray:
     return found
 
 
+def duplicated(values: pa.Array) -> np.ndarray:
+    """True for each cell whose value (null included) appeared in an earlier cell, as pandas'
+    `duplicated(keep="first")` says, from Arrow's dictionary encoding."""
+    codes = to_numpy(values.dictionary_encode().indices, -1)
+    repeated = np.zeros(len(codes), dtype=bool)
+    known = codes >= 0
+    if known.any():
+        # Codes are numbered in order of first appearance: a value is new exactly where its
+        # code exceeds every code before it.
+        seen = codes[known]
+        before = np.maximum.accumulate(np.concatenate(([-1], seen[:-1])))
+        repeated[known] = seen <= before
+    nulls = ~known
+    repeated[nulls] = np.cumsum(nulls)[nulls] > 1
+    return repeated
+
+
 __all__ = [
     "arrow_text",
     "by_distinct",
+    "compact",
     "double_space",
+    "duplicated",
     "edges",
     "printable",
     "to_numpy",

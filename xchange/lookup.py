@@ -32,18 +32,20 @@ def keyed_rows(
     """The rows of `select` (a plain `SELECT ... FROM table` of our own, no WHERE) whose
     `column` is one of `keys` (of the column's type: text or integer) and, if given, where
     `where` (a condition of our own, no parameters) holds."""
-    distinct = {key for key in keys if key is not None}
-    if not distinct:
+    given = keys if isinstance(keys, list) else list(keys)
+    if not given:
         return []
     driver = connection.connection.driver_connection
     if driver is None:
         raise RuntimeError("the connection has no driver connection")
-    also = f" AND {where}" if where else ""
-    if len(distinct) >= MANY:
-        few = _rows_if_fewer(driver, select, column, where, distinct)
+    if len(given) >= MANY:
+        few = _rows_if_fewer(driver, select, column, where, given)
         if few is not None:
             return few
-    wanted = sorted(distinct)
+    wanted = sorted({key for key in given if key is not None})
+    if not wanted:
+        return []
+    also = f" AND {where}" if where else ""
     if len(wanted) < MANY:
         rows: list[Sequence[Any]] = []
         for start in range(0, len(wanted), CHUNK):
@@ -65,23 +67,29 @@ def keyed_rows(
 
 
 def _rows_if_fewer(
-    driver: Any, select: str, column: str, where: str, wanted: set[Any]
+    driver: Any, select: str, column: str, where: str, keys: list[Any]
 ) -> list[Sequence[Any]] | None:
-    """The rows of `select` whose `column` is one of `wanted`, read by scanning the table when
+    """The rows of `select` whose `column` is one of `keys`, read by scanning the table when
     it holds fewer (matching `where`) rows than there are keys; None when it holds as many.
 
-    The count stops at `len(wanted)` rows, so asking costs no more than the scan it may save.
-    Keys compare as the column's values do (text exactly, integers as integers), the way the
-    SQL equality of the other paths compares them.
+    The count stops at `len(keys)` rows, so asking costs no more than the scan it may save,
+    and an empty table answers before the keys are even looked at. Keys compare as the
+    column's values do (text exactly, integers as integers), the way the SQL equality of the
+    other paths compares them.
     """
     columns, source = select.split(" FROM ", 1)
     condition = f" WHERE {where}" if where else ""
-    limit = len(wanted)
+    limit = len(keys)
     counted = f"SELECT count(*) FROM (SELECT 1 FROM {source}{condition} LIMIT {limit}) AS few"  # noqa: S608 (our own SQL)
     if _run(driver, counted, [])[0][0] >= limit:
         return None
     keyed = f"{columns}, {column} FROM {source}{condition}"  # noqa: S608 (our own SQL)
-    return [row[:-1] for row in _run(driver, keyed, []) if row[-1] in wanted]
+    rows = _run(driver, keyed, [])
+    if not rows:
+        return []
+    # The table's few keys looked up among the many given, not the other way round.
+    found = {row[-1] for row in rows if row[-1] is not None}.intersection(keys)
+    return [row[:-1] for row in rows if row[-1] in found]
 
 
 def _run(driver: Any, sql: str, parameters: Sequence[Any]) -> list[Sequence[Any]]:

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from xchange import reference
-from xchange.arrowtext import arrow_text, edges, printable, to_numpy, where
+from xchange.arrowtext import arrow_text, compact, edges, printable, to_numpy, where
 from xchange.arrowtext import by_distinct as arrow_by_distinct
 
 Severity = Literal["error", "warning"]
@@ -162,7 +162,7 @@ def as_text(column: pd.Series) -> pd.Series:
         values = pc.replace_with_mask(
             values, mask, arrow_by_distinct(subset, _text_one, values.type)
         )
-    return pd.Series(pd.array(values, dtype="string"), index=column.index)
+    return pd.Series(pd.array(compact(values), dtype="string"), index=column.index)
 
 
 def _text_one(value: object) -> str | None:

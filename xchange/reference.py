@@ -155,7 +155,7 @@ def name_keys(names: pa.Array) -> pa.Array:
     if not irregular.any():
         return keys
     mask = pa.array(irregular, type=pa.bool_())
-    distinct = by_distinct(names.filter(mask), lambda name: name_key(str(name)), keys.type)
+    distinct = by_distinct(names.filter(mask), name_key, keys.type)
     return pc.replace_with_mask(keys, mask, distinct)
 
 

@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from xchange import reference
+from xchange import arrowtext, reference
 from xchange.arrowtext import arrow_text
 from xchange.lookup import keyed_rows
 from xchange.models import (
@@ -32,14 +33,7 @@ from xchange.models import (
     Partnership,
     Programme,
 )
-from xchange.parsing import (
-    Issue,
-    Severity,
-    as_text,
-    by_distinct,
-    field_label,
-    parse_table,
-)
+from xchange.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
 
 # The scheme's cap for one lump sum (EUR 1,100), in cents.
 MAX_LUMP_SUM_CENTS = 110_000
@@ -107,8 +101,15 @@ class Validation:
 
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row: how an organisation is recognised across records."""
-    keys = pd.Series(pd.array(_name_keys(names), dtype="string"), index=names.index)
-    return (keys + "|" + countries.astype("string")).astype("string")
+    country = arrow_text(countries.astype("string"))
+    if country is None:  # "string" is Arrow-backed unless pandas is told otherwise
+        keys = pd.Series(pd.array(_name_keys(names), dtype="string"), index=names.index)
+        return (keys + "|" + countries.astype("string")).astype("string")
+    separator = pa.scalar("|", pa.large_string())
+    keys = pc.binary_join_element_wise(
+        _name_keys(names).cast(pa.large_string()), country.cast(pa.large_string()), separator
+    )
+    return pd.Series(pd.array(keys, dtype="string"), index=names.index)
 
 
 def _name_keys(names: pd.Series) -> pa.Array:
@@ -155,7 +156,7 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     index = t.index
     new: dict[str, pd.Series] = {}
     ids = {key: terms.id for key, terms in ctx.partnerships.items()}
-    partnership_id = map_distinct(casefolded(t["partnership"]), ids).astype("Int64")
+    partnership_id = _ids(casefolded(t["partnership"]), ids)
     new["partnership_id"] = partnership_id
     found = _existing_ids(partnership_id, t["reference"], ctx.existing_ids)
     if "exchange_id" in t.columns:
@@ -234,6 +235,15 @@ def _rule_lump_sum(
 def casefolded(column: pd.Series) -> pd.Series:
     """A text column case-folded, one distinct value at a time (a few partnership acronyms)."""
     return by_distinct(column, lambda value: str(value).casefold(), "string")
+
+
+def _ids(column: pd.Series, ids: Mapping[str, int]) -> pd.Series:
+    """`ids`' value for each cell as Int64 (missing: NA), looked up once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    found = [ids.get(u) for u in np.asarray(uniques, dtype=object).tolist()] + [None]
+    values = np.array([0 if i is None else i for i in found], dtype=np.int64)[codes]
+    missing = np.array([i is None for i in found], dtype=bool)[codes]
+    return pd.Series(pd.arrays.IntegerArray(values, missing), index=column.index)
 
 
 def map_distinct(column: pd.Series, mapping: Mapping[Any, object]) -> pd.Series:
@@ -464,7 +474,7 @@ def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 )
 def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     key = casefolded(t["partnership"]) + "\x00" + t["reference"]
-    duplicated = key.notna() & key.duplicated(keep="first")
+    duplicated = key.notna() & _duplicated(key)
     t["_first_row"] = _first_labels(key, duplicated)
     return duplicated
 
@@ -482,7 +492,7 @@ def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     active = _physical_active(t) & t["visitor_key"].notna()
     keys = t["visitor_key"].where(active)
     other = pd.Series(pd.NA, index=t.index, dtype="object")
-    in_table = active & keys.duplicated(keep="first")
+    in_table = active & _duplicated(keys)
     if in_table.any():
         first = _first_labels(keys, in_table)
         other[in_table] = "row " + first[in_table].astype(int).astype(str) + " of this file"
@@ -626,13 +636,21 @@ def _lump_sum_differs(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return given & t["lump_sum_cents"].ne(t["rule_lump_sum_cents"]).fillna(False)
 
 
+def _duplicated(keys: pd.Series) -> pd.Series:
+    """`keys.duplicated(keep="first")`; a text column's through Arrow's dictionary encoding."""
+    values = arrow_text(keys)
+    if values is None:
+        return keys.duplicated(keep="first")
+    return pd.Series(arrowtext.duplicated(values), index=keys.index)
+
+
 def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
     """For the rows in `wanted`, the index label of the first row with the same key (the row
     a duplicate points back to); NA elsewhere."""
     result = pd.Series(pd.NA, index=keys.index, dtype=object)
     if not wanted.any():
         return result
-    firsts = keys[keys.notna() & ~keys.duplicated(keep="first")]
+    firsts = keys[keys.notna() & ~_duplicated(keys)]
     where = pd.Index(firsts.to_numpy(dtype=object), dtype=object)
     found = where.get_indexer(pd.Index(keys[wanted].to_numpy(dtype=object), dtype=object))
     result[wanted] = firsts.index.to_numpy(dtype=object)[found]
@@ -725,17 +743,17 @@ def load_context(session: Session, table: pd.DataFrame, today: date | None = Non
 def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
     """The stored records under the (partnership, reference) keys the table names."""
     keyed = parsed[["partnership", "reference"]].dropna()
-    acronyms = keyed["partnership"].str.casefold()
-    for key in acronyms.unique().tolist():
+    codes, acronyms = pd.factorize(casefolded(keyed["partnership"]))
+    references = keyed["reference"].to_numpy(dtype=object)
+    for code, key in enumerate(np.asarray(acronyms, dtype=object).tolist()):
         terms = ctx.partnerships.get(key)
         if terms is None:
             continue
-        references = keyed["reference"][acronyms.eq(key).to_numpy(dtype=bool)]
         rows = keyed_rows(
             connection,
             "SELECT reference, id FROM exchange",
             "reference",
-            references.tolist(),
+            references[codes == code].tolist(),
             where=f"partnership_id = {int(terms.id)}",
         )
         ctx.existing_ids.update(((terms.id, ref), xid) for ref, xid in rows)
