@@ -69,7 +69,7 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
     connection = session.connection()
     now = utcnow()
     stamp = timestamp_text(now, connection)
-    values = plan.values.copy()
+    values = plan.values.copy(deep=False)  # copy-on-write: filling ids leaves the plan's alone
     try:
         with ThreadPoolExecutor(max_workers=2) as helper, ExitStack() as stack:
             added = None
@@ -247,7 +247,7 @@ def _new_organisations(
         "country": new["country"],
         "is_sme": new["is_sme"].astype(bool),
     }
-    return columns, dict(zip(new["key"], ids, strict=True))
+    return columns, dict(zip(new["key"].tolist(), ids, strict=True))
 
 
 def _insert_organisations(

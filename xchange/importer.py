@@ -23,8 +23,11 @@ the source for the rows it holds.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -130,6 +133,40 @@ def run_import(
     Writes flush into the caller's transaction (`db.write_session` commits or rolls back all of
     it). Raises PermissionDenied when the actor may write for none of the file's partnerships.
     """
+    with _collector_paused():
+        return _run_import(
+            session=session,
+            actor=actor,
+            source=source,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            today=today,
+        )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: an import makes millions of short-lived tuples
+    and lists, none in a cycle, and the collector's full passes over them cost tenths of a
+    second while freeing nothing. Reference counting still frees everything as it goes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_import(
+    *,
+    session: Session,
+    actor: User,
+    source: ReadResult,
+    dry_run: bool,
+    skip_invalid: bool,
+    today: date | None,
+) -> ImportReport:
     began = time.perf_counter()
     plan = plan_import(
         session=session,

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 # Measures summed in both tables: (column, SQL over one exchange row giving 0 or 1 / an amount).
@@ -190,7 +191,7 @@ def add_sums(connection: sa.Connection, sums: dict[str, pd.DataFrame]) -> None:
             f"VALUES ({', '.join([mark] * len(columns))}) "
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         )
-        values = [sums[table][c].to_numpy(dtype=object).tolist() for c in columns]
+        values = [pa.array(sums[table][c]).to_pylist() for c in columns]  # plain Python values
         cursor = driver.cursor()
         try:
             cursor.executemany(statement, list(zip(*values, strict=True)))
