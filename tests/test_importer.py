@@ -677,7 +677,7 @@ def test_an_imported_record_says_so_in_its_history(register: Register) -> None:
     with db.read_session(register.engine) as session:
         trail = history_frame(session, actor=register.user(), exchange_id=exchange.id)
     assert [(r.What, r.After) for r in trail.itertuples()] == [
-        ("Logged", f"imported (import {report.batch_id})")
+        ("Imported", f"new record, import {report.batch_id}")
     ]
 
 

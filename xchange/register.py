@@ -513,11 +513,12 @@ def history_frame(session: Session, *, actor: User, exchange_id: int) -> pd.Data
         if event.action == "refused":
             tried = str(event.changes.get("attempted", "change")).replace("_", " ")
             rows.append((*head, "", "", f"tried to {tried} it"))
+        elif event.action == "create" and event.import_batch_id is not None:
+            when, who, _what, version_shown = head
+            batch = f"new record, import {event.import_batch_id}"
+            rows.append((when, who, "Imported", version_shown, "", "", batch))
         elif event.action == "create":
-            batch = event.import_batch_id
-            rows.append(
-                (*head, "", "", "new record" if batch is None else f"imported (import {batch})")
-            )
+            rows.append((*head, "", "", "new record"))
         else:
             for name, old, new in _changes(event.changes):
                 rows.append(
