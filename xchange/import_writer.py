@@ -359,9 +359,6 @@ def typed(record: dict[str, Any]) -> dict[str, Any]:
 
 # --- audit events ----------------------------------------------------------------------------
 
-# What an imported record's create event holds besides its batch (see `_insert_create_events`).
-CREATED_VERSION = {"version": [None, 1]}
-
 
 def _insert_create_events(
     connection: sa.Connection, actor: User, batch_id: int, now: datetime
@@ -373,7 +370,7 @@ def _insert_create_events(
     each field here would repeat what the record already proves (it was half of everything an
     import wrote to disk). A record the import created is the one of its batch at version 1.
     """
-    changes = {"import_batch_id": [None, batch_id], **CREATED_VERSION}
+    changes = {"import_batch_id": [None, batch_id], "version": [None, 1]}
     rows = (
         sa.select(
             sa.literal(now, AUDIT.c.at.type),
