@@ -69,6 +69,24 @@ def test_sqlite_refuses_a_dangling_foreign_key(sqlite_engine: Engine) -> None:
         )
 
 
+def test_a_bulk_load_may_leave_foreign_keys_unchecked_for_its_own_transaction(
+    sqlite_engine: Engine,
+) -> None:
+    """What an import asks for (`check_foreign_keys=False`): its transaction alone goes
+    unchecked; the connection checks again once back in the pool."""
+    dangling = sa.text(
+        "INSERT INTO host_country_rate (partnership_id, country, rate_cents) VALUES (999, 'GR', 1)"
+    )
+    with write_session(sqlite_engine, check_foreign_keys=False) as session:
+        unchecked = session.connection().connection.driver_connection
+        assert session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 0
+        session.execute(dangling)
+        session.execute(sa.text("DELETE FROM host_country_rate"))
+    with pytest.raises(IntegrityError), write_session(sqlite_engine) as session:
+        assert session.connection().connection.driver_connection is unchecked  # pooled again
+        session.execute(dangling)
+
+
 def test_sqlite_write_session_begins_immediate(sqlite_engine: Engine) -> None:
     """A second writer waits for the first at BEGIN, instead of failing half-way.
 

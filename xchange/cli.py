@@ -57,11 +57,16 @@ class Context:
             raise PermissionDenied(f"User {email} is deactivated")
         return user
 
-    def write(self, work: Callable[[Session, User], T]) -> T:
+    def write(self, work: Callable[[Session, User], T], *, check_foreign_keys: bool = True) -> T:
         """`work(session, actor)` in one write transaction, committed; run again briefly when
         the database is busy (`db.write`), so a command never fails on a lock another writer
-        held for a moment. `work` must not print or touch files: it may run more than once."""
-        return db.write(self.engine, lambda session: work(session, self.actor(session)))
+        held for a moment. `work` must not print or touch files: it may run more than once.
+        `check_foreign_keys`: as for `db.write_session`."""
+        return db.write(
+            self.engine,
+            lambda session: work(session, self.actor(session)),
+            check_foreign_keys=check_foreign_keys,
+        )
 
     def retrying(self, work: Callable[[Engine], T]) -> T:
         """`work(engine)` (a package function that writes in one transaction of its own), run
@@ -639,7 +644,8 @@ def import_file(
         report = ctx.write(
             lambda session, actor: importer.run_import(
                 session=session, actor=actor, source=source, skip_invalid=skip_invalid
-            )
+            ),
+            check_foreign_keys=False,  # see run_import
         )
     for issue in report.issues:
         click.echo(importer.issue_line(issue, report.headers))

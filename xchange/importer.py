@@ -132,6 +132,11 @@ def run_import(
 
     Writes flush into the caller's transaction (`db.write_session` commits or rolls back all of
     it). Raises PermissionDenied when the actor may write for none of the file's partnerships.
+
+    Open that session with `check_foreign_keys=False`, as the command and the page do: every id
+    an import writes is one it read or reserved itself under the transaction's write lock, so
+    SQLite's look-up per reference and row would only confirm it. (With the check on, the
+    import is as correct, only slower; PostgreSQL always checks.)
     """
     with _collector_paused():
         return _run_import(

@@ -401,16 +401,21 @@ def read_or_stop(action: Callable[..., T], **kwargs: Any) -> T:
 
 
 def write(
-    action: Callable[..., T], *, on_stale: Callable[[], None] | None = None, **kwargs: Any
+    action: Callable[..., T],
+    *,
+    on_stale: Callable[[], None] | None = None,
+    check_foreign_keys: bool = True,
+    **kwargs: Any,
 ) -> T | None:
     """`action(session=..., **kwargs)` in one write transaction; None when it was refused.
 
     A refusal shows why where the call is made: a stale record lists what changed meanwhile
     (with a Reload button calling `on_stale`), failed rules list each message.
+    `check_foreign_keys`: as for `db.write_session`.
     """
 
     def work() -> T:
-        with db.write_session(engine()) as session:
+        with db.write_session(engine(), check_foreign_keys=check_foreign_keys) as session:
             return action(session=session, **kwargs)
 
     try:
