@@ -74,7 +74,8 @@ def test_a_new_organisation_keeps_its_first_spelling_and_its_last_profile(
         True,
     )
     values = result.values
-    assert values.at[2, "host_key"] == values.at[3, "visitor_key"] == "beta hub|FR"
+    assert values.at[2, "host_new"] == values.at[3, "visitor_new"] == 1  # beta hub|FR's row
+    assert values.at[2, "visitor_new"] == 0 and values.at[3, "host_org_id"] == NEW_ID
     assert values.at[2, "host_org_id"] == values.at[3, "visitor_org_id"] == NEW_ID
     assert (result.orgs.ids, result.orgs.profiles) == ({}, [])
 

@@ -46,9 +46,9 @@ PSEUDONYM = re.compile(r"person-[0-9a-f]{10}")
 TEXT = pd.Series(np.array(["text"], dtype=object)).dtype
 # The stored values a plan resolves, rather than reads from the table.
 RESOLVED = ("visitor_org_id", "host_org_id", "representative_id")
-# What `ImportPlan.values` holds: the stored values, and what names the rows' new
-# organisations and people.
-VALUES = (*STORED, "visitor_key", "host_key", "representative")
+# What `ImportPlan.values` holds: the stored values, and which of the plan's new organisations
+# (its row in `OrgPlan.new`) and people (the name) a row names.
+VALUES = (*STORED, "visitor_new", "host_new", "representative")
 # Text columns of few distinct values (enumerations, codes, quarters, names that recur).
 REPEATED = frozenset(
     (
@@ -400,7 +400,8 @@ def _organisations(
     ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray
 ) -> OrgPlan:
     """Organisations by (name key, country): stored ones, new ones, profiles that changed;
-    each row's `visitor_key`, `host_key`, `visitor_org_id` and `host_org_id` go in `values`.
+    each row's `visitor_org_id` and `host_org_id` (NEW_ID for a new organisation) and
+    `visitor_new` and `host_new` (that organisation's row in `OrgPlan.new`) go in `values`.
 
     As `service.upsert_organisation` leaves them after writing the rows in order, a new
     organisation keeps its first spelling, and every organisation the last row's type and SME
@@ -438,11 +439,13 @@ def _organisations(
         }
     )
     # A blank key (code -1, which np.take wraps to the last entry) gives None and NEW_ID.
-    by_code = _with_blank(keys)
+    # The writer numbers new organisations by their row in `plan.new`: no key to look up.
+    row_in_new = np.where(new, np.cumsum(new) - 1, -1).tolist()
+    new_by_code = _with_blank(np.array([r if r >= 0 else None for r in row_in_new], object))
     id_by_code = np.append(ids, NEW_ID).astype(object)
     for side, cell in (("visitor", 0), ("host", 1)):
         side_codes = codes[cell::2]
-        np.take(by_code, side_codes, out=values[VALUES.index(f"{side}_key")], mode="wrap")
+        np.take(new_by_code, side_codes, out=values[VALUES.index(f"{side}_new")], mode="wrap")
         np.take(id_by_code, side_codes, out=values[VALUES.index(f"{side}_org_id")], mode="wrap")
     return plan
 

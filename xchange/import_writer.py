@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,21 +72,21 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
     stamp = timestamp_text(now, connection)
     values = plan.values.copy(deep=False)  # copy-on-write: filling ids leaves the plan's alone
     try:
-        with ThreadPoolExecutor(max_workers=2) as helper, ExitStack() as stack:
-            added = None
-            if len(plan.create) >= BULK_MIN_ROWS and not len(plan.update):
-                # Pandas work on a second core, while this thread mostly waits on SQLite (the
-                # driver lets go of the interpreter lock while the database works).
-                read = [name for name in summary.WATCHED if name in values.columns]
-                added = helper.submit(summary.sums_of, values.loc[plan.create, read]).result
+        # Arrow and pandas work on a second core, while this thread mostly waits on SQLite
+        # (the driver lets go of the interpreter lock while the database works): one helper,
+        # so that its jobs queue instead of competing with this thread for the interpreter.
+        with ThreadPoolExecutor(max_workers=1) as helper, ExitStack() as stack:
+            sums: list[Future[dict[str, pd.DataFrame]]] = []  # submitted below
+            only_creates = len(plan.create) >= BULK_MIN_ROWS and not len(plan.update)
+            added = (lambda: sums[0].result()) if only_creates else None
             stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
             if _moves_visits(plan):
                 stack.enter_context(visits_checked_at_end(connection))
             org_columns, org_ids = _new_organisations(connection, plan)
             person_ids = _insert_people(connection, plan.people, stamp)
             for side in ("visitor", "host"):
-                _fill(values, f"{side}_org_id", f"{side}_key", org_ids)
-            _fill(values, "representative_id", "representative", person_ids)
+                _fill_organisations(values, side, org_ids)
+            _fill_people(values, person_ids)
             everything = len(plan.create) == len(values)  # a first import: no copy needed
             created = values if everything else values.loc[plan.create]
             ids = _reserve_ids(connection, "exchange", len(created))
@@ -95,6 +96,9 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
                 # Staged on the helper thread while the organisations go in.
                 staging = helper.submit(bulk.stage_columns, columns)
                 stack.callback(_discard, staging)
+            if only_creates:  # next on the helper: wanted once the indexes are built again
+                read = [name for name in summary.WATCHED if name in values.columns]
+                sums.append(helper.submit(summary.sums_of, created[read]))
             _insert_organisations(connection, plan, org_columns, stamp)
             # Updates first: a visit one of them moves away may be taken by a new row.
             updated = objects(values.loc[plan.update])
@@ -212,33 +216,43 @@ def _reserve_ids(connection: sa.Connection, table: str, n: int) -> list[int]:
     return [int(i) for i in connection.exec_driver_sql(sql).scalars()]
 
 
-def _fill(values: pd.DataFrame, column: str, key: str, ids: dict[str, int]) -> None:
-    """Put the ids just inserted where `column` holds NEW_ID, looked up by the `key` column."""
-    mask = (values[column] == NEW_ID).to_numpy(dtype=bool)
+def _fill_organisations(values: pd.DataFrame, side: str, ids: npt.NDArray[np.int64]) -> None:
+    """Put the new organisations' ids (`ids`: by row of the plan's `orgs.new`) where the
+    `{side}_org_id` column holds NEW_ID."""
+    new = values[f"{side}_new"].to_numpy(dtype=object)
+    mask = pd.notna(new)
     if mask.any():
-        filled = values[column].to_numpy(dtype=object).copy()
-        # One hash look-up per cell in Arrow (Series.map would call back into Python per cell).
-        wanted = pa.array(values[key].to_numpy(dtype=object)[mask], pa.string())
-        found = pc.index_in(wanted, value_set=pa.array(list(ids), pa.string()))
-        if found.null_count:  # the plan names every new key: a miss is a bug, not input
-            raise RuntimeError(f"no new id for some {key} values")
-        filled[mask] = np.array(list(ids.values()), dtype=object)[found.to_numpy()]
-        values[column] = filled
+        filled = values[f"{side}_org_id"].to_numpy(dtype=object).copy()
+        filled[mask] = ids[new[mask].astype(np.int64)].tolist()
+        values[f"{side}_org_id"] = filled
+
+
+def _fill_people(values: pd.DataFrame, ids: dict[str, int]) -> None:
+    """Put the new people's ids (`ids`: by name) where `representative_id` holds NEW_ID."""
+    filled = values["representative_id"].to_numpy(dtype=object).copy()
+    mask = (filled == NEW_ID).astype(bool)
+    if mask.any():
+        names = values["representative"].to_numpy(dtype=object)[mask].tolist()
+        filled[mask] = list(map(ids.__getitem__, names))  # few distinct names: a dict is quick
+        values["representative_id"] = filled
 
 
 def _new_organisations(
     connection: sa.Connection, plan: ImportPlan
-) -> tuple[dict[str, bulk.Column], dict[str, int]]:
-    """The new organisations' columns, with ids reserved, and those ids by organisation key.
+) -> tuple[dict[str, bulk.Column], npt.NDArray[np.int64]]:
+    """The new organisations' columns, with ids reserved, and those ids by row of the plan's
+    `orgs.new`.
 
     Numbered in the order of their unique (name_key, country) index, so that the index grows
     at its end instead of taking 100,000 keys all over its tree (a third as long).
     """
     new = plan.orgs.new
     keys = pa.table({"k": pa.array(new["name_key"].array), "c": pa.array(new["country"].array)})
-    order = pc.sort_indices(keys, sort_keys=[("k", "ascending"), ("c", "ascending")])
-    new = new.take(order.to_numpy()).reset_index(drop=True)  # Arrow sorts 7 times faster
+    order = pc.sort_indices(keys, sort_keys=[("k", "ascending"), ("c", "ascending")]).to_numpy()
+    new = new.take(order).reset_index(drop=True)  # Arrow sorts 7 times faster
     ids = _reserve_ids(connection, "organisation", len(new))
+    by_plan_row = np.empty(len(new), dtype=np.int64)
+    by_plan_row[order] = ids
     columns: dict[str, bulk.Column] = {
         "id": ids,
         "name": new["name"],
@@ -247,7 +261,7 @@ def _new_organisations(
         "country": new["country"],
         "is_sme": new["is_sme"].astype(bool),
     }
-    return columns, dict(zip(new["key"].tolist(), ids, strict=True))
+    return columns, by_plan_row
 
 
 def _insert_organisations(
