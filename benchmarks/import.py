@@ -99,6 +99,7 @@ def write_floor(imported: Path, folder: Path) -> float:
     rows = {t: source.execute(f"SELECT * FROM {t}").fetchall() for t in tables}  # noqa: S608
     source.close()
     target = sqlite3.connect(folder / "floor.db", isolation_level=None)
+    target.execute(f"PRAGMA page_size={db.SQLITE_PAGE_SIZE}")  # as ours
     target.execute("PRAGMA journal_mode=WAL")
     target.execute("PRAGMA synchronous=NORMAL")
     target.execute("PRAGMA cache_size=-2097152")

@@ -58,6 +58,25 @@ def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_engine: Engine) -> N
     assert timeout == get_settings().sqlite_busy_timeout_ms
 
 
+def test_a_new_sqlite_database_has_large_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    new = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    upgrade(new)
+    with new.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == db.SQLITE_PAGE_SIZE
+    new.dispose()
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("CREATE TABLE kept (x)")  # SQLite's default page size, fixed by a table
+    old.close()
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+    engine.dispose()
+
+
 def test_sqlite_refuses_a_dangling_foreign_key(sqlite_engine: Engine) -> None:
     # Foreign keys are off by default in SQLite; the engine turns them on for every connection.
     with pytest.raises(IntegrityError), write_session(sqlite_engine) as session:
