@@ -299,6 +299,17 @@ def test_blank_rows_keep_the_spreadsheet_row_numbers() -> None:
     assert source.frame.index.tolist() == [3, 6]
 
 
+@pytest.mark.parametrize("blank", [" ", "\u00a0", " \u2003 ", "\u3000"])
+def test_a_row_of_spaces_is_blank_but_a_letter_between_spaces_is_not(blank: str) -> None:
+    lines = csv_bytes(rows(3)).decode("utf-8").split("\r\n")
+    spaces = ",".join([blank] * len(BASE))
+    letter = ",".join([blank] * (len(BASE) - 1) + [f"{blank}é{blank}"])
+    data = "\r\n".join([lines[0], lines[1], spaces, letter, lines[2]]).encode("utf-8")
+    source = read_file(data, "x.csv")
+    assert source.frame.index.tolist() == [2, 4, 5]
+    assert source.frame.loc[4, "notes"] == f"{blank}é{blank}"  # read as written
+
+
 def test_quoted_line_breaks_stay_in_their_cell() -> None:
     source = read_file(csv_bytes([row(notes="two\nlines"), row(reference="R-2")]), "x.csv")
     assert source.frame["notes"].tolist() == ["two\nlines", ""]

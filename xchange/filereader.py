@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange.arrowtext import arrow_text
+from xchange.arrowtext import arrow_text, edges, printable, to_numpy, where
 from xchange.config import get_settings
 from xchange.errors import XchangeError
 from xchange.parsing import COLUMNS, REQUIRED, Issue
@@ -396,7 +396,8 @@ def _clean(
         if typed is not None and not _is_text(column):
             column = typed(str(name), column)
         if _is_text(column):
-            quoted = _text_mask(column, lambda values: pc.starts_with(values, "'"))
+            first = edges(_arrow_cells(column))[1]  # 0 for an empty cell
+            quoted = pd.Series(first == ord("'"), index=column.index)
         else:
             quoted = column.map(lambda v: isinstance(v, str) and v[:1] == "'").astype(bool)
         if quoted.any():
@@ -416,20 +417,28 @@ def _is_text(column: pd.Series) -> bool:
 
 def _filled_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds something (vectorised for text; cell by cell for typed cells)."""
-    if _is_text(column):
-        return _text_mask(column, lambda values: pc.not_equal(pc.utf8_trim_whitespace(values), ""))
-    return column.map(filled).astype(bool)
+    if not _is_text(column):
+        return column.map(filled).astype(bool)
+    values = _arrow_cells(column)
+    # A cell with a printable ASCII character at either end holds something: only the others
+    # (spaces, or other characters, at both ends) are trimmed to find out.
+    text, first, last = edges(values)
+    found = text & (printable(first) | printable(last))
+    unsure = text & ~found
+    if unsure.any():
+        subset, _ = where(values, unsure)
+        trimmed = pc.utf8_trim_whitespace(subset)
+        found[unsure] = to_numpy(pc.not_equal(trimmed, ""), False)
+    return pd.Series(found, index=column.index)
 
 
-def _text_mask(column: pd.Series, test: Callable[[pa.Array], pa.Array]) -> pd.Series:
-    """`test` of a text column's cells as Arrow strings (Arrow's own kernels, as pandas' `.str`
-    methods use them), False for a blank cell."""
+def _arrow_cells(column: pd.Series) -> pa.Array:
+    """A text column's cells as Arrow strings (blanks null)."""
     text = column.astype("string")
     values = arrow_text(text)
     if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
         values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
-    mask = test(values).fill_null(False).to_numpy(zero_copy_only=False)
-    return pd.Series(mask, index=column.index)
+    return values
 
 
 def unneutralise(value: Any) -> Any:

@@ -19,8 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -33,6 +31,7 @@ from xchange.models import (
     Partnership,
     Programme,
 )
+from xchange.orgkeys import distinct_name_keys, org_keys
 from xchange.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
 
 # The scheme's cap for one lump sum (EUR 1,100), in cents.
@@ -97,28 +96,6 @@ class Validation:
 
 
 # --- derived facts ---------------------------------------------------------------------------
-
-
-def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
-    """`name_key|country` for each row: how an organisation is recognised across records."""
-    country = arrow_text(countries.astype("string"))
-    if country is None:  # "string" is Arrow-backed unless pandas is told otherwise
-        keys = pd.Series(pd.array(_name_keys(names), dtype="string"), index=names.index)
-        return (keys + "|" + countries.astype("string")).astype("string")
-    separator = pa.scalar("|", pa.large_string())
-    keys = pc.binary_join_element_wise(
-        _name_keys(names).cast(pa.large_string()), country.cast(pa.large_string()), separator
-    )
-    return pd.Series(pd.array(keys, dtype="string"), index=names.index)
-
-
-def _name_keys(names: pd.Series) -> pa.Array:
-    """`reference.name_key` of each cell, blanks null, as Arrow strings."""
-    text = names.astype("string")
-    values = arrow_text(text)
-    if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
-        values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
-    return reference.name_keys(values)
 
 
 def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -761,8 +738,8 @@ def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.D
 
 def _load_organisations(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
     """The stored organisations the table names (any country), and their physical visits."""
-    names = pd.concat([parsed["visitor_organisation"], parsed["host_organisation"]]).dropna()
-    keys = _name_keys(names).to_pylist()
+    names = parsed["visitor_organisation"], parsed["host_organisation"]
+    keys = distinct_name_keys(*names).to_pylist()
     orgs = keyed_rows(
         connection,
         "SELECT id, name_key, country, type, is_sme FROM organisation",
