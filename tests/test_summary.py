@@ -338,6 +338,18 @@ def _bulk_insert_added(session: Session, ids: dict[str, int]) -> None:
             connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
 
 
+def _bulk_insert_added_staged(session: Session, ids: dict[str, int]) -> None:
+    """The same, the sums staged in a scratch file first (as a large import on SQLite does)."""
+    copies = _bulk_copies(session)
+    connection = session.connection()
+    added = pd.DataFrame(copies, dtype=object)
+    sums = summary.sums_of(added)
+    staged = summary.staged_sums(sums) if connection.dialect.name == "sqlite" else sums
+    with summary.suspended(connection, added=lambda: staged):
+        for row in copies:
+            connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
+
+
 WRITES: dict[str, Callable[[Session, dict[str, int]], None]] = {
     "create": _create,
     "update-counted-field": _update_counted_field,
@@ -350,6 +362,7 @@ WRITES: dict[str, Callable[[Session, dict[str, int]], None]] = {
     "delete-by-sql": _delete_by_sql,
     "bulk-insert-suspended": _bulk_insert_suspended,
     "bulk-insert-added": _bulk_insert_added,
+    "bulk-insert-added-staged": _bulk_insert_added_staged,
 }
 
 

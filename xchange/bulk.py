@@ -119,11 +119,11 @@ def insert_columns(
     """
     constants = dict(constants or {})
     if isinstance(columns, Staged):
-        _insert_staged(connection, table, columns, constants)
+        insert_staged(connection, table, columns, constants)
         return
     rows = len(next(iter(columns.values()), ()))
     if stages(connection, rows):
-        _insert_staged(connection, table, stage_columns(columns), constants)
+        insert_staged(connection, table, stage_columns(columns), constants)
         return
     values = [_python_values(column) for column in columns.values()]
     insert_rows(connection, table, tuple(columns), zip(*values, strict=True), constants)
@@ -177,26 +177,31 @@ def stage_columns(columns: Mapping[str, Column]) -> Staged:
     return staged
 
 
-def _insert_staged(
+def insert_staged(
     connection: sa.Connection,
     table: str,
     staged: Staged,
-    constants: dict[str, int | str | None],
+    constants: Mapping[str, int | str | None] | None = None,
+    *,
+    on_conflict: str = "",
 ) -> None:
-    """Attach the scratch file and copy its rows over with one INSERT ... SELECT.
+    """Attach the scratch file (SQLite) and copy its rows over with one INSERT ... SELECT;
+    `on_conflict`: an `ON CONFLICT ...` clause for it (our own SQL), if any.
 
     The scratch file is removed at once: the attached database keeps it open until the
     connection returns to the pool, where the engine detaches it.
     """
+    constants = dict(constants or {})
     try:
         schema = _attach(connection, staged.path)
     finally:
         staged.discard()
     names = ", ".join([*staged.columns, *constants])
     values = ", ".join([*staged.columns, *(_sqlite_literal(v) for v in constants.values())])
+    # "WHERE true": without a WHERE, SQLite would read ON CONFLICT as a join's ON.
     connection.exec_driver_sql(
         f"INSERT INTO {table} ({names}) "  # noqa: S608 (names are ours, literals quoted)
-        f"SELECT {values} FROM {schema}.rows ORDER BY rowid"
+        f"SELECT {values} FROM {schema}.rows WHERE true ORDER BY rowid {on_conflict}"
     )
 
 

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from xchange.importer import ImportReport
 
 VISIT_INDEX = "uq_exchange_one_physical_visit"
+# New exchanges' summary sums by table (`summary.sums_of`), maybe staged (`staged_sums`).
+Sums = dict[str, pd.DataFrame | bulk.Staged]
 # Below this many rows, triggers and indexes are kept: row by row is cheap enough.
 BULK_MIN_ROWS = 2_000
 
@@ -76,7 +78,8 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
         # (the driver lets go of the interpreter lock while the database works): one helper,
         # so that its jobs queue instead of competing with this thread for the interpreter.
         with ThreadPoolExecutor(max_workers=1) as helper, ExitStack() as stack:
-            sums: list[Future[dict[str, pd.DataFrame]]] = []  # submitted below
+            sums: list[Future[Sums]] = []  # submitted below
+            stack.callback(_discard_sums, sums)  # first in, so last out: after bulk_mode's end
             only_creates = len(plan.create) >= BULK_MIN_ROWS and not len(plan.update)
             added = (lambda: sums[0].result()) if only_creates else None
             stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
@@ -98,7 +101,7 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
                 stack.callback(_discard, staging)
             if only_creates:  # next on the helper: wanted once the indexes are built again
                 read = [name for name in summary.WATCHED if name in values.columns]
-                sums.append(helper.submit(summary.sums_of, created[read]))
+                sums.append(helper.submit(_sums, created[read], stage=staging is not None))
             _insert_organisations(connection, plan, org_columns, stamp)
             # Updates first: a visit one of them moves away may be taken by a new row.
             updated = objects(values.loc[plan.update])
@@ -134,7 +137,7 @@ def bulk_mode(
     connection: sa.Connection,
     exchanges: int,
     organisations: int,
-    added: Callable[[], dict[str, pd.DataFrame]] | None = None,
+    added: Callable[[], Sums] | None = None,
 ) -> Iterator[None]:
     """Suspend the summary triggers and (SQLite) the indexes of tables the write grows a lot.
 
@@ -302,6 +305,21 @@ def _discard(staging: Future[bulk.Staged]) -> None:
     """Remove a staged file that was not copied in (an error came first)."""
     if staging.exception() is None:
         staging.result().discard()
+
+
+def _sums(rows: pd.DataFrame, *, stage: bool) -> Sums:
+    """The summary sums of new exchanges `rows`, staged (SQLite, large) for `add_sums`."""
+    sums = summary.sums_of(rows)
+    return dict(summary.staged_sums(sums) if stage else sums)
+
+
+def _discard_sums(sums: list[Future[Sums]]) -> None:
+    """Remove staged sums' files that were not copied in (an error came first)."""
+    for future in sums:
+        if future.exception() is None:
+            for rows in future.result().values():
+                if isinstance(rows, bulk.Staged):
+                    rows.discard()
 
 
 def _update_exchanges(
