@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 from datetime import date
 
 import pyarrow as pa
@@ -208,6 +211,32 @@ def test_name_key(name: str, expected: str) -> None:
     assert name_key(name) == expected
 
 
+# Every ASCII character, control characters included (whitespace rules differ between engines).
+_ASCII = "".join(chr(i) for i in range(128))
+
+
+def _name_key_by_regex(name: str) -> str:
+    """name_key as first written (the keys stored organisations carry): runs of \\s to one
+    space."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"[\s]+", " ", folded).strip().rstrip(".,; ")
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")) | st.text(alphabet=_ASCII))
+@settings(max_examples=500, deadline=None)
+def test_name_key_keeps_the_keys_it_gave_before(name: str) -> None:
+    assert name_key(name) == _name_key_by_regex(name)
+
+
+def test_split_and_a_regular_expression_agree_on_every_whitespace_character() -> None:
+    # What lets name_key split instead of matching \s: the same characters, all of Unicode.
+    spaces = re.compile(r"\s")
+    differ = [
+        c for c in range(sys.maxunicode + 1) if bool(spaces.match(chr(c))) != chr(c).isspace()
+    ]
+    assert differ == []
+
+
 # --- quarters --------------------------------------------------------------------------------
 
 
@@ -284,10 +313,6 @@ def test_name_keys_of_a_column_sliced_below_its_header() -> None:
     keys = reference.name_keys(column.cast(pa.large_string()))
     keys.validate(full=True)
     assert keys.to_pylist() == ["acme cluster", "beta hub"]
-
-
-# Every ASCII character, control characters included (whitespace rules differ between engines).
-_ASCII = "".join(chr(i) for i in range(128))
 
 
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8")) | st.text(alphabet=_ASCII)))

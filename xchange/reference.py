@@ -135,8 +135,8 @@ def enum_key(text: str) -> str:
 def name_key(name: str) -> str:
     """The matching key of an organisation's legal name: `ACME  GmbH.` and `acme gmbh` match."""
     folded = unicodedata.normalize("NFKC", name).casefold()
-    folded = re.sub(r"[\s]+", " ", folded).strip()
-    return folded.rstrip(".,; ")
+    # split() cuts at the characters a regular expression's \s matches, runs and ends alike.
+    return " ".join(folded.split()).rstrip(".,; ")
 
 
 def name_keys(names: pa.Array) -> pa.Array:

@@ -674,10 +674,21 @@ def validate(raw: pd.DataFrame, ctx: RuleContext) -> Validation:
     An optional `exchange_id` column names the stored record each row rewrites (a form's edit);
     otherwise a row with a stored (partnership, reference) rewrites that record.
     """
+    return check(parse(raw), ctx)
+
+
+def parse(raw: pd.DataFrame) -> Validation:
+    """`validate`'s first half, which needs no context: the typed cells and their issues."""
     parsed, issues = parse_table(raw)
     if "exchange_id" in raw.columns:
         parsed["exchange_id"] = raw["exchange_id"]
-    table = derived_facts(parsed, ctx)
+    return Validation(table=parsed, issues=issues)
+
+
+def check(parsed: Validation, ctx: RuleContext) -> Validation:
+    """`validate`'s second half: the derived facts and every rule, on `parse`'s output."""
+    issues = list(parsed.issues)
+    table = derived_facts(parsed.table, ctx)
     issues += check_rules(table, ctx)
     issues.sort(key=lambda i: (i.row if i.row is not None else -1, i.severity != "error"))
     return Validation(table=table, issues=issues)
