@@ -89,3 +89,24 @@ def test_a_large_sqlite_load_is_staged_and_lands_like_a_small_one(
     assert staged[-1] == last
     assert schemas == ["main"]  # detached when the connection went back to the pool
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_rows_staged_in_parts_land_in_their_order(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int
+) -> None:
+    # 1,001 rows in 2 or 3 files written at once: every row, in order, and no file left.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    n = 1_001
+    staged = bulk.stage_columns(
+        {"id": range(1, n + 1), "name": [f"Person {i}" for i in range(n)]}, parts=parts
+    )
+    assert len(staged.paths) == parts and all(path.exists() for path in staged.paths)
+    with db.write_session(sqlite_engine) as session:
+        connection = session.connection()
+        bulk.insert_columns(connection, "person", staged, {"created_at": "2026-12-04 10:00:00"})
+        stored = connection.exec_driver_sql("SELECT id, name FROM person ORDER BY rowid").all()
+    assert stored == [(i + 1, f"Person {i}") for i in range(n)]
+    assert list(scratch.iterdir()) == []

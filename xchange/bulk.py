@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,39 +143,53 @@ def _python_values(column: Column) -> Sequence[Any]:
 
 @dataclass(frozen=True)
 class Staged:
-    """Rows written to a scratch SQLite file (table `rows`), ready for `insert_columns`."""
+    """Rows written to scratch SQLite files (table `rows` in each, in order), ready for
+    `insert_columns`."""
 
     folder: Path
     columns: tuple[str, ...]
+    parts: int = 1
 
     @property
-    def path(self) -> Path:
-        return self.folder / "stage.db"
+    def paths(self) -> list[Path]:
+        return [self.folder / f"stage-{part}.db" for part in range(self.parts)]
 
     def discard(self) -> None:
-        """Remove the scratch file (idempotent; an attached file stays readable until
+        """Remove the scratch files (idempotent; an attached file stays readable until
         detached)."""
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def stage_columns(columns: Mapping[str, Column]) -> Staged:
-    """Write the columns into a scratch SQLite file with the ADBC driver: values bound in C,
+def stage_columns(columns: Mapping[str, Column], *, parts: int = 1) -> Staged:
+    """Write the columns into scratch SQLite files with the ADBC driver: values bound in C,
     straight from Arrow arrays. Needs no connection of ours, so it may run on another thread
-    while the import's connection writes something else.
+    while the import's connection writes something else. With `parts` > 1 the rows are split
+    into that many files written at once on as many threads (the driver lets go of the
+    interpreter lock while it binds and writes).
     """
-    import adbc_driver_sqlite.dbapi as adbc
-
-    arrays = {name: _arrow(values) for name, values in columns.items()}
-    staged = Staged(Path(tempfile.mkdtemp(prefix="xchange-stage-")), tuple(columns))
+    table = pa.table({name: _arrow(values) for name, values in columns.items()})
+    staged = Staged(Path(tempfile.mkdtemp(prefix="xchange-stage-")), tuple(columns), parts)
+    size = -(-table.num_rows // parts)  # ceiling: the last part may be shorter
+    slices = [table.slice(part * size, size) for part in range(parts)]
     try:
-        with adbc.connect(str(staged.path), autocommit=True) as stage, stage.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=OFF")  # scratch data: nothing to recover
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.adbc_ingest("rows", pa.table(arrays), mode="create")
+        if parts == 1:
+            _ingest(staged.paths[0], slices[0])
+        else:
+            with ThreadPoolExecutor(max_workers=parts) as writers:
+                list(writers.map(_ingest, staged.paths, slices))
     except BaseException:
         staged.discard()
         raise
     return staged
+
+
+def _ingest(path: Path, rows: pa.Table) -> None:
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(str(path), autocommit=True) as stage, stage.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=OFF")  # scratch data: nothing to recover
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.adbc_ingest("rows", rows, mode="create")
 
 
 def insert_staged(
@@ -193,16 +208,17 @@ def insert_staged(
     """
     constants = dict(constants or {})
     try:
-        schema = _attach(connection, staged.path)
+        schemas = [_attach(connection, path) for path in staged.paths]
     finally:
         staged.discard()
     names = ", ".join([*staged.columns, *constants])
     values = ", ".join([*staged.columns, *(_sqlite_literal(v) for v in constants.values())])
-    # "WHERE true": without a WHERE, SQLite would read ON CONFLICT as a join's ON.
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({names}) "  # noqa: S608 (names are ours, literals quoted)
-        f"SELECT {values} FROM {schema}.rows WHERE true ORDER BY rowid {on_conflict}"
-    )
+    for schema in schemas:
+        # "WHERE true": without a WHERE, SQLite would read ON CONFLICT as a join's ON.
+        connection.exec_driver_sql(
+            f"INSERT INTO {table} ({names}) "  # noqa: S608 (names are ours, literals quoted)
+            f"SELECT {values} FROM {schema}.rows WHERE true ORDER BY rowid {on_conflict}"
+        )
 
 
 def _arrow(values: Column) -> Any:

@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 VISIT_INDEX = "uq_exchange_one_physical_visit"
 # New exchanges' summary sums by table (`summary.sums_of`), maybe staged (`staged_sums`).
 Sums = dict[str, pd.DataFrame | bulk.Staged]
+# Files the new exchanges are staged in at once (`bulk.stage_columns`): two cores.
+STAGE_PARTS = 2
 # Below this many rows, triggers and indexes are kept: row by row is cheap enough.
 BULK_MIN_ROWS = 2_000
 
@@ -97,7 +99,7 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             staging = None
             if bulk.stages(connection, len(created)):
                 # Staged on the helper thread while the organisations go in.
-                staging = helper.submit(bulk.stage_columns, columns)
+                staging = helper.submit(bulk.stage_columns, columns, parts=STAGE_PARTS)
                 stack.callback(_discard, staging)
             if only_creates:  # next on the helper: wanted once the indexes are built again
                 read = [name for name in summary.WATCHED if name in values.columns]
