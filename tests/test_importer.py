@@ -371,6 +371,13 @@ def test_the_formula_guard_of_an_export_is_taken_away() -> None:
     assert source.frame.loc[2, "cancellation_reason"] == "'plain"  # not our guard: kept
 
 
+def test_a_row_whose_only_cell_is_a_guarded_tab_is_blank() -> None:
+    # The guard taken away leaves a tab alone in its cell: nothing, so the row is blank.
+    blank = {name: "" for name in BASE}
+    data = csv_bytes([row(), {**blank, "notes": "'\t"}, {**blank, "notes": "'="}])
+    assert read_file(data, "x.csv").frame["notes"].to_dict() == {2: "", 4: "="}
+
+
 def test_column_key() -> None:
     assert column_key("\ufeffVisitor-Country ") == "visitor_country"
     assert column_key("Lump sum (EUR)") == "lump_sum_eur"

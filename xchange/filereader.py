@@ -299,10 +299,13 @@ def _fast_frame(utf8: bytes, delimiter: str) -> tuple[list[str], pd.DataFrame] |
                 ignore_empty_lines=False,
                 invalid_row_handler=on_bad_row,
             ),
+            # Large strings, as pandas keeps text (to_pandas need not cast); no UTF-8 check, as
+            # `decode` checked the bytes (or encoded them from a str).
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(len(cells))},
+                column_types={f"f{i}": pa.large_string() for i in range(len(cells))},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -310,7 +313,9 @@ def _fast_frame(utf8: bytes, delimiter: str) -> tuple[list[str], pd.DataFrame] |
     if ragged or table.num_columns != len(cells) or table.num_rows == 0:
         return None
     header = [str(table.column(i)[0]) for i in range(table.num_columns)]
-    frame = table.slice(1).to_pandas()
+    # One array per column rather than one per block the parser read: combined once here, not
+    # again by every `arrow_text` that reads the column.
+    frame = table.slice(1).combine_chunks().to_pandas()
     frame.columns = pd.RangeIndex(table.num_columns)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return header, frame
@@ -417,32 +422,38 @@ def assemble(
         )
     frame = frame[keep]
     frame.columns = pd.Index([keys[p] for p in keep])
-    frame = _clean(frame, typed)
-    if len(frame.columns) and len(frame):
-        masks = [_filled_mask(frame[name]).to_numpy(dtype=bool) for name in frame.columns]
-        filled = np.logical_or.reduce(masks)
-        if not filled.all():
-            frame = frame[filled]
+    frame, filled = _clean(frame, typed)
+    if len(frame.columns) and not filled.all():
+        frame = frame[filled]
     return ReadResult(filename, kind, frame, headers, positions, header_row, len(header), issues)
 
 
 def _clean(
     frame: pd.DataFrame, typed: Callable[[str, pd.Series], pd.Series] | None
-) -> pd.DataFrame:
-    """Undo our own formula neutralising; typed cells through `typed`."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Undo our own formula neutralising; typed cells through `typed`. Also True for each row
+    with a cell that holds something."""
+    filled = np.zeros(len(frame), dtype=bool)
     for name in frame.columns:
         column = frame[name]
         if typed is not None and not _is_text(column):
             column = typed(str(name), column)
+        cells = None
         if _is_text(column):
-            first = edges(_arrow_cells(column))[1]  # 0 for an empty cell
-            quoted = pd.Series(first == ord("'"), index=column.index)
+            values = _arrow_cells(column)
+            cells = edges(values)
+            quoted = pd.Series(cells[1] == ord("'"), index=column.index)  # 0: an empty cell
         else:
             quoted = column.map(lambda v: isinstance(v, str) and v[:1] == "'").astype(bool)
         if quoted.any():
             column = column.where(~quoted, column[quoted].map(unneutralise))
+            cells = None  # found again: `'\t` holds something, the tab it leaves does not
         frame[name] = column
-    return frame
+        if cells is not None:
+            filled |= _filled_text(values, cells)
+        else:
+            filled |= _filled_mask(frame[name]).to_numpy(dtype=bool)
+    return frame, filled
 
 
 def filled(cell: Any) -> bool:
@@ -459,16 +470,21 @@ def _filled_mask(column: pd.Series) -> pd.Series:
     if not _is_text(column):
         return column.map(filled).astype(bool)
     values = _arrow_cells(column)
+    return pd.Series(_filled_text(values, edges(values)), index=column.index)
+
+
+def _filled_text(values: pa.Array, cells: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """True where a cell of `values`, whose `edges` are `cells`, holds something."""
     # A cell with a printable ASCII character at either end holds something: only the others
     # (spaces, or other characters, at both ends) are trimmed to find out.
-    text, first, last = edges(values)
+    text, first, last = cells
     found = text & (printable(first) | printable(last))
     unsure = text & ~found
     if unsure.any():
         subset, _ = where(values, unsure)
         trimmed = pc.utf8_trim_whitespace(subset)
         found[unsure] = to_numpy(pc.not_equal(trimmed, ""), False)
-    return pd.Series(found, index=column.index)
+    return found
 
 
 def _arrow_cells(column: pd.Series) -> pa.Array:
