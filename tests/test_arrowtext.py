@@ -77,3 +77,18 @@ def test_is_utf8_agrees_with_python(example: bytes, data: bytes) -> None:
             assert not is_utf8(candidate)
         else:
             assert is_utf8(candidate)
+
+
+@given(
+    cells=st.lists(st.none() | st.text(max_size=3), max_size=12),
+    start=st.integers(0, 3),
+    large=st.booleans(),
+)
+def test_edges_agree_with_python(cells: list[str | None], start: int, large: bool) -> None:
+    # Slices too (a column below its header), empty and null cells at either end of the data.
+    values = pa.array(cells, type=pa.large_string() if large else pa.string())[start:]
+    text, first, last = edges(values)
+    encoded = [(cell or "").encode() for cell in cells[start:]]
+    assert text.tolist() == [bool(e) for e in encoded]
+    assert first.tolist() == [e[0] if e else 0 for e in encoded]
+    assert last.tolist() == [e[-1] if e else 0 for e in encoded]
