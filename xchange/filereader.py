@@ -182,7 +182,7 @@ class Decoded:
 
 
 def decode(data: bytes, filename: str) -> Decoded:
-    """`data` as text; FileRefused for a file that holds binary data (a NUL)."""
+    """`data` as text; FileRefused for binary data (a NUL) or UTF-16 that is not."""
     binary = f"{filename} holds binary data, not text: is it a CSV file?"
     for bom, name in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
@@ -431,8 +431,8 @@ def assemble(
 def _clean(
     frame: pd.DataFrame, typed: Callable[[str, pd.Series], pd.Series] | None
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Undo our own formula neutralising; typed cells through `typed`. Also True for each row
-    with a cell that holds something."""
+    """Undo our own formula neutralising; typed cells through `typed`. With the frame, whether
+    each row has a cell that holds something."""
     filled = np.zeros(len(frame), dtype=bool)
     for name in frame.columns:
         column = frame[name]
