@@ -291,6 +291,35 @@ def test_mixed_encodings_keep_the_utf8_lines() -> None:
     assert "line 3 read as Windows-1252" in source.issues[0].message
 
 
+def test_a_byte_that_is_not_utf8_far_into_the_file_is_read_as_cp1252_on_its_line() -> None:
+    # Far beyond the first 64 KiB, where the header and the delimiter are found.
+    lines = csv_bytes(rows(2000)).split(b"\r\n")
+    lines[1500] = lines[1500].replace(b"Visitor 1500", b"Caf\xe9 1500")
+    source = read_file(b"\r\n".join(lines), "x.csv")
+    assert len(b"\r\n".join(lines[:1500])) > 1 << 17
+    assert source.encoding == "Windows-1252"
+    assert source.frame.loc[1501, "visitor_organisation"] == "Café 1500"
+    assert source.frame.loc[1500, "visitor_organisation"] == "Visitor 1499"
+    assert "line 1501 read as Windows-1252" in source.issues[0].message
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_a_nul_far_into_the_file_is_refused(encoding: str) -> None:
+    text = csv_bytes(rows(2000, notes="Société")).decode("utf-8")
+    with pytest.raises(FileRefused, match="binary data"):
+        read_file((text[:-40] + "\x00" + text[-40:]).encode(encoding), "x.csv")
+
+
+def test_a_header_after_64_kib_of_blank_lines_is_found_across_a_cut_character() -> None:
+    # The header's first character (a stray BOM, three bytes in UTF-8) straddles byte 65,536,
+    # where the first look for the header line stops.
+    blank = b",\r\n" * 21845  # 65,535 bytes
+    source = read_file(blank + b"\xef\xbb\xbf" + csv_bytes(rows(2)), "x.csv")
+    assert source.header_row == 21846
+    assert source.frame.index.tolist() == [21847, 21848]
+    assert (source.encoding, source.delimiter) == ("UTF-8", ",")
+
+
 def test_blank_rows_keep_the_spreadsheet_row_numbers() -> None:
     lines = csv_bytes(rows(2)).split(b"\r\n")
     data = b"\r\n".join([b"", lines[0], lines[1], b",,", b"", lines[2]]) + b"\r\n"
@@ -340,6 +369,13 @@ def test_the_formula_guard_of_an_export_is_taken_away() -> None:
     source = read_file(csv_bytes([row(notes="'=SUM(A1)", cancellation_reason="'plain")]), "x.csv")
     assert source.frame.loc[2, "notes"] == "=SUM(A1)"
     assert source.frame.loc[2, "cancellation_reason"] == "'plain"  # not our guard: kept
+
+
+def test_a_row_whose_only_cell_is_a_guarded_tab_is_blank() -> None:
+    # The guard taken away leaves a tab alone in its cell: nothing, so the row is blank.
+    blank = {name: "" for name in BASE}
+    data = csv_bytes([row(), {**blank, "notes": "'\t"}, {**blank, "notes": "'="}])
+    assert read_file(data, "x.csv").frame["notes"].to_dict() == {2: "", 4: "="}
 
 
 def test_column_key() -> None:

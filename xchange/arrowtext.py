@@ -30,6 +30,18 @@ def arrow_text(column: pd.Series) -> pa.Array | None:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
+def is_utf8(data: bytes) -> bool:
+    """True when `data` is UTF-8, exactly as `data.decode("utf-8")` would find it: Arrow checks
+    the bytes in place, without building a Python str (for 25 MB, 2 ms rather than 30)."""
+    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def by_distinct(values: pa.Array, one: Callable[[object], object], type: pa.DataType) -> pa.Array:
     """`one` applied to each distinct non-null value of `values` once, as an array of `type`
     aligned with `values` (null where `values` is null)."""
@@ -84,10 +96,15 @@ def edges(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     text = ends > starts
     if values.null_count:
         text &= to_numpy(values.is_valid(), False)
-    first = np.zeros(count, dtype=np.uint8)
-    last = np.zeros(count, dtype=np.uint8)
-    first[text] = data[starts[text]]
-    last[text] = data[ends[text] - 1]
+    if not len(data):
+        return text, np.zeros(count, dtype=np.uint8), np.zeros(count, dtype=np.uint8)
+    # Read at every cell's ends, then blank the cells without text: faster than picking the
+    # cells with text out first (an empty cell's index may fall outside the data, hence clip).
+    first = data.take(starts, mode="clip")
+    last = data.take(ends - 1, mode="clip")
+    if not text.all():
+        first[~text] = 0
+        last[~text] = 0
     return text, first, last
 
 
@@ -138,6 +155,7 @@ __all__ = [
     "double_space",
     "duplicated",
     "edges",
+    "is_utf8",
     "printable",
     "to_numpy",
     "where",

@@ -15,6 +15,7 @@ that Excel stored in text columns back into text: `rules.validate` reads the val
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -29,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange.arrowtext import arrow_text, edges, printable, to_numpy, where
+from xchange.arrowtext import arrow_text, edges, is_utf8, printable, to_numpy, where
 from xchange.config import get_settings
 from xchange.errors import XchangeError
 from xchange.parsing import COLUMNS, REQUIRED, Issue
@@ -141,22 +142,64 @@ def _kind(data: bytes, filename: str) -> str:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> tuple[str, str, list[int], bytes | None]:
-    """Text, the encoding's name, the 1-based lines read as cp1252 rather than UTF-8, and the
-    text's UTF-8 bytes when `data` holds them already (so the parser need not encode it again).
-    """
+class Decoded:
+    """A CSV file's text, its encoding's name and the 1-based lines read as cp1252 rather than
+    UTF-8. A UTF-8 file keeps the bytes it came as, which the fast parser reads: it is decoded
+    whole (some 30 ms for 25 MB) only when the careful path asks for `text`."""
+
+    def __init__(
+        self,
+        encoding: str,
+        *,
+        text: str | None = None,
+        utf8: bytes | None = None,
+        fallback: list[int] | None = None,
+    ) -> None:
+        self.encoding = encoding
+        self.fallback = fallback or []
+        self._text, self._utf8 = text, utf8
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.utf8.decode("utf-8")
+        return self._text
+
+    @property
+    def utf8(self) -> bytes:
+        if self._utf8 is None:
+            self._utf8 = self.text.encode("utf-8")
+        return self._utf8
+
+    def head(self, size: int) -> tuple[str, bool]:
+        """The text of the first `size` bytes of UTF-8 (characters, once decoded), less a
+        character cut at the end, and whether that is all of the text."""
+        if self._text is not None:
+            return self._text[:size], size >= len(self._text)
+        if size >= len(self.utf8):
+            return self.text, True
+        return codecs.getincrementaldecoder("utf-8")().decode(self.utf8[:size]), False
+
+
+def decode(data: bytes, filename: str) -> Decoded:
+    """`data` as text; FileRefused for binary data (a NUL) or UTF-16 that is not."""
+    binary = f"{filename} holds binary data, not text: is it a CSV file?"
     for bom, name in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(name), "UTF-16", [], None
+                text = data[len(bom) :].decode(name)
             except UnicodeDecodeError:
                 raise FileRefused("The file says it is UTF-16 but is not: save it again") from None
+            if "\x00" in text:
+                raise FileRefused(binary)
+            return Decoded("UTF-16", text=text)
     has_bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if has_bom else data
-    try:
-        return body.decode("utf-8"), "UTF-8 with BOM" if has_bom else "UTF-8", [], body
-    except UnicodeDecodeError:
-        pass
+    # In UTF-8, cp1252 and Latin-1 alike a NUL character is a zero byte, and no other is.
+    if b"\x00" in body:
+        raise FileRefused(binary)
+    if is_utf8(body):
+        return Decoded("UTF-8 with BOM" if has_bom else "UTF-8", utf8=body)
     # Line by line, so that a file pasted together from two sources keeps its UTF-8 lines.
     lines, fallback = [], []
     for number, line in enumerate(body.split(b"\n"), start=1):
@@ -165,7 +208,7 @@ def decode(data: bytes) -> tuple[str, str, list[int], bytes | None]:
         except UnicodeDecodeError:
             fallback.append(number)
             lines.append(_cp1252(line))
-    return "\n".join(lines), "Windows-1252", fallback, None
+    return Decoded("Windows-1252", text="\n".join(lines), fallback=fallback)
 
 
 def _cp1252(line: bytes) -> str:
@@ -176,40 +219,38 @@ def _cp1252(line: bytes) -> str:
 
 
 def _read_csv(data: bytes, filename: str) -> ReadResult:
-    text, encoding, fallback, utf8 = decode(data)
-    if "\x00" in text:
-        raise FileRefused(f"{filename} holds binary data, not text: is it a CSV file?")
-    delimiter = _delimiter(_first_line(text))
+    source = decode(data, filename)
+    delimiter = _delimiter(_first_line(source))
     issues: list[Issue] = []
-    if fallback:
+    if source.fallback:
         issues.append(
             Issue(
                 "encoding_cp1252",
                 "warning",
                 "",
                 "",
-                f"The file is not UTF-8: {_lines(fallback)} read as Windows-1252 (Western "
+                f"The file is not UTF-8: {_lines(source.fallback)} read as Windows-1252 (Western "
                 "European); check that accented letters look right",
             )
         )
-    fast = _fast_frame(text, delimiter, utf8)
+    fast = _fast_frame(source.utf8, delimiter)
     if fast is not None:
         header, frame = fast
         header_row = 1
     else:
-        header, frame, header_row = _slow_frame(text, delimiter, filename, issues)
+        header, frame, header_row = _slow_frame(source.text, delimiter, filename, issues)
     result = assemble(frame, header, header_row, filename, "csv", issues)
-    result.encoding, result.delimiter = encoding, delimiter
+    result.encoding, result.delimiter = source.encoding, delimiter
     return result
 
 
-def _first_line(text: str) -> str:
-    """The first line of `text` that holds more than delimiters and spaces ("" if none), as
-    `text.splitlines()` would find it, without splitting the whole file into lines."""
+def _first_line(source: Decoded) -> str:
+    """The first line of the text that holds more than delimiters and spaces ("" if none), as
+    `text.splitlines()` would find it, without decoding or splitting the whole file."""
     size = 1 << 16
     while True:
-        lines = text[:size].splitlines()
-        whole = size >= len(text)
+        head, whole = source.head(size)
+        lines = head.splitlines()
         if not whole:
             lines = lines[:-1]  # the last line of the head may go on beyond it
         found = next((line for line in lines if line.strip(" \t,;|\ufeff")), None)
@@ -228,16 +269,14 @@ def _delimiter(header: str) -> str:
     return max(DELIMITERS, key=known)
 
 
-def _fast_frame(
-    text: str, delimiter: str, utf8: bytes | None = None
-) -> tuple[list[str], pd.DataFrame] | None:
-    """The header and the data through pyarrow's multi-threaded parser, column by column; None
-    where only the careful path gives exact row numbers (a ragged row, a broken quote, a header
-    that is not on the first line). `utf8`, when given, is `text` as UTF-8 bytes."""
+def _fast_frame(utf8: bytes, delimiter: str) -> tuple[list[str], pd.DataFrame] | None:
+    """The header and the data of the UTF-8 text `utf8` through pyarrow's multi-threaded parser,
+    column by column; None where only the careful path gives exact row numbers (a ragged row, a
+    broken quote, a header that is not on the first line)."""
     import pyarrow.csv as pacsv
 
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
+    end = utf8.find(b"\n")  # a line feed byte is a line feed character in UTF-8, and no other
+    first_line = (utf8 if end < 0 else utf8[:end]).decode("utf-8")
     try:
         cells = next(csv.reader([first_line], delimiter=delimiter), [])
     except csv.Error:  # a stray carriage return, say: the careful path names the problem
@@ -252,7 +291,7 @@ def _fast_frame(
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8") if utf8 is None else utf8),
+            io.BytesIO(utf8),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -260,10 +299,13 @@ def _fast_frame(
                 ignore_empty_lines=False,
                 invalid_row_handler=on_bad_row,
             ),
+            # Large strings, as pandas keeps text (to_pandas need not cast); no UTF-8 check, as
+            # `decode` checked the bytes (or encoded them from a str).
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(len(cells))},
+                column_types={f"f{i}": pa.large_string() for i in range(len(cells))},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -271,7 +313,9 @@ def _fast_frame(
     if ragged or table.num_columns != len(cells) or table.num_rows == 0:
         return None
     header = [str(table.column(i)[0]) for i in range(table.num_columns)]
-    frame = table.slice(1).to_pandas()
+    # One array per column rather than one per block the parser read: combined once here, not
+    # again by every `arrow_text` that reads the column.
+    frame = table.slice(1).combine_chunks().to_pandas()
     frame.columns = pd.RangeIndex(table.num_columns)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return header, frame
@@ -378,32 +422,38 @@ def assemble(
         )
     frame = frame[keep]
     frame.columns = pd.Index([keys[p] for p in keep])
-    frame = _clean(frame, typed)
-    if len(frame.columns) and len(frame):
-        masks = [_filled_mask(frame[name]).to_numpy(dtype=bool) for name in frame.columns]
-        filled = np.logical_or.reduce(masks)
-        if not filled.all():
-            frame = frame[filled]
+    frame, filled = _clean(frame, typed)
+    if len(frame.columns) and not filled.all():
+        frame = frame[filled]
     return ReadResult(filename, kind, frame, headers, positions, header_row, len(header), issues)
 
 
 def _clean(
     frame: pd.DataFrame, typed: Callable[[str, pd.Series], pd.Series] | None
-) -> pd.DataFrame:
-    """Undo our own formula neutralising; typed cells through `typed`."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Undo our own formula neutralising; typed cells through `typed`. With the frame, whether
+    each row has a cell that holds something."""
+    filled = np.zeros(len(frame), dtype=bool)
     for name in frame.columns:
         column = frame[name]
         if typed is not None and not _is_text(column):
             column = typed(str(name), column)
+        cells = None
         if _is_text(column):
-            first = edges(_arrow_cells(column))[1]  # 0 for an empty cell
-            quoted = pd.Series(first == ord("'"), index=column.index)
+            values = _arrow_cells(column)
+            cells = edges(values)
+            quoted = pd.Series(cells[1] == ord("'"), index=column.index)  # 0: an empty cell
         else:
             quoted = column.map(lambda v: isinstance(v, str) and v[:1] == "'").astype(bool)
         if quoted.any():
             column = column.where(~quoted, column[quoted].map(unneutralise))
+            cells = None  # found again: `'\t` holds something, the tab it leaves does not
         frame[name] = column
-    return frame
+        if cells is not None:
+            filled |= _filled_text(values, cells)
+        else:
+            filled |= _filled_mask(frame[name]).to_numpy(dtype=bool)
+    return frame, filled
 
 
 def filled(cell: Any) -> bool:
@@ -420,16 +470,21 @@ def _filled_mask(column: pd.Series) -> pd.Series:
     if not _is_text(column):
         return column.map(filled).astype(bool)
     values = _arrow_cells(column)
+    return pd.Series(_filled_text(values, edges(values)), index=column.index)
+
+
+def _filled_text(values: pa.Array, cells: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """True where a cell of `values`, whose `edges` are `cells`, holds something."""
     # A cell with a printable ASCII character at either end holds something: only the others
     # (spaces, or other characters, at both ends) are trimmed to find out.
-    text, first, last = edges(values)
+    text, first, last = cells
     found = text & (printable(first) | printable(last))
     unsure = text & ~found
     if unsure.any():
         subset, _ = where(values, unsure)
         trimmed = pc.utf8_trim_whitespace(subset)
         found[unsure] = to_numpy(pc.not_equal(trimmed, ""), False)
-    return pd.Series(found, index=column.index)
+    return found
 
 
 def _arrow_cells(column: pd.Series) -> pa.Array:
