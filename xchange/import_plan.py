@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -174,8 +173,11 @@ def _length_issues(table: pd.DataFrame) -> list[Issue]:
         column = table[name]
         if isinstance(column.array, ArrowStringArray):
             # No text has more characters than bytes: most columns need no count at all.
-            size = pc.binary_length(_arrow(column)).fill_null(0).to_numpy(zero_copy_only=False)
-            column = column[size > limit]
+            size = pc.binary_length(_arrow(column))
+            longest = pc.max(size).as_py()
+            if longest is None or longest <= limit:
+                continue
+            column = column[size.fill_null(0).to_numpy(zero_copy_only=False) > limit]
         lengths = column.str.len()
         for row in column.index[(lengths > limit).fillna(False).to_numpy(dtype=bool)]:
             text = str(table.at[row, name])
@@ -370,7 +372,7 @@ def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd
     from xchange.export import pseudonym
 
     names = table["representative"]
-    if not names.str.startswith("person-").fillna(False).any():  # a tenth of a regex's time
+    if not _any_starts_with(names, "person-"):  # a tenth of a regex's time
         return _no_people()
     marked = names.str.fullmatch(PSEUDONYM.pattern).fillna(False)
     person = stored.series("representative_id")
@@ -396,6 +398,13 @@ def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd
     return pd.Series(list(kept.values()), index=pd.Index(list(kept), dtype=np.int64))
 
 
+def _any_starts_with(texts: pd.Series, prefix: str) -> bool:
+    """Whether any text in `texts` starts with `prefix`."""
+    if isinstance(texts.array, ArrowStringArray):  # Arrow answers without a pandas mask
+        return bool(pc.any(pc.starts_with(_arrow(texts), prefix)).as_py())
+    return bool(texts.str.startswith(prefix).fillna(False).any())
+
+
 def _organisations(
     ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray
 ) -> OrgPlan:
@@ -411,20 +420,18 @@ def _organisations(
     # The cells in the order the rows write them, row by row, visitor then host: a cell's
     # position is row * 2 + side. Each key is numbered once, in the order of its first cell.
     codes, dictionary = _encode(_interleaved(table, "key", at))
-    keys = dictionary.to_numpy(zero_copy_only=False)
     cells = np.flatnonzero(codes >= 0)
     first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
-    last = np.zeros(len(keys), dtype=np.int64)
+    last = np.zeros(len(dictionary), dtype=np.int64)
     np.maximum.at(last, codes[cells], cells)
-    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
-    if ctx.org_ids:
-        found = map(ctx.org_ids.get, keys.tolist(), repeat(NEW_ID))
-        ids = np.fromiter(found, dtype=np.int64, count=len(keys))
+    ids = _stored_ids(ctx.org_ids, dictionary)
     known = ids != NEW_ID
     smes = _sme_cells(table, at, last)
-    plan = OrgPlan(ids=dict(zip(keys[known].tolist(), ids[known].tolist(), strict=True)))
-    if known.any():
-        plan.profiles = _profiles(ctx, keys[known], ids[known], table, at, last[known], smes[known])
+    plan = OrgPlan()
+    if known.any():  # only the stored organisations' keys are needed as Python strings
+        keys = dictionary.filter(pa.array(known)).to_numpy(zero_copy_only=False)
+        plan.ids = dict(zip(keys.tolist(), ids[known].tolist(), strict=True))
+        plan.profiles = _profiles(ctx, keys, ids[known], table, at, last[known], smes[known])
     new = ~known
     new_keys = dictionary.filter(pa.array(new))
     plan.new = pd.DataFrame(
@@ -440,14 +447,26 @@ def _organisations(
     )
     # A blank key (code -1, which np.take wraps to the last entry) gives None and NEW_ID.
     # The writer numbers new organisations by their row in `plan.new`: no key to look up.
-    row_in_new = np.where(new, np.cumsum(new) - 1, -1).tolist()
-    new_by_code = _with_blank(np.array([r if r >= 0 else None for r in row_in_new], object))
+    new_by_code = np.empty(len(new) + 1, dtype=object)  # None: a stored one, or a blank
+    new_by_code[np.flatnonzero(new)] = np.arange(np.count_nonzero(new)).astype(object)
     id_by_code = np.append(ids, NEW_ID).astype(object)
     for side, cell in (("visitor", 0), ("host", 1)):
         side_codes = codes[cell::2]
         np.take(new_by_code, side_codes, out=values[VALUES.index(f"{side}_new")], mode="wrap")
         np.take(id_by_code, side_codes, out=values[VALUES.index(f"{side}_org_id")], mode="wrap")
     return plan
+
+
+def _stored_ids(stored: dict[str, int], keys: pa.Array) -> np.ndarray:
+    """The stored id of each key (NEW_ID for a key not stored), matched by Arrow rather than
+    by a dictionary look-up per key, so that the keys need not become Python strings."""
+    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
+    if stored:
+        where = pc.index_in(keys, value_set=pa.array(list(stored), type=keys.type))
+        found = where.is_valid().to_numpy(zero_copy_only=False)
+        stored_ids = np.fromiter(stored.values(), dtype=np.int64, count=len(stored))
+        ids[found] = stored_ids[where.drop_null().to_numpy(zero_copy_only=False)]
+    return ids
 
 
 def _profiles(
@@ -524,9 +543,12 @@ def _people(
     for no one. Rows at `kept` keep their record's person: their names are not looked up."""
     codes, dictionary = _encode(_arrow(names, at))
     distinct = dictionary.to_numpy(zero_copy_only=False)
-    asked = codes.copy()
-    asked[kept] = -1
-    wanted = sorted(distinct[np.unique(asked[asked >= 0])].tolist())
+    asked = np.zeros(len(distinct) + 1, dtype=bool)  # the last entry: blank cells (code -1)
+    asked[codes] = True
+    if len(kept):
+        asked[:] = False
+        asked[np.delete(codes, kept)] = True
+    wanted = sorted(distinct[asked[:-1]].tolist())
     ids: dict[str, int] = {}
     for name, person_id in keyed_rows(
         session.connection(), "SELECT name, id FROM person", "name", wanted
@@ -554,10 +576,30 @@ def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> N
             row[:] = _at(plain(column), at)
     for name in DATE_VALUES:
         days = _at(table[name].to_numpy().astype("datetime64[D]"), at)
-        codes, distinct = pd.factorize(days.view(np.int64))
+        _iso_dates(days, values[VALUES.index(name)])
+
+
+def _iso_dates(days: np.ndarray, out: np.ndarray) -> None:
+    """Each day (datetime64[D]) as ISO text, None for NaT, into `out`; each day spelt once.
+
+    The days of a file span a few years: each day of that span is spelt and the cells index
+    the spellings by their distance from the first day, which costs less than hashing them.
+    """
+    numbers = days.view(np.int64)
+    blank = np.isnat(days)
+    some = numbers[~blank] if blank.any() else numbers
+    if not len(some) or int(some.max()) - int(some.min()) > len(days):  # a few, far apart
+        codes, distinct = pd.factorize(numbers)
         texts = np.datetime_as_string(distinct.view("datetime64[D]"), unit="D").astype(object)
         texts[np.isnat(distinct.view("datetime64[D]"))] = None
-        np.take(texts, codes, out=values[VALUES.index(name)])
+        np.take(texts, codes, out=out)
+        return
+    low = int(some.min())
+    span = np.arange(low, int(some.max()) + 1).astype("datetime64[D]")
+    texts = _with_blank(np.datetime_as_string(span, unit="D").astype(object))
+    offsets = numbers - low
+    offsets[blank] = -1  # the blank after the spellings
+    np.take(texts, offsets, out=out, mode="wrap")
 
 
 def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarray) -> np.ndarray:
