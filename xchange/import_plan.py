@@ -433,7 +433,7 @@ def _organisations(
         plan.ids = dict(zip(keys.tolist(), ids[known].tolist(), strict=True))
         plan.profiles = _profiles(ctx, keys, ids[known], table, at, last[known], smes[known])
     new = ~known
-    new_keys = dictionary.filter(pa.array(new))
+    new_keys = dictionary if not known.any() else dictionary.filter(pa.array(new))
     plan.new = pd.DataFrame(
         {
             "key": _text(new_keys),
@@ -508,8 +508,9 @@ def _interleaved(table: pd.DataFrame, name: str, at: np.ndarray | None) -> pa.Ar
 def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> pa.Array:
     """The `visitor_{name}` or `host_{name}` text at each cell (row * 2 + side)."""
     visitor = _arrow(table[f"visitor_{name}"], at)
-    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
-    return both.take(pa.array(cells % 2 * len(visitor) + cells // 2))
+    # Taken from both columns as they are: concatenating them first would copy every text.
+    both = pa.chunked_array([visitor, _arrow(table[f"host_{name}"], at)], visitor.type)
+    return both.take(pa.array(cells % 2 * len(visitor) + cells // 2)).combine_chunks()
 
 
 def _sme_cells(table: pd.DataFrame, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
@@ -573,10 +574,27 @@ def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> N
             distinct = _with_blank(dictionary.to_numpy(zero_copy_only=False))
             np.take(distinct, codes, out=row, mode="wrap")
         else:
-            row[:] = _at(plain(column), at)
+            _plain_into(column, at, row)
     for name in DATE_VALUES:
         days = _at(table[name].to_numpy().astype("datetime64[D]"), at)
         _iso_dates(days, values[VALUES.index(name)])
+
+
+def _plain_into(column: pd.Series, at: np.ndarray | None, out: np.ndarray) -> None:
+    """`plain(column)` at rows `at`, written into `out`: numbers and flags are cast into it
+    at once, without an array of Python objects in between to copy and free."""
+    array = column.array
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # never blank
+        out[:] = _at(column.to_numpy(), at)
+    elif isinstance(
+        array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+    ):
+        blank = _at(column.isna().to_numpy(dtype=bool), at)
+        out[:] = _at(array.to_numpy(dtype=np.dtype(array.dtype.type), na_value=0), at)
+        if blank.any():
+            out[blank] = None
+    else:
+        out[:] = _at(plain(column), at)
 
 
 def _iso_dates(days: np.ndarray, out: np.ndarray) -> None:
