@@ -31,6 +31,17 @@ from xchange.filereader import VERSION, ReadResult
 from xchange.lookup import CHUNK, keyed_rows
 from xchange.models import Exchange, Organisation, Person
 from xchange.parsing import Issue, field_label
+from xchange.plaincolumns import (
+    arrow_column,
+    encode,
+    iso_dates,
+    plain,
+    plain_into,
+    rows_at,
+    with_blank,
+)
+from xchange.plaincolumns import iter_values as iter_values  # for the writer and undo
+from xchange.plaincolumns import objects as objects
 from xchange.rules import RuleContext
 from xchange.service import _DERIVED, _LOGGED  # what every write path copies onto a record
 
@@ -173,7 +184,7 @@ def _length_issues(table: pd.DataFrame) -> list[Issue]:
         column = table[name]
         if isinstance(column.array, ArrowStringArray):
             # No text has more characters than bytes: most columns need no count at all.
-            size = pc.binary_length(_arrow(column))
+            size = pc.binary_length(arrow_column(column))
             longest = pc.max(size).as_py()
             if longest is None or longest <= limit:
                 continue
@@ -401,7 +412,7 @@ def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd
 def _any_starts_with(texts: pd.Series, prefix: str) -> bool:
     """Whether any text in `texts` starts with `prefix`."""
     if isinstance(texts.array, ArrowStringArray):  # Arrow answers without a pandas mask
-        return bool(pc.any(pc.starts_with(_arrow(texts), prefix)).as_py())
+        return bool(pc.any(pc.starts_with(arrow_column(texts), prefix)).as_py())
     return bool(texts.str.startswith(prefix).fillna(False).any())
 
 
@@ -419,7 +430,7 @@ def _organisations(
     """
     # The cells in the order the rows write them, row by row, visitor then host: a cell's
     # position is row * 2 + side. Each key is numbered once, in the order of its first cell.
-    codes, dictionary = _encode(_interleaved(table, "key", at))
+    codes, dictionary = encode(_interleaved(table, "key", at))
     cells = np.flatnonzero(codes >= 0)
     first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
     last = np.zeros(len(dictionary), dtype=np.int64)
@@ -497,26 +508,26 @@ def _profiles(
 
 def _interleaved(table: pd.DataFrame, name: str, at: np.ndarray | None) -> pa.Array:
     """`visitor_{name}` and `host_{name}` as one Arrow array of cells, row by row."""
-    visitor = _arrow(table[f"visitor_{name}"], at)
+    visitor = arrow_column(table[f"visitor_{name}"], at)
     order = np.empty(2 * len(visitor), dtype=np.int64)
     order[0::2] = np.arange(len(visitor))
     order[1::2] = np.arange(len(visitor), 2 * len(visitor))
-    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
+    both = pa.concat_arrays([visitor, arrow_column(table[f"host_{name}"], at)])
     return both.take(pa.array(order))
 
 
 def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> pa.Array:
     """The `visitor_{name}` or `host_{name}` text at each cell (row * 2 + side)."""
-    visitor = _arrow(table[f"visitor_{name}"], at)
+    visitor = arrow_column(table[f"visitor_{name}"], at)
     # Taken from both columns as they are: concatenating them first would copy every text.
-    both = pa.chunked_array([visitor, _arrow(table[f"host_{name}"], at)], visitor.type)
+    both = pa.chunked_array([visitor, arrow_column(table[f"host_{name}"], at)], visitor.type)
     return both.take(pa.array(cells % 2 * len(visitor) + cells // 2)).combine_chunks()
 
 
 def _sme_cells(table: pd.DataFrame, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
     """The SME flag (a blank as False) at each cell (row * 2 + side)."""
     flags = [
-        _at(table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False), at)
+        rows_at(table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False), at)
         for side in ("visitor", "host")
     ]
     return np.where(cells % 2 == 1, flags[1][cells // 2], flags[0][cells // 2])
@@ -542,7 +553,7 @@ def _people(
     """New representatives' names; each row's `representative` and `representative_id` go in
     `values`: a stored person's id (the first with the name), NEW_ID for one to create, None
     for no one. Rows at `kept` keep their record's person: their names are not looked up."""
-    codes, dictionary = _encode(_arrow(names, at))
+    codes, dictionary = encode(arrow_column(names, at))
     distinct = dictionary.to_numpy(zero_copy_only=False)
     asked = np.zeros(len(distinct) + 1, dtype=bool)  # the last entry: blank cells (code -1)
     asked[codes] = True
@@ -557,7 +568,7 @@ def _people(
         ids[name] = min(person_id, ids.get(name, person_id))
     by_name = np.array([*(ids.get(name, NEW_ID) for name in distinct.tolist()), None], dtype=object)
     np.take(by_name, codes, out=values[VALUES.index("representative_id")], mode="wrap")
-    np.take(_with_blank(distinct), codes, out=values[VALUES.index("representative")], mode="wrap")
+    np.take(with_blank(distinct), codes, out=values[VALUES.index("representative")], mode="wrap")
     return [name for name in wanted if name not in ids]
 
 
@@ -570,54 +581,14 @@ def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> N
         row = values[VALUES.index(name)]
         column = table[name]
         if name in REPEATED and isinstance(column.array, ArrowStringArray):
-            codes, dictionary = _encode(_arrow(column, at))
-            distinct = _with_blank(dictionary.to_numpy(zero_copy_only=False))
+            codes, dictionary = encode(arrow_column(column, at))
+            distinct = with_blank(dictionary.to_numpy(zero_copy_only=False))
             np.take(distinct, codes, out=row, mode="wrap")
         else:
-            _plain_into(column, at, row)
+            plain_into(column, at, row)
     for name in DATE_VALUES:
-        days = _at(table[name].to_numpy().astype("datetime64[D]"), at)
-        _iso_dates(days, values[VALUES.index(name)])
-
-
-def _plain_into(column: pd.Series, at: np.ndarray | None, out: np.ndarray) -> None:
-    """`plain(column)` at rows `at`, written into `out`: numbers and flags are cast into it
-    at once, without an array of Python objects in between to copy and free."""
-    array = column.array
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # never blank
-        out[:] = _at(column.to_numpy(), at)
-    elif isinstance(
-        array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
-    ):
-        blank = _at(column.isna().to_numpy(dtype=bool), at)
-        out[:] = _at(array.to_numpy(dtype=np.dtype(array.dtype.type), na_value=0), at)
-        if blank.any():
-            out[blank] = None
-    else:
-        out[:] = _at(plain(column), at)
-
-
-def _iso_dates(days: np.ndarray, out: np.ndarray) -> None:
-    """Each day (datetime64[D]) as ISO text, None for NaT, into `out`; each day spelt once.
-
-    The days of a file span a few years: each day of that span is spelt and the cells index
-    the spellings by their distance from the first day, which costs less than hashing them.
-    """
-    numbers = days.view(np.int64)
-    blank = np.isnat(days)
-    some = numbers[~blank] if blank.any() else numbers
-    if not len(some) or int(some.max()) - int(some.min()) > len(days):  # a few, far apart
-        codes, distinct = pd.factorize(numbers)
-        texts = np.datetime_as_string(distinct.view("datetime64[D]"), unit="D").astype(object)
-        texts[np.isnat(distinct.view("datetime64[D]"))] = None
-        np.take(texts, codes, out=out)
-        return
-    low = int(some.min())
-    span = np.arange(low, int(some.max()) + 1).astype("datetime64[D]")
-    texts = _with_blank(np.datetime_as_string(span, unit="D").astype(object))
-    offsets = numbers - low
-    offsets[blank] = -1  # the blank after the spellings
-    np.take(texts, offsets, out=out, mode="wrap")
+        days = rows_at(table[name].to_numpy().astype("datetime64[D]"), at)
+        iso_dates(days, values[VALUES.index(name)])
 
 
 def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarray) -> np.ndarray:
@@ -635,57 +606,3 @@ def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarr
 def _frame(block: np.ndarray, index: pd.Index, names: Iterable[str]) -> pd.DataFrame:
     """A frame of plain values (dtype object), one column per row of `block`, not copied."""
     return pd.DataFrame(block.T, index=index, columns=list(names), dtype=object, copy=False)
-
-
-def _at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
-    return values if at is None else values[at]
-
-
-def _with_blank(values: np.ndarray) -> np.ndarray:
-    """`values` (dtype object) and None after them, where a code of -1 points."""
-    extended = np.empty(len(values) + 1, dtype=object)
-    extended[:-1] = values
-    extended[-1] = None
-    return extended
-
-
-def _arrow(column: pd.Series, at: np.ndarray | None = None) -> pa.Array:
-    """A text column as one Arrow array (no copy when Arrow holds it already), rows `at`."""
-    if isinstance(column.array, ArrowStringArray):
-        array = pa.array(column.array)
-    else:
-        array = pa.array(plain(column), type=pa.large_string())
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array if at is None else array.take(pa.array(at))
-
-
-def _encode(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Each cell's code (-1 for a blank) and the distinct values, in order of first cell."""
-    encoded = array.dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, encoded.dictionary
-
-
-def plain(column: pd.Series) -> np.ndarray:
-    """Python values (int, float, bool, str) with None for blanks, as JSON and drivers take."""
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # never blank
-        return column.to_numpy(dtype=object)
-    if isinstance(column.array, ArrowStringArray):  # Arrow gives str and None directly
-        return np.asarray(_arrow(column).to_numpy(zero_copy_only=False), dtype=object)
-    values = column.to_numpy(dtype=object, copy=True)
-    blank = column.isna().to_numpy(dtype=bool)  # NaN, NaT and pd.NA alike
-    if blank.any():
-        values[blank] = None
-    return values
-
-
-def objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with plain Python values and None for blanks in every column (dtype object)."""
-    columns = {name: plain(frame[name]) for name in frame.columns}
-    return pd.DataFrame(columns, index=frame.index, columns=frame.columns, dtype=object)
-
-
-def iter_values(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[tuple[Any, ...]]:
-    """Rows of `frame`'s `columns` as tuples of plain Python values."""
-    return zip(*(frame[name].tolist() for name in columns), strict=True)
