@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -32,6 +31,17 @@ from xchange.filereader import VERSION, ReadResult
 from xchange.lookup import CHUNK, keyed_rows
 from xchange.models import Exchange, Organisation, Person
 from xchange.parsing import Issue, field_label
+from xchange.plaincolumns import (
+    arrow_column,
+    encode,
+    iso_dates,
+    plain,
+    plain_into,
+    rows_at,
+    with_blank,
+)
+from xchange.plaincolumns import iter_values as iter_values  # for the writer and undo
+from xchange.plaincolumns import objects as objects
 from xchange.rules import RuleContext
 from xchange.service import _DERIVED, _LOGGED  # what every write path copies onto a record
 
@@ -174,8 +184,11 @@ def _length_issues(table: pd.DataFrame) -> list[Issue]:
         column = table[name]
         if isinstance(column.array, ArrowStringArray):
             # No text has more characters than bytes: most columns need no count at all.
-            size = pc.binary_length(_arrow(column)).fill_null(0).to_numpy(zero_copy_only=False)
-            column = column[size > limit]
+            size = pc.binary_length(arrow_column(column))
+            longest = pc.max(size).as_py()
+            if longest is None or longest <= limit:
+                continue
+            column = column[size.fill_null(0).to_numpy(zero_copy_only=False) > limit]
         lengths = column.str.len()
         for row in column.index[(lengths > limit).fillna(False).to_numpy(dtype=bool)]:
             text = str(table.at[row, name])
@@ -370,7 +383,7 @@ def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd
     from xchange.export import pseudonym
 
     names = table["representative"]
-    if not names.str.startswith("person-").fillna(False).any():  # a tenth of a regex's time
+    if not _any_starts_with(names, "person-"):  # a tenth of a regex's time
         return _no_people()
     marked = names.str.fullmatch(PSEUDONYM.pattern).fillna(False)
     person = stored.series("representative_id")
@@ -396,6 +409,13 @@ def _pseudonyms(table: pd.DataFrame, stored: _Stored, issues: list[Issue]) -> pd
     return pd.Series(list(kept.values()), index=pd.Index(list(kept), dtype=np.int64))
 
 
+def _any_starts_with(texts: pd.Series, prefix: str) -> bool:
+    """Whether any text in `texts` starts with `prefix`."""
+    if isinstance(texts.array, ArrowStringArray):  # Arrow answers without a pandas mask
+        return bool(pc.any(pc.starts_with(arrow_column(texts), prefix)).as_py())
+    return bool(texts.str.startswith(prefix).fillna(False).any())
+
+
 def _organisations(
     ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray
 ) -> OrgPlan:
@@ -410,23 +430,21 @@ def _organisations(
     """
     # The cells in the order the rows write them, row by row, visitor then host: a cell's
     # position is row * 2 + side. Each key is numbered once, in the order of its first cell.
-    codes, dictionary = _encode(_interleaved(table, "key", at))
-    keys = dictionary.to_numpy(zero_copy_only=False)
+    codes, dictionary = encode(_interleaved(table, "key", at))
     cells = np.flatnonzero(codes >= 0)
     first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
-    last = np.zeros(len(keys), dtype=np.int64)
+    last = np.zeros(len(dictionary), dtype=np.int64)
     np.maximum.at(last, codes[cells], cells)
-    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
-    if ctx.org_ids:
-        found = map(ctx.org_ids.get, keys.tolist(), repeat(NEW_ID))
-        ids = np.fromiter(found, dtype=np.int64, count=len(keys))
+    ids = _stored_ids(ctx.org_ids, dictionary)
     known = ids != NEW_ID
     smes = _sme_cells(table, at, last)
-    plan = OrgPlan(ids=dict(zip(keys[known].tolist(), ids[known].tolist(), strict=True)))
-    if known.any():
-        plan.profiles = _profiles(ctx, keys[known], ids[known], table, at, last[known], smes[known])
+    plan = OrgPlan()
+    if known.any():  # only the stored organisations' keys are needed as Python strings
+        keys = dictionary.filter(pa.array(known)).to_numpy(zero_copy_only=False)
+        plan.ids = dict(zip(keys.tolist(), ids[known].tolist(), strict=True))
+        plan.profiles = _profiles(ctx, keys, ids[known], table, at, last[known], smes[known])
     new = ~known
-    new_keys = dictionary.filter(pa.array(new))
+    new_keys = dictionary if not known.any() else dictionary.filter(pa.array(new))
     plan.new = pd.DataFrame(
         {
             "key": _text(new_keys),
@@ -440,14 +458,26 @@ def _organisations(
     )
     # A blank key (code -1, which np.take wraps to the last entry) gives None and NEW_ID.
     # The writer numbers new organisations by their row in `plan.new`: no key to look up.
-    row_in_new = np.where(new, np.cumsum(new) - 1, -1).tolist()
-    new_by_code = _with_blank(np.array([r if r >= 0 else None for r in row_in_new], object))
+    new_by_code = np.empty(len(new) + 1, dtype=object)  # None: a stored one, or a blank
+    new_by_code[np.flatnonzero(new)] = np.arange(np.count_nonzero(new)).astype(object)
     id_by_code = np.append(ids, NEW_ID).astype(object)
     for side, cell in (("visitor", 0), ("host", 1)):
         side_codes = codes[cell::2]
         np.take(new_by_code, side_codes, out=values[VALUES.index(f"{side}_new")], mode="wrap")
         np.take(id_by_code, side_codes, out=values[VALUES.index(f"{side}_org_id")], mode="wrap")
     return plan
+
+
+def _stored_ids(stored: dict[str, int], keys: pa.Array) -> np.ndarray:
+    """The stored id of each key (NEW_ID for a key not stored), matched by Arrow rather than
+    by a dictionary look-up per key, so that the keys need not become Python strings."""
+    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
+    if stored:
+        where = pc.index_in(keys, value_set=pa.array(list(stored), type=keys.type))
+        found = where.is_valid().to_numpy(zero_copy_only=False)
+        stored_ids = np.fromiter(stored.values(), dtype=np.int64, count=len(stored))
+        ids[found] = stored_ids[where.drop_null().to_numpy(zero_copy_only=False)]
+    return ids
 
 
 def _profiles(
@@ -478,25 +508,26 @@ def _profiles(
 
 def _interleaved(table: pd.DataFrame, name: str, at: np.ndarray | None) -> pa.Array:
     """`visitor_{name}` and `host_{name}` as one Arrow array of cells, row by row."""
-    visitor = _arrow(table[f"visitor_{name}"], at)
+    visitor = arrow_column(table[f"visitor_{name}"], at)
     order = np.empty(2 * len(visitor), dtype=np.int64)
     order[0::2] = np.arange(len(visitor))
     order[1::2] = np.arange(len(visitor), 2 * len(visitor))
-    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
+    both = pa.concat_arrays([visitor, arrow_column(table[f"host_{name}"], at)])
     return both.take(pa.array(order))
 
 
 def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> pa.Array:
     """The `visitor_{name}` or `host_{name}` text at each cell (row * 2 + side)."""
-    visitor = _arrow(table[f"visitor_{name}"], at)
-    both = pa.concat_arrays([visitor, _arrow(table[f"host_{name}"], at)])
-    return both.take(pa.array(cells % 2 * len(visitor) + cells // 2))
+    visitor = arrow_column(table[f"visitor_{name}"], at)
+    # Taken from both columns as they are: concatenating them first would copy every text.
+    both = pa.chunked_array([visitor, arrow_column(table[f"host_{name}"], at)], visitor.type)
+    return both.take(pa.array(cells % 2 * len(visitor) + cells // 2)).combine_chunks()
 
 
 def _sme_cells(table: pd.DataFrame, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
     """The SME flag (a blank as False) at each cell (row * 2 + side)."""
     flags = [
-        _at(table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False), at)
+        rows_at(table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False), at)
         for side in ("visitor", "host")
     ]
     return np.where(cells % 2 == 1, flags[1][cells // 2], flags[0][cells // 2])
@@ -522,11 +553,14 @@ def _people(
     """New representatives' names; each row's `representative` and `representative_id` go in
     `values`: a stored person's id (the first with the name), NEW_ID for one to create, None
     for no one. Rows at `kept` keep their record's person: their names are not looked up."""
-    codes, dictionary = _encode(_arrow(names, at))
+    codes, dictionary = encode(arrow_column(names, at))
     distinct = dictionary.to_numpy(zero_copy_only=False)
-    asked = codes.copy()
-    asked[kept] = -1
-    wanted = sorted(distinct[np.unique(asked[asked >= 0])].tolist())
+    asked = np.zeros(len(distinct) + 1, dtype=bool)  # the last entry: blank cells (code -1)
+    asked[codes] = True
+    if len(kept):
+        asked[:] = False
+        asked[np.delete(codes, kept)] = True
+    wanted = sorted(distinct[asked[:-1]].tolist())
     ids: dict[str, int] = {}
     for name, person_id in keyed_rows(
         session.connection(), "SELECT name, id FROM person", "name", wanted
@@ -534,7 +568,7 @@ def _people(
         ids[name] = min(person_id, ids.get(name, person_id))
     by_name = np.array([*(ids.get(name, NEW_ID) for name in distinct.tolist()), None], dtype=object)
     np.take(by_name, codes, out=values[VALUES.index("representative_id")], mode="wrap")
-    np.take(_with_blank(distinct), codes, out=values[VALUES.index("representative")], mode="wrap")
+    np.take(with_blank(distinct), codes, out=values[VALUES.index("representative")], mode="wrap")
     return [name for name in wanted if name not in ids]
 
 
@@ -547,17 +581,14 @@ def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> N
         row = values[VALUES.index(name)]
         column = table[name]
         if name in REPEATED and isinstance(column.array, ArrowStringArray):
-            codes, dictionary = _encode(_arrow(column, at))
-            distinct = _with_blank(dictionary.to_numpy(zero_copy_only=False))
+            codes, dictionary = encode(arrow_column(column, at))
+            distinct = with_blank(dictionary.to_numpy(zero_copy_only=False))
             np.take(distinct, codes, out=row, mode="wrap")
         else:
-            row[:] = _at(plain(column), at)
+            plain_into(column, at, row)
     for name in DATE_VALUES:
-        days = _at(table[name].to_numpy().astype("datetime64[D]"), at)
-        codes, distinct = pd.factorize(days.view(np.int64))
-        texts = np.datetime_as_string(distinct.view("datetime64[D]"), unit="D").astype(object)
-        texts[np.isnat(distinct.view("datetime64[D]"))] = None
-        np.take(texts, codes, out=values[VALUES.index(name)])
+        days = rows_at(table[name].to_numpy().astype("datetime64[D]"), at)
+        iso_dates(days, values[VALUES.index(name)])
 
 
 def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarray) -> np.ndarray:
@@ -575,57 +606,3 @@ def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarr
 def _frame(block: np.ndarray, index: pd.Index, names: Iterable[str]) -> pd.DataFrame:
     """A frame of plain values (dtype object), one column per row of `block`, not copied."""
     return pd.DataFrame(block.T, index=index, columns=list(names), dtype=object, copy=False)
-
-
-def _at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
-    return values if at is None else values[at]
-
-
-def _with_blank(values: np.ndarray) -> np.ndarray:
-    """`values` (dtype object) and None after them, where a code of -1 points."""
-    extended = np.empty(len(values) + 1, dtype=object)
-    extended[:-1] = values
-    extended[-1] = None
-    return extended
-
-
-def _arrow(column: pd.Series, at: np.ndarray | None = None) -> pa.Array:
-    """A text column as one Arrow array (no copy when Arrow holds it already), rows `at`."""
-    if isinstance(column.array, ArrowStringArray):
-        array = pa.array(column.array)
-    else:
-        array = pa.array(plain(column), type=pa.large_string())
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array if at is None else array.take(pa.array(at))
-
-
-def _encode(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Each cell's code (-1 for a blank) and the distinct values, in order of first cell."""
-    encoded = array.dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, encoded.dictionary
-
-
-def plain(column: pd.Series) -> np.ndarray:
-    """Python values (int, float, bool, str) with None for blanks, as JSON and drivers take."""
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # never blank
-        return column.to_numpy(dtype=object)
-    if isinstance(column.array, ArrowStringArray):  # Arrow gives str and None directly
-        return np.asarray(_arrow(column).to_numpy(zero_copy_only=False), dtype=object)
-    values = column.to_numpy(dtype=object, copy=True)
-    blank = column.isna().to_numpy(dtype=bool)  # NaN, NaT and pd.NA alike
-    if blank.any():
-        values[blank] = None
-    return values
-
-
-def objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with plain Python values and None for blanks in every column (dtype object)."""
-    columns = {name: plain(frame[name]) for name in frame.columns}
-    return pd.DataFrame(columns, index=frame.index, columns=frame.columns, dtype=object)
-
-
-def iter_values(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[tuple[Any, ...]]:
-    """Rows of `frame`'s `columns` as tuples of plain Python values."""
-    return zip(*(frame[name].tolist() for name in columns), strict=True)
