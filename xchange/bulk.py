@@ -160,15 +160,21 @@ class Staged:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def stage_columns(columns: Mapping[str, Column], *, parts: int = 1) -> Staged:
-    """Write the columns into scratch SQLite files with the ADBC driver: values bound in C,
-    straight from Arrow arrays. Needs no connection of ours, so it may run on another thread
-    while the import's connection writes something else. With `parts` > 1 the rows are split
-    into that many files written at once on as many threads (the driver lets go of the
-    interpreter lock while it binds and writes).
+def arrow_table(columns: Mapping[str, Column]) -> pa.Table:
+    """The columns as one Arrow table, as `stage_columns` writes them."""
+    return pa.table({name: _arrow(values) for name, values in columns.items()})
+
+
+def stage_columns(columns: Mapping[str, Column] | pa.Table, *, parts: int = 1) -> Staged:
+    """Write the columns (or their `arrow_table`) into scratch SQLite files with the ADBC
+    driver: values bound in C, straight from Arrow arrays. Needs no connection of ours, so it
+    may run on another thread while the import's connection writes something else. With
+    `parts` > 1 the rows are split into that many files written at once on as many threads
+    (the driver lets go of the interpreter lock while it binds and writes).
     """
-    table = pa.table({name: _arrow(values) for name, values in columns.items()})
-    staged = Staged(Path(tempfile.mkdtemp(prefix="xchange-stage-")), tuple(columns), parts)
+    table = columns if isinstance(columns, pa.Table) else arrow_table(columns)
+    names = tuple(table.column_names)
+    staged = Staged(Path(tempfile.mkdtemp(prefix="xchange-stage-")), names, parts)
     size = -(-table.num_rows // parts)  # ceiling: the last part may be shorter
     slices = [table.slice(part * size, size) for part in range(parts)]
     try:

@@ -98,8 +98,10 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             columns = _exchange_columns(created, ids)
             staging = None
             if bulk.stages(connection, len(created)):
-                # Staged on the helper thread while the organisations go in.
-                staging = helper.submit(bulk.stage_columns, columns, parts=STAGE_PARTS)
+                # Staged on the helper thread while the organisations go in. Made into Arrow
+                # arrays here first: that needs the interpreter, the staging itself does not.
+                table = bulk.arrow_table(columns)
+                staging = helper.submit(bulk.stage_columns, table, parts=STAGE_PARTS)
                 stack.callback(_discard, staging)
             if only_creates:  # next on the helper: wanted once the indexes are built again
                 read = [name for name in summary.WATCHED if name in values.columns]
