@@ -91,18 +91,26 @@ def test_a_large_sqlite_load_is_staged_and_lands_like_a_small_one(
     assert list(scratch.iterdir()) == []
 
 
-@pytest.mark.parametrize("parts", [2, 3])
+@pytest.mark.parametrize("as_arrow", [False, True], ids=["columns", "arrow table"])
+@pytest.mark.parametrize("parts", [1, 2, 3])
 def test_rows_staged_in_parts_land_in_their_order(
-    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int
+    sqlite_engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    parts: int,
+    as_arrow: bool,
 ) -> None:
-    # 1,001 rows in 2 or 3 files written at once: every row, in order, and no file left.
+    # 1,001 rows in 1 to 3 files written at once: every row, in order, and no file left.
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     n = 1_001
-    staged = bulk.stage_columns(
-        {"id": range(1, n + 1), "name": [f"Person {i}" for i in range(n)]}, parts=parts
-    )
+    columns: dict[str, bulk.Column] = {
+        "id": range(1, n + 1),
+        "name": [f"Person {i}" for i in range(n)],
+    }
+    staged = bulk.stage_columns(bulk.arrow_table(columns) if as_arrow else columns, parts=parts)
+    assert staged.columns == ("id", "name")
     assert len(staged.paths) == parts and all(path.exists() for path in staged.paths)
     with db.write_session(sqlite_engine) as session:
         connection = session.connection()
