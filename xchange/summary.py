@@ -182,10 +182,16 @@ def sums_of(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def staged_sums(sums: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame | bulk.Staged]:
     """`sums_of`'s result with each table's rows staged for SQLite (`bulk.stage_columns`), for
     `add_sums`; needs no connection, so it may run on another thread."""
-    return {
-        table: bulk.stage_columns({c: sums[table][c] for c in (*keys, *names)})
-        for table, (keys, names) in TABLES.items()
-    }
+    staged: dict[str, pd.DataFrame | bulk.Staged] = {}
+    try:
+        for table, (keys, names) in TABLES.items():
+            staged[table] = bulk.stage_columns({c: sums[table][c] for c in (*keys, *names)})
+    except BaseException:
+        for done in staged.values():
+            if isinstance(done, bulk.Staged):
+                done.discard()
+        raise
+    return staged
 
 
 def add_sums(connection: sa.Connection, sums: Mapping[str, pd.DataFrame | bulk.Staged]) -> None:
