@@ -12,8 +12,9 @@ comparison leaves them out too (and checks that they are all zeros).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -328,24 +329,15 @@ def _bulk_insert_suspended(session: Session, ids: dict[str, int]) -> None:
             connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
 
 
-def _bulk_insert_added(session: Session, ids: dict[str, int]) -> None:
-    """The same copies, their sums added from the rows in hand (as a large import does)."""
+def _bulk_insert_added(session: Session, ids: dict[str, int], *, staged: bool = False) -> None:
+    """The same copies, their sums added from the rows in hand (as a large import does); with
+    `staged`, the sums go through scratch files first (as a large import on SQLite does)."""
     copies = _bulk_copies(session)
     connection = session.connection()
-    added = pd.DataFrame(copies, dtype=object)
-    with summary.suspended(connection, added=lambda: summary.sums_of(added)):
-        for row in copies:
-            connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
-
-
-def _bulk_insert_added_staged(session: Session, ids: dict[str, int]) -> None:
-    """The same, the sums staged in a scratch file first (as a large import on SQLite does)."""
-    copies = _bulk_copies(session)
-    connection = session.connection()
-    added = pd.DataFrame(copies, dtype=object)
-    sums = summary.sums_of(added)
-    staged = summary.staged_sums(sums) if connection.dialect.name == "sqlite" else sums
-    with summary.suspended(connection, added=lambda: staged):
+    sums: Mapping[str, Any] = summary.sums_of(pd.DataFrame(copies, dtype=object))
+    if staged and connection.dialect.name == "sqlite":
+        sums = summary.staged_sums(dict(sums))
+    with summary.suspended(connection, added=lambda: sums):
         for row in copies:
             connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
 
@@ -362,7 +354,7 @@ WRITES: dict[str, Callable[[Session, dict[str, int]], None]] = {
     "delete-by-sql": _delete_by_sql,
     "bulk-insert-suspended": _bulk_insert_suspended,
     "bulk-insert-added": _bulk_insert_added,
-    "bulk-insert-added-staged": _bulk_insert_added_staged,
+    "bulk-insert-added-staged": partial(_bulk_insert_added, staged=True),
 }
 
 
