@@ -556,10 +556,7 @@ def _people(
     codes, dictionary = encode(arrow_column(names, at))
     distinct = dictionary.to_numpy(zero_copy_only=False)
     asked = np.zeros(len(distinct) + 1, dtype=bool)  # the last entry: blank cells (code -1)
-    asked[codes] = True
-    if len(kept):
-        asked[:] = False
-        asked[np.delete(codes, kept)] = True
+    asked[np.delete(codes, kept) if len(kept) else codes] = True
     wanted = sorted(distinct[asked[:-1]].tolist())
     ids: dict[str, int] = {}
     for name, person_id in keyed_rows(
