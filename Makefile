@@ -12,13 +12,15 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 PORT = $${STREAMLIT_SERVER_PORT:-8501}
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; PYTEST_WORKERS=0 runs the suite in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: help setup run test lint fmt bench clean
 
 help:
 	@echo "make setup   install uv if missing, then the locked dependencies (.venv)"
 	@echo "make run     migrate, load demo data into an empty database, start the dashboard"
-	@echo "make test    ruff, ruff format --check, mypy, pytest (PYTEST_ARGS=... to pass options)"
+	@echo "make test    ruff, ruff format --check, mypy, pytest in parallel (PYTEST_WORKERS=n, PYTEST_ARGS=...)"
 	@echo "make lint    ruff, ruff format --check, mypy"
 	@echo "make fmt     fix what ruff can and format the code"
 	@echo "make bench   run every benchmarks/*.py"
@@ -42,7 +44,7 @@ test: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
-	$(UV) run pytest $(PYTEST_ARGS)
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	$(UV) run ruff check .

@@ -10,8 +10,9 @@ Fixtures
 `sqlite_engine`
     An engine (`xchange.db.make_engine`) on `sqlite_url`; disposed when the test ends.
 `pg_engine`
-    An engine on the PostgreSQL database named by `XCHANGE_TEST_POSTGRES_URL` (`.ci/run` sets
-    it). The schema is migrated once per session; before each test every table is emptied
+    An engine on a PostgreSQL database of this test process's own, on the server named by
+    `XCHANGE_TEST_POSTGRES_URL` (`.ci/run` sets it). The database is created and migrated once
+    per session and dropped at its end; before each test every table is emptied
     (`TRUNCATE ... RESTART IDENTITY CASCADE`, with the audit trail's guard against TRUNCATE lifted
     for that one transaction) and the programme row is seeded again, so ids start
     at 1 as on SQLite. Without the variable the test is skipped, except under `CI=true`, where a
@@ -22,21 +23,29 @@ Fixtures
 
 For a URL on either database: `engine.url.render_as_string(hide_password=False)`.
 
-The tests' tables live in a schema of their own (`xchange_test`, or `xchange_test_gw0`... under
-pytest-xdist), never in `public`: pointing the variable at a developer's database does not touch
-their data, and parallel workers do not truncate each other's rows. The engine's URL carries the
-schema as its search path, so an engine made from that URL (a CLI run, say) sees the same tables.
+The variable names a server and a database there that the tests never touch: each test process
+(`main`, or `gw0`, `gw1`... under pytest-xdist) creates `<that database>_test_<process>`, which
+needs the CREATEDB right. A database each, not a schema each in one database: what PostgreSQL
+keeps per database (`pg_stat_activity` filtered by `current_database()`, advisory locks) would
+otherwise mix the workers' transactions, and one worker's test waiting for "a transaction
+waiting on a lock" could see another worker's.
+
+Hypothesis runs the `suite` profile: derandomized (each test its own fixed examples, the same on
+every run and every machine), no deadline (a loaded machine is slow, not wrong), no example
+database. `HYPOTHESIS_PROFILE=explore` draws fresh random examples instead, to look for bugs.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 
 from xchange.config import normalise_url
@@ -46,6 +55,19 @@ PG_URL_VARIABLE = "XCHANGE_TEST_POSTGRES_URL"
 # The trigger by which PostgreSQL refuses to TRUNCATE the audit trail (migration 0005).
 AUDIT_GUARD = "audit_event_no_truncate"
 
+# A test's examples may not depend on the run: the same on every machine, however loaded. Tests
+# set their own `max_examples` (and may set more); these are the settings they do not set.
+settings.register_profile(
+    "suite",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
 
 def _on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
@@ -53,6 +75,20 @@ def _on_ci() -> bool:
 
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """Put back the `__main__` module a test replaced.
+
+    Streamlit's AppTest installs the page script it ran as `__main__` and leaves it there. A
+    process started later with "spawn" or "forkserver" runs the parent's `__main__` again first:
+    a page script, whose Streamlit calls stall or crash it, depending on which test ran before.
+    """
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 # --- SQLite ----------------------------------------------------------------------------------
@@ -94,14 +130,26 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
-def _test_schema(config: pytest.Config) -> str:
-    worker = getattr(config, "workerinput", {}).get("workerid")  # set by pytest-xdist
-    return f"xchange_test_{worker}" if worker else "xchange_test"
+def _worker(config: pytest.Config) -> str:
+    """This process's name in the run: "gw0", "gw1"... under pytest-xdist, else "main"."""
+    return str(getattr(config, "workerinput", {}).get("workerid", "main"))
+
+
+def _test_database(server_url: sa.URL, worker: str) -> str:
+    """The name of this worker's own database, derived from the one the variable names."""
+    suffix = f"_test_{worker}"
+    return f"{(server_url.database or 'xchange')[: 63 - len(suffix)]}{suffix}"  # 63: PG's limit
+
+
+def _admin(server_url: sa.URL) -> Engine:
+    # CREATE and DROP DATABASE refuse to run inside a transaction.
+    return sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
 
 @pytest.fixture(scope="session")
 def pg_session_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """The PostgreSQL engine for the whole session, on a freshly created and migrated schema."""
+    """The PostgreSQL engine for the whole session, on a database of its own, created and
+    migrated here and dropped at the end."""
     url = os.environ.get(PG_URL_VARIABLE)
     if not url:
         message = f"{PG_URL_VARIABLE} not set: PostgreSQL cases need a server (.ci/run sets it)"
@@ -109,25 +157,26 @@ def pg_session_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
 
-    schema = _test_schema(request.config)
-    admin = make_engine(url)
+    server_url = sa.make_url(normalise_url(url))
+    name = _test_database(server_url, _worker(request.config))
+    admin = _admin(server_url)
     try:
-        with admin.begin() as connection:
-            # A stale schema from an interrupted run would hold old tables and revisions.
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        with admin.connect() as connection:
+            # A database left by an interrupted run would hold old tables and revisions.
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine = make_engine(server_url.set(database=name).render_as_string(hide_password=False))
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+            with admin.connect() as connection:
+                # FORCE: a served app or a writer process a failed test left behind may still
+                # be connected.
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.dispose()
-
-    scoped_url = sa.make_url(normalise_url(url)).update_query_dict(
-        {"options": f"-csearch_path={schema}"}
-    )
-    engine = make_engine(scoped_url.render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -168,9 +217,33 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return result
 
 
+# The tests that start processes loading both cores: 8 writer processes, a served app with
+# Chromium. Run one after another on one worker (`--dist loadgroup`), the others sharing the
+# second core, so that none of them waits for the rest of these.
+HEAVY_GROUP = "heavy"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that reaches PostgreSQL, so `-m "not postgres"` leaves them all out."""
+    """Mark every test that reaches PostgreSQL, so `-m "not postgres"` leaves them all out; put
+    the tests of a group on one worker under `--dist loadgroup`."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "pg_engine" in fixtures or "pg_session_engine" in fixtures:
             item.add_marker(pytest.mark.postgres)
+        if item.get_closest_marker("xdist_group") is None:
+            group = _group(item)
+            if group:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _group(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+        return HEAVY_GROUP
+    # A module's tests sharing a module-scoped fixture (a demo register, say) run on one worker,
+    # which builds it once.
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info else ()
+    if any(d.scope == "module" for defs in definitions for d in defs):
+        return item.nodeid.split("::")[0]
+    return None

@@ -110,12 +110,12 @@ def test_sqlite_write_session_begins_immediate(sqlite_engine: Engine) -> None:
     """A second writer waits for the first at BEGIN, instead of failing half-way.
 
     With a deferred BEGIN a reading statement would not wait in WAL mode; the second writer's
-    first (reading) statement waiting for the first writer's commit shows the lock is taken
-    when the transaction begins.
+    first (reading) statement ending only after the first writer's commit shows the lock is
+    taken when the transaction begins. The order of events is checked, not durations: the first
+    writer pauses so that a reading statement that did not wait would end before its commit.
     """
-    first_holds_lock = threading.Event()
-    hold_seconds = 0.3
-    waited: list[float] = []
+    first_holds_lock, second_begins = threading.Event(), threading.Event()
+    events: list[str] = []
     errors: list[BaseException] = []
 
     def first() -> None:
@@ -123,31 +123,34 @@ def test_sqlite_write_session_begins_immediate(sqlite_engine: Engine) -> None:
             with write_session(sqlite_engine) as session:
                 session.exec(select(Programme)).all()  # begins the transaction
                 first_holds_lock.set()
-                time.sleep(hold_seconds)
+                second_begins.wait(10)
+                time.sleep(0.3)  # time for a second writer that does not wait to read
                 session.add(Person(name="first"))
+                events.append("first commits")
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
             first_holds_lock.set()
 
     def second() -> None:
         try:
-            first_holds_lock.wait(5)
+            first_holds_lock.wait(10)
             with write_session(sqlite_engine) as session:
-                started = time.monotonic()
+                second_begins.set()
                 session.exec(select(Programme)).all()
-                waited.append(time.monotonic() - started)
+                events.append("second has read")
                 session.add(Person(name="second"))
         except BaseException as exc:
             errors.append(exc)
+            second_begins.set()
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(10)
+        thread.join(60)
 
     assert not errors, errors
-    assert waited and waited[0] >= hold_seconds / 2
+    assert events == ["first commits", "second has read"]
     with read_session(sqlite_engine) as session:
         assert sorted(session.exec(select(Person.name)).all()) == ["first", "second"]
 
@@ -161,7 +164,9 @@ def test_sqlite_read_session_does_not_wait_for_a_writer(sqlite_engine: Engine) -
         started = time.monotonic()
         with read_session(sqlite_engine) as reader:
             assert reader.exec(select(Person)).all() == []  # not committed yet
-        assert time.monotonic() - started < 1
+        # Waiting for the lock this very thread holds would take the whole busy timeout (and
+        # then fail); reading takes milliseconds, however loaded the machine.
+        assert time.monotonic() - started < get_settings().sqlite_busy_timeout_ms / 1000
 
 
 def test_write_session_rolls_back_on_error(engine: Engine) -> None:
@@ -202,7 +207,8 @@ def test_write_runs_the_transaction_again_after_a_serialization_failure(
                     and not watcher.execute(
                         sa.text(
                             "SELECT count(*) FROM pg_stat_activity"
-                            " WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE programme%'"
+                            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                            " AND query LIKE 'UPDATE programme%'"
                         )
                     ).scalar()
                 ):
