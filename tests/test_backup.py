@@ -9,7 +9,6 @@ PostgreSQL targets are schemas made (and dropped) by the test itself, so they st
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 import zipfile
@@ -111,11 +110,9 @@ def empty_pg(pg_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def pg_url() -> str:
-    url = os.environ.get("XCHANGE_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("XCHANGE_TEST_POSTGRES_URL not set")
-    return url
+def pg_url(pg_session_engine: Engine) -> str:
+    """This test process's own PostgreSQL database (see conftest), to hold a schema of its own."""
+    return pg_session_engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture
