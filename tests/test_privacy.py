@@ -277,10 +277,15 @@ def test_audit_export_of_a_period(engine: Engine, tmp_path: Path) -> None:
                 at=utcnow() - timedelta(days=400),
             )
         )
-    today = date.today()
+    # The period is in UTC days (not the machine's time zone); from yesterday, in case
+    # midnight passed since the writes.
+    today = utcnow().date()
     with read_session(engine) as session:
         events = audit.events_between(
-            session=session, actor=admin_of(session), date_from=today, date_to=today
+            session=session,
+            actor=admin_of(session),
+            date_from=today - timedelta(days=1),
+            date_to=today,
         )
     rows = list(csv.reader(io.StringIO(audit.audit_csv(events).decode("utf-8-sig"))))
     assert rows[0] == ["at", "actor", "entity", "entity_id", "action", "changes"]
@@ -362,11 +367,10 @@ def test_cli_erase_person_and_audit(sqlite_url: str, tmp_path: Path) -> None:
     assert expired.exit_code == 0, expired.output
     both = runner.invoke(cli, ["--db", sqlite_url, "erase-person", NAME, "--expired"])
     assert both.exit_code == 2
-    today = date.today().isoformat()
+    today = utcnow().date()  # the period is in UTC days; from yesterday, in case midnight passed
+    period = ["--from", str(today - timedelta(days=1)), "--to", str(today)]
     out = tmp_path / "audit.csv"
-    result = runner.invoke(
-        cli, ["--db", sqlite_url, "audit", "--from", today, "--to", today, "-o", str(out)]
-    )
+    result = runner.invoke(cli, ["--db", sqlite_url, "audit", *period, "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8-sig")
     assert ",person," in text and ",erase," in text
