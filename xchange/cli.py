@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
-from xchange import db
+from xchange import access, db
 from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
 from xchange.models import Role, User
 
@@ -33,6 +33,7 @@ class Context:
         self.url = url
         self.user_email = user_email
         self._engine: Engine | None = None
+        self.action = "run_a_command"  # what the command attempts: set by `requires`
 
     @property
     def engine(self) -> Engine:
@@ -46,16 +47,25 @@ class Context:
         return self._engine
 
     def actor(self, session: Session) -> User:
-        """The acting user: `--user EMAIL`, or the local administrator."""
+        """The acting user: `--user EMAIL`, or the local administrator. An email that is no
+        user's, or a deactivated account, is refused (PermissionDenied, recorded)."""
         email = (self.user_email or db.LOCAL_ADMIN_EMAIL).strip().lower()
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            if email == db.LOCAL_ADMIN_EMAIL:
+        if email == db.LOCAL_ADMIN_EMAIL:
+            found = session.exec(select(User.id).where(User.email == email)).first()
+            if found is None:
                 raise XchangeError("The database is not initialised: run `xchange init` first")
-            raise XchangeError(f"There is no user {email}: add one with `xchange user add`")
-        if not user.active:
-            raise PermissionDenied(f"User {email} is deactivated")
-        return user
+        return access.acting_user(session=session, email=email, action=self.action)
+
+    def authorise(self, rule: str, action: str) -> None:
+        """Refuse (PermissionDenied, recorded in the audit trail) unless the acting user may run
+        a command under `rule`; `action` names the attempt, as the service layer names writes."""
+        self.action = action
+        if rule == OPEN:
+            return
+        with db.read_session(self.engine) as session:
+            actor = self.actor(session)
+            if rule == ADMIN:
+                access.require_admin(session=session, actor=actor, action=action, entity="command")
 
     def write(self, work: Callable[[Session, User], T], *, check_foreign_keys: bool = True) -> T:
         """`work(session, actor)` in one write transaction, committed; run again briefly when
@@ -96,6 +106,34 @@ def friendly_errors(command: F) -> F:
             _fail(str(exc), 1)
 
     return wrapper  # type: ignore[return-value]
+
+
+# Who may run a command (`requires`). Each command then reads and writes through the package,
+# whose checks scope it as the pages are scoped (a coordinator's own partnerships' records).
+ADMIN = "administrators"  # active administrators only
+READER = "users"  # any active user
+OPEN = "anyone"  # no user needed: the command holds no records (init, a blank template)
+
+
+def requires(rule: str, action: str, *, upgrade_first: bool = False) -> Callable[[F], F]:
+    """Check the acting user's rights before the command runs (place it below
+    `friendly_errors`). `action` names the attempt in snake case, as `access.require_admin`
+    takes it ("back_up_the_register": "... may not back up the register: only administrators
+    may."). `upgrade_first`: bring the schema up to date first, as `init` would (for `demo`, which
+    also fills a database never initialised)."""
+
+    def decorate(command: F) -> F:
+        @wraps(command)
+        def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+            if upgrade_first:
+                ctx.retrying(db.upgrade)
+            ctx.authorise(rule, action)
+            return command(ctx, *args, **kwargs)
+
+        wrapper.permission = rule  # type: ignore[attr-defined]  # read by the tests
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def _fail(message: str, code: int) -> None:
@@ -145,6 +183,7 @@ def cli(ctx: click.Context, url: str | None, user_email: str | None) -> None:
 @cli.command()
 @pass_context
 @friendly_errors
+@requires(OPEN, "init")
 def init(ctx: Context) -> None:
     """Create the database, or upgrade its schema to the newest version.
 
@@ -186,6 +225,7 @@ def partnership() -> None:
 )
 @pass_context
 @friendly_errors
+@requires(READER, "add_partnership")
 def partnership_add(
     ctx: Context, acronym: str, name: str, start: date, end: date, target: int
 ) -> None:
@@ -220,6 +260,7 @@ def partnership_add(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table")
 @pass_context
 @friendly_errors
+@requires(READER, "list_partnerships")
 def partnership_list(ctx: Context, as_json: bool) -> None:
     """List the partnerships.
 
@@ -274,6 +315,7 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
 @pass_context
 @friendly_errors
+@requires(READER, "add_user")
 def user_add(
     ctx: Context, email: str, role: str, partnerships: tuple[str, ...], password_stdin: bool
 ) -> None:
@@ -323,6 +365,7 @@ def user_add(
 )
 @pass_context
 @friendly_errors
+@requires(ADMIN, "load_demo_data", upgrade_first=True)
 def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
     """Fill an empty register with realistic, deterministic demo data and demo accounts.
 
@@ -333,7 +376,6 @@ def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
     from xchange import demo as demo_data
     from xchange.models import Exchange
 
-    ctx.retrying(db.upgrade)
     with db.read_session(ctx.engine) as session:
         has_data = session.exec(select(Exchange.id).limit(1)).first() is not None
     if has_data and if_empty:
@@ -375,6 +417,7 @@ BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem"
 )
 @pass_context
 @friendly_errors
+@requires(READER, "read_kpis")
 def kpi(
     ctx: Context,
     as_json: bool,
@@ -516,6 +559,7 @@ def _n(value: int) -> str:
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="Compare one partnership")
 @pass_context
 @friendly_errors
+@requires(READER, "take_snapshot")
 def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> None:
     """Store a closed quarter's figures as reported, or compare stored quarters with now.
 
@@ -591,6 +635,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 )
 @pass_context
 @friendly_errors
+@requires(READER, "import")
 def import_file(
     ctx: Context,
     file: str | None,
@@ -663,6 +708,7 @@ def import_file(
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
 @pass_context
 @friendly_errors
+@requires(OPEN, "write_a_template")
 def template(ctx: Context, fmt: str | None, output: str) -> None:
     """Write a blank import template; XLSX adds a data dictionary and drop-down lists.
 
@@ -677,10 +723,13 @@ def template(ctx: Context, fmt: str | None, output: str) -> None:
         data = export.template_csv()
     else:
         try:
+            ctx.authorise(READER, "list_partnerships")  # the list is the register's
             with db.read_session(ctx.engine) as session:
                 from xchange.partnerships import list_partnerships
 
                 acronyms = [p.acronym for p in list_partnerships(session)]
+        except PermissionDenied:
+            raise
         except (OperationalError, ProgrammingError, XchangeError):
             acronyms = []  # no database yet: a template without the partnership list
         data = export.template_xlsx(acronyms)
@@ -696,6 +745,7 @@ def template(ctx: Context, fmt: str | None, output: str) -> None:
 @click.option("--to", "date_to", callback=parse_date, help="End date on or before, 2026-12-31")
 @pass_context
 @friendly_errors
+@requires(READER, "export")
 def export(
     ctx: Context,
     fmt: str | None,
@@ -764,6 +814,7 @@ def _replace_file(output: str, data: bytes) -> None:
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write the archive")
 @pass_context
 @friendly_errors
+@requires(ADMIN, "back_up_the_register")
 def backup(ctx: Context, output: str) -> None:
     """Write a portable archive of every table (zip of JSON lines and a manifest).
 
@@ -787,6 +838,7 @@ def backup(ctx: Context, output: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_context
 @friendly_errors
+@requires(ADMIN, "restore_a_backup")
 def restore(ctx: Context, file: str) -> None:
     """Load a backup into an empty database (run `xchange init` on it first), all or nothing.
 
@@ -813,6 +865,7 @@ def restore(ctx: Context, file: str) -> None:
 @click.option("--today", callback=parse_date, help="Retention as of this date [default: today]")
 @pass_context
 @friendly_errors
+@requires(ADMIN, "erase_person")
 def erase_person(ctx: Context, name: str | None, expired: bool, today: date | None) -> None:
     """Erase a representative's personal data (exact name); exchanges and KPIs stay.
 
@@ -849,6 +902,7 @@ def erase_person(ctx: Context, name: str | None, expired: bool, today: date | No
 @click.option("-o", "--output", metavar="FILE", help="Write CSV here [default: standard output]")
 @pass_context
 @friendly_errors
+@requires(ADMIN, "export_audit")
 def audit_export(ctx: Context, date_from: date, date_to: date, output: str | None) -> None:
     """Export the audit trail of a period (UTC days, inclusive) as CSV.
 
@@ -880,6 +934,7 @@ def audit_export(ctx: Context, date_from: date, date_to: date, output: str | Non
 )
 @pass_context
 @friendly_errors
+@requires(READER, "build_a_report_pack")
 def report(ctx: Context, quarter: str, acronym: str | None, directory: str) -> None:
     """Write the quarterly KPI pack: charts (PNG, SVG, PDF), data.xlsx and report.pdf.
 

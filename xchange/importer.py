@@ -223,9 +223,12 @@ def plan_import(
     seconds: dict[str, float] = {}
     raw = source.frame.drop(columns=[VERSION], errors="ignore")
 
+    # Messages name only what the actor may read: not another partnership's records.
+    readable = access.partnership_ids_readable(session=session, actor=actor)
+
     def load_context() -> rules.RuleContext:
         clock = time.perf_counter()
-        ctx = rules.load_context(session, raw, today)
+        ctx = rules.load_context(session, raw, today, readable=readable)
         seconds["context"] = time.perf_counter() - clock
         return ctx
 

@@ -416,7 +416,7 @@ def read_record(
     exchange = service.get_exchange(session=session, actor=actor, exchange_id=exchange_id)
     data = service.exchange_in(session, exchange)
     validation = service.check_exchange(
-        session=session, data=data, exchange_id=exchange_id, today=today
+        session=session, data=data, exchange_id=exchange_id, today=today, reader=actor
     )
     row = validation.table.iloc[0]
     writable = access.partnership_ids_writable(session=session, actor=actor)
