@@ -2,6 +2,9 @@
 
 Errors reach the user as one line on stderr and a non-zero exit code, never a traceback:
 1 for refused input or a failed rule, 3 for a refused permission, 2 for a usage error (click).
+
+Every command declares who may run it (`requires`) and is checked before it starts; the package
+functions it calls then scope what it reads and writes, as for the pages.
 """
 
 from __future__ import annotations
@@ -367,7 +370,7 @@ def user_add(
 @friendly_errors
 @requires(ADMIN, "load_demo_data", upgrade_first=True)
 def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
-    """Fill an empty register with realistic, deterministic demo data and demo accounts.
+    """Fill an empty register with deterministic demo data and demo accounts (admins only).
 
     \b
     Example:
@@ -816,7 +819,7 @@ def _replace_file(output: str, data: bytes) -> None:
 @friendly_errors
 @requires(ADMIN, "back_up_the_register")
 def backup(ctx: Context, output: str) -> None:
-    """Write a portable archive of every table (zip of JSON lines and a manifest).
+    """Write a portable archive of every table (zip of JSON lines and a manifest; admins only).
 
     The archive restores into an empty database of either kind (SQLite or PostgreSQL).
 
@@ -840,7 +843,7 @@ def backup(ctx: Context, output: str) -> None:
 @friendly_errors
 @requires(ADMIN, "restore_a_backup")
 def restore(ctx: Context, file: str) -> None:
-    """Load a backup into an empty database (run `xchange init` on it first), all or nothing.
+    """Load a backup into an empty database (`xchange init` it first): all or nothing; admins only.
 
     \b
     Example:
@@ -867,7 +870,7 @@ def restore(ctx: Context, file: str) -> None:
 @friendly_errors
 @requires(ADMIN, "erase_person")
 def erase_person(ctx: Context, name: str | None, expired: bool, today: date | None) -> None:
-    """Erase a representative's personal data (exact name); exchanges and KPIs stay.
+    """Erase a representative's personal data (exact name; admins only); exchanges and KPIs stay.
 
     Every person with exactly this name is erased; the erasure is audited by person id.
     With --expired, erase the representatives whose partnerships' actions ended more than
