@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from xchange import charts, targets
+from xchange.export import neutralise
 from xchange.models import quarter_of
 from xchange.presentation import number, percent
 from xchange.reference import country_name, quarter_label
@@ -331,9 +332,9 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
     for name, frame in sheets.items():
         sheet = book.add_worksheet(name)
         title = titles.get(name) or f"{data.title} — {name.lower()}, {quarter_label(data.quarter)}"
-        sheet.write(0, 0, title, heading)
+        sheet.write_string(0, 0, str(neutralise(title)), heading)
         for col, column in enumerate(frame.columns):
-            sheet.write(2, col, column, bold)
+            sheet.write_string(2, col, str(neutralise(str(column))), bold)
             width = max([len(str(column)), *(len(str(v)) for v in frame[column])]) + 2
             sheet.set_column(col, col, min(width, 70), wrap if width > 70 else None)
             style = styles.get(FORMATS.get(str(column), ""))
@@ -344,7 +345,11 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
                     style = styles[SHARE]
                 elif name == "Summary" and column == "Target or floor":
                     style = styles[SHARE] if isinstance(value, float) else styles[COUNT]
-                sheet.write(row, col, value, style)
+                if isinstance(value, str):
+                    # A string cell, never a formula, and inert if copied out as text too.
+                    sheet.write_string(row, col, str(neutralise(value)), style)
+                else:
+                    sheet.write(row, col, value, style)
         sheet.freeze_panes(3, 0)
     book.close()
     return buffer.getvalue()
