@@ -7,6 +7,7 @@ checked against `xchange kpi --json`.
 
 from __future__ import annotations
 
+import html
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -318,7 +319,10 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
     heading = book.add_format({"bold": True, "font_size": 13})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    titles = {CHARTS[stem]: str(fig.layout.title.text or "") for stem, fig in drawn.items()}
+    # Chart titles hold entities for plotly (charts.plain); a cell shows the text itself.
+    titles = {
+        CHARTS[stem]: html.unescape(str(fig.layout.title.text or "")) for stem, fig in drawn.items()
+    }
     summary_frame = pd.DataFrame(summary_rows(data)).reindex(
         columns=["Figure", "Value", "Target or floor", "Progress or share", "Status", "Reason"]
     )
