@@ -52,9 +52,9 @@ if st.button("Build the pack", type="primary", icon=":material/summarize:"):
 if key in st.session_state:
     data, name, warnings, summary = st.session_state[key]
     for warning in warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(ui.escape(warning), icon=":material/warning:")
     st.download_button(
-        f"Download {name}",
+        f"Download {ui.escape(name)}",
         data=data,
         file_name=name,
         mime="application/zip",

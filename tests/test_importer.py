@@ -931,6 +931,21 @@ def test_the_report_and_the_annotated_copy(register: Register) -> None:
     assert register.load(fixed).rows_created == 3
 
 
+def test_the_report_neutralises_a_header_that_reads_as_a_formula() -> None:
+    from xchange.importer import ImportReport
+    from xchange.parsing import Issue
+
+    report = ImportReport(
+        filename="x.csv",
+        rows=1,
+        headers={"end_date": '=HYPERLINK("http://example.invalid")'},
+        issues=[Issue("not_a_date", "error", "end_date", "=1+1", "-not a date", row=2)],
+    )
+    [header, line] = list(csv.reader(io.StringIO(report_csv(report).decode("utf-8-sig"))))
+    assert line[1:3] == ['\'=HYPERLINK("http://example.invalid")', "'=1+1"]
+    assert line[4] == "'-not a date"
+
+
 def test_an_annotated_workbook(register: Register) -> None:
     header = list(BASE)
     body = [list(r.values()) for r in rows(2)]

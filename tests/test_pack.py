@@ -4,6 +4,7 @@ pages and text, the CLI, the Reports page, and a clear message when there is no 
 from __future__ import annotations
 
 import io
+import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -196,6 +197,33 @@ def test_no_browser_gives_one_clear_sentence_and_the_data_files(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.xlsx", "report.pdf"]
     text = PdfReader(tmp_path / "report.pdf").pages[-1].extract_text()
     assert "apt-get install chromium" in text
+
+
+def test_data_xlsx_holds_no_formula_whatever_the_names(
+    register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A partnership acronym as an administrator could type it: a string cell, made inert.
+    hostile = '=HYPERLINK("http://example.invalid","x")'
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(register.url.removeprefix("sqlite:///")) as source:
+        with sqlite3.connect(copy) as target:
+            source.backup(target)
+        target.close()
+    source.close()
+    with sqlite3.connect(copy) as connection:
+        connection.execute("UPDATE partnership SET acronym = ? WHERE id = 1", (hostile,))
+    connection.close()
+    monkeypatch.setenv("XCHANGE_CHROMIUM", "/nonexistent/chromium")  # data only: faster
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(
+        cli, ["--db", f"sqlite:///{copy}", "report", "--quarter", QUARTER, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "data.xlsx")
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert f"'{hostile}" in {c.value for c in cells}
 
 
 # --- scope, permissions, quarters --------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import os
 import shutil
 import textwrap
@@ -145,8 +146,14 @@ def config(*, filename: str = "clusterxchange-chart") -> dict[str, Any]:
     }
 
 
+def plain(text: str) -> str:
+    """User text (an acronym) for a chart: plotly reads `<b>`, `<a href=...>` and entities in
+    every text it draws, so `<`, `>` and `&` become entities and show as typed."""
+    return html.escape(text, quote=False)
+
+
 def _scope_label(scope: str) -> str:
-    return "Programme" if scope.casefold() == "programme" else scope
+    return "Programme" if scope.casefold() == "programme" else plain(scope)
 
 
 def _title(scope: str, what: str, as_of: date) -> str:
@@ -438,7 +445,7 @@ def partnerships_chart(table: pd.DataFrame, *, as_of: date) -> go.Figure:
         targets = rows["target"].astype(float)
         rows["_pct"] = (rows["counted"].astype(float) / targets.where(targets > 0)) * 100
         rows = rows.sort_values(["_pct", "acronym"], ascending=[False, True], na_position="last")
-    acronyms = [str(a) for a in rows["acronym"]] if len(rows) else []
+    acronyms = [plain(str(a)) for a in rows["acronym"]] if len(rows) else []
     values = [None if pd.isna(v) else float(v) for v in rows["_pct"]] if len(rows) else []
     texts = [
         f"{number(c)} of {number(t)}" if t else f"{number(c)}, no target"

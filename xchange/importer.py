@@ -341,7 +341,7 @@ def report_csv(report: ImportReport) -> bytes:
         writer.writerow(
             [
                 "" if issue.row is None else issue.row,
-                report.headers.get(issue.field, issue.field),
+                _protect(report.headers.get(issue.field, issue.field)),
                 _protect(issue.value),
                 issue.severity,
                 _protect(issue.message),

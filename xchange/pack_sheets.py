@@ -7,6 +7,7 @@ checked against `xchange kpi --json`.
 
 from __future__ import annotations
 
+import html
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from xchange import charts, targets
+from xchange.export import neutralise
 from xchange.models import quarter_of
 from xchange.presentation import number, percent
 from xchange.reference import country_name, quarter_label
@@ -317,7 +319,10 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
     heading = book.add_format({"bold": True, "font_size": 13})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    titles = {CHARTS[stem]: str(fig.layout.title.text or "") for stem, fig in drawn.items()}
+    # Chart titles hold entities for plotly (charts.plain); a cell shows the text itself.
+    titles = {
+        CHARTS[stem]: html.unescape(str(fig.layout.title.text or "")) for stem, fig in drawn.items()
+    }
     summary_frame = pd.DataFrame(summary_rows(data)).reindex(
         columns=["Figure", "Value", "Target or floor", "Progress or share", "Status", "Reason"]
     )
@@ -331,9 +336,9 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
     for name, frame in sheets.items():
         sheet = book.add_worksheet(name)
         title = titles.get(name) or f"{data.title} — {name.lower()}, {quarter_label(data.quarter)}"
-        sheet.write(0, 0, title, heading)
+        sheet.write_string(0, 0, str(neutralise(title)), heading)
         for col, column in enumerate(frame.columns):
-            sheet.write(2, col, column, bold)
+            sheet.write_string(2, col, str(neutralise(str(column))), bold)
             width = max([len(str(column)), *(len(str(v)) for v in frame[column])]) + 2
             sheet.set_column(col, col, min(width, 70), wrap if width > 70 else None)
             style = styles.get(FORMATS.get(str(column), ""))
@@ -344,7 +349,11 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
                     style = styles[SHARE]
                 elif name == "Summary" and column == "Target or floor":
                     style = styles[SHARE] if isinstance(value, float) else styles[COUNT]
-                sheet.write(row, col, value, style)
+                if isinstance(value, str):
+                    # A string cell, never a formula, and inert if copied out as text too.
+                    sheet.write_string(row, col, str(neutralise(value)), style)
+                else:
+                    sheet.write(row, col, value, style)
         sheet.freeze_panes(3, 0)
     book.close()
     return buffer.getvalue()

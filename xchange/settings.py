@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from xchange import access, reference
 from xchange.errors import InvalidInput, StaleRecord
 from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, User
-from xchange.partnerships import programme, record_change, stale_changes
+from xchange.partnerships import programme, record_change
+from xchange.versioning import bump_version, stale_changes
 
 PROGRAMME_ID = 1
 
@@ -322,17 +322,12 @@ def _check_version(session: Session, row: Programme, expected_version: int) -> N
 
 
 def _bump(session: Session, row: Programme, expected_version: int) -> list[int]:
-    """Next version if still at `expected_version`, in one statement (see partnerships._bump)."""
-    bumped = session.execute(
-        sa.update(Programme)
-        .where(col(Programme.id) == PROGRAMME_ID, col(Programme.version) == expected_version)
-        .values(version=expected_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    """Next version if still at `expected_version` (see `versioning.bump_version`)."""
+    bumped = bump_version(session, Programme, PROGRAMME_ID, expected_version)
+    if bumped is None:
         raise _stale(session, expected_version)
     row.version = expected_version + 1
-    return [expected_version, expected_version + 1]
+    return bumped
 
 
 def _stale(session: Session, expected_version: int) -> StaleRecord:
