@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import Session, col, func, select
 
 from xchange import sign_in_attempts as attempts
-from xchange.access import engine_of, require_admin
+from xchange.access import UNKNOWN_EMAIL, engine_of, require_admin
 from xchange.config import get_settings
 from xchange.db import LOCAL_ADMIN_EMAIL, read_session, with_retry, write_session
 from xchange.errors import InvalidInput, NotFound, SignInRefused, StaleRecord
@@ -39,7 +39,6 @@ DEACTIVATED = "This account is deactivated: ask an administrator."
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # a passphrase fits; a megabyte pasted by mistake is not hashed
 EMAIL_MAX_LENGTH = 320
-UNKNOWN_EMAIL = "unknown email"  # actor label of a refused sign-in naming no user
 
 # Rough on purpose: one @, something on each side, no spaces. Whether mail arrives is the
 # administrator's business; this only catches typing slips.

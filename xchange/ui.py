@@ -820,8 +820,9 @@ def _values(form: str) -> service.ExchangeIn:
 
 
 def check(data: service.ExchangeIn, exchange_id: int | None = None) -> Validation:
-    """The rules over the form's values, nothing written (run on every change)."""
-    return read(service.check_exchange, data=data, exchange_id=exchange_id)
+    """The rules over the form's values, nothing written (run on every change); the messages
+    name only records the signed-in user may read."""
+    return read(service.check_exchange, data=data, exchange_id=exchange_id, reader=current_user())
 
 
 def show_checks(form: ExchangeForm, validation: Validation, *, tried: bool) -> None:
