@@ -12,10 +12,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -32,6 +35,7 @@ from tests.test_importer import (
 from xchange import db, service
 from xchange.errors import PermissionDenied, StaleRecord
 from xchange.filereader import read_file
+from xchange.import_writer import id_ranges
 from xchange.importer import ImportReport, UndoRefused, run_import, undo_import
 from xchange.models import AuditEvent, Exchange, ImportBatch, Organisation, Person
 
@@ -95,14 +99,19 @@ def holding(engine: Engine, work: Callable[[Session], Any]) -> Held:
     return held
 
 
-def blocked(engine: Engine, held: Held) -> None:
-    """Return once `held`'s transaction waits for a lock another transaction holds."""
+def blocked(engine: Engine, held: Held, *, anyone: bool = False) -> None:
+    """Return once `held`'s transaction (with `anyone`: any transaction, for work that opens
+    connections of its own) waits for a lock another transaction holds."""
     assert held.pid is not None
     deadline = time.monotonic() + DEADLINE_S
     with engine.connect() as connection:
         while time.monotonic() < deadline:
             waiting = connection.execute(
-                sa.text("SELECT cardinality(pg_blocking_pids(:pid)) > 0"), {"pid": held.pid}
+                sa.text(
+                    "SELECT count(*) > 0 FROM pg_stat_activity"
+                    " WHERE (pid = :pid OR :anyone) AND cardinality(pg_blocking_pids(pid)) > 0"
+                ),
+                {"pid": held.pid, "anyone": anyone},
             ).scalar_one()
             connection.rollback()
             if waiting:
@@ -232,6 +241,52 @@ def test_a_second_import_of_a_file_waits_for_the_first_and_changes_nothing(pg: R
     assert pg.count(Organisation) == 21 and pg.count(Exchange) == 20
 
 
+def test_an_import_meeting_a_key_taken_meanwhile_is_run_again(pg: Register) -> None:
+    """A person logs an exchange with a new host while an import of rows naming that host
+    writes: the import's first run fails on the name key, `db.write` runs it again, and the
+    second run uses the host the person saved."""
+    actor = pg.user()
+    logged = service.ExchangeIn(
+        partnership="GTEX",
+        reference="BY-HAND",
+        status="confirmed",
+        start_date=date(2025, 3, 10),
+        end_date=date(2025, 3, 14),
+        visitor_organisation="Hand Visitor",
+        visitor_type="cluster organisation",
+        visitor_country="DE",
+        visitor_is_sme=False,
+        visitor_community="partner",
+        host_organisation="New Host",
+        host_type="university",
+        host_country="FR",
+        host_is_sme=True,
+        host_community="external",
+    )
+    logging = holding(
+        pg.engine,
+        lambda session: service.create_exchange(
+            session=session, actor=actor, data=logged, today=TODAY
+        ),
+    )
+    source = read_file(csv_bytes(rows(3, host_organisation="New Host")), "exchanges.csv")
+    runs: list[int] = []
+
+    def work(session: Session) -> ImportReport:
+        runs.append(1)
+        return run_import(session=session, actor=actor, source=source, today=TODAY)
+
+    importing = start(pg.engine, lambda _unused: db.write(pg.engine, work))
+    blocked(pg.engine, importing, anyone=True)  # its COPY waits on the person's new key
+    assert isinstance(logging.release(), Exchange)
+    report = importing.release()
+    assert isinstance(report, ImportReport), report
+    assert (len(runs), report.rows_created) == (2, 3)
+    with db.read_session(pg.engine) as session:
+        hosts = session.exec(select(Organisation.id).where(Organisation.name == "New Host"))
+        assert len(hosts.all()) == 1
+
+
 def test_two_imports_of_one_file_at_once_both_finish(engine: Engine) -> None:
     register = make_register(engine)
     data = csv_bytes(rows(20))
@@ -311,3 +366,12 @@ def test_undo_removes_the_organisations_and_people_only_its_batch_used(engine: E
         ("person", gone),
     ]
     assert all("name" not in changes for entity, _id, changes in removed if entity == "person")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sets(st.integers(min_value=1, max_value=60), max_size=30))
+def test_id_ranges_name_exactly_the_ids_given(ids: set[int]) -> None:
+    ranges = id_ranges(sorted(ids, reverse=True))
+    assert {i for first, last in ranges for i in range(first, last + 1)} == ids
+    # As few ranges as can be: each begins after a gap.
+    assert all(b[0] > a[1] + 1 for a, b in zip(ranges, ranges[1:], strict=False))
