@@ -368,6 +368,18 @@ def test_undo_removes_the_organisations_and_people_only_its_batch_used(engine: E
     assert all("name" not in changes for entity, _id, changes in removed if entity == "person")
 
 
+def test_undo_removes_many_organisations_and_leaves_no_index_of_its_own(engine: Engine) -> None:
+    """From 20 rows removed, the undo indexes the columns referring to them for the deletes
+    (a scan per row otherwise), and drops those indexes again."""
+    register = make_register(engine)
+    indexes = {i["name"] for i in sa.inspect(engine).get_indexes("exchange")}
+    report = register.load(csv_bytes(rows(30)))
+    undone = register.undo(report.batch_id or 0)
+    assert (undone.organisations_removed, undone.people_removed) == (31, 1)
+    assert (register.count(Organisation), register.count(Person)) == (0, 0)
+    assert {i["name"] for i in sa.inspect(engine).get_indexes("exchange")} == indexes
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.sets(st.integers(min_value=1, max_value=60), max_size=30))
 def test_id_ranges_name_exactly_the_ids_given(ids: set[int]) -> None:

@@ -12,6 +12,8 @@ people: see `privacy`). One still in use (a record saved since picked it) stays.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +24,8 @@ from xchange.import_plan import AUDIT, chunks
 from xchange.import_writer import CREATED_KEYS, insert_events
 from xchange.models import User
 
+# From this many rows removed, the columns referring to them are indexed first (`_children_indexed`).
+_INDEX_FROM = 20
 # What the trail keeps of a removed row, by table ("id" alone for a person).
 _KEPT = {"organisation": ("name", "type", "country", "is_sme", "size_class"), "person": ("id",)}
 
@@ -56,7 +60,8 @@ def remove_unused_created(
         candidates = [i for first, last in ranges for i in range(first, last + 1)]
         lock_rows(connection, table, candidates)  # a writer about to use one waits, or we do
         unused = sorted(set(candidates) - _in_use(connection, table, ranges))
-        removed = _delete(connection, table, unused)
+        with _children_indexed(connection, table, len(unused)):
+            removed = _delete(connection, table, unused)
         events = [
             (int(values["id"]), "undo_import", json.dumps(_as_removed(table, values)))
             for values in removed
@@ -85,6 +90,40 @@ def _in_use(connection: sa.Connection, table: str, ranges: list[list[int]]) -> s
                 ).scalars()
                 used.update(int(i) for i in found)
     return used
+
+
+@contextmanager
+def _children_indexed(connection: sa.Connection, table: str, rows: int) -> Iterator[None]:
+    """Index, for deleting `rows` rows of `table`, each column referring to it that no index
+    leads with, and drop those indexes again at the end (inside the transaction, so a failure
+    rolls them back too).
+
+    Deleting a row makes the database look up the rows referring to it (the foreign key's
+    check, or its SET NULL); with no index that is a scan of the referring table per row
+    deleted: 3,000 organisations of a register of 33,000 exchanges took 10 s (SQLite) and
+    16 s (PostgreSQL) instead of a tenth of that. A few rows are cheaper scanned.
+    """
+    made = []
+    if rows >= _INDEX_FROM:
+        for referring in SQLModel.metadata.tables.values():
+            led = {
+                index.columns[0].name
+                for index in referring.indexes
+                if all(
+                    value is None for key, value in index.kwargs.items() if key.endswith("_where")
+                )
+            }
+            for key in referring.foreign_keys:
+                column = key.parent.name
+                if key.column.table.name == table and column not in led:
+                    name = f"tmp_undo_{referring.name}_{column}"
+                    connection.exec_driver_sql(
+                        f"CREATE INDEX {name} ON {referring.name} ({column})"
+                    )
+                    made.append(name)
+    yield
+    for name in made:
+        connection.exec_driver_sql(f"DROP INDEX {name}")
 
 
 def _delete(connection: sa.Connection, table: str, ids: list[int]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@
     report.rows_created, report.rows_updated, report.rows_unchanged, report.issues, report.batch_id
     report_csv(report)                  # the report as CSV bytes
     annotated_copy(source, report)      # the file again, each problem marked on its cell
-    undo_import(session=session, actor=user, batch_id=7)   # xchange.import_writer
+    undo_import(session=session, actor=user, batch_id=7)   # xchange.import_undo
 
 The whole table goes through the register's own rules (`rules.validate`): every error of
 DOMAIN.md, also across rows and against the database. Then the import's own checks: the actor
