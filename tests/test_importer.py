@@ -1178,7 +1178,8 @@ def test_cli_import_dry_run_refusal_skip_and_undo(register: Register, tmp_path: 
     assert (
         undone.exit_code == 0
         and undone.stdout
-        == "Import 1 undone: 2 exchanges it created deleted, 0 it updated restored\n"
+        == "Import 1 undone: 2 exchanges it created deleted, 0 it updated restored; "
+        "3 organisations and 1 person it created, used by nothing else, removed\n"
     )
     assert register.count(Exchange) == 0
     empty = tmp_path / "empty.csv"

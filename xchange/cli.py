@@ -104,9 +104,19 @@ def friendly_errors(command: F) -> F:
         except XchangeError as exc:
             _fail(str(exc), 1)
         except (OperationalError, ProgrammingError) as exc:  # ProgrammingError: no tables (PG)
-            _fail(f"The database cannot be used: {str(exc.orig).splitlines()[0]}", 1)
+            _fail(f"The database cannot be used: {db.database_error_line(exc)}", 1)
         except ValueError as exc:
             _fail(str(exc), 1)
+        except Exception as exc:
+            # Any other database error (not a database file, a constraint, a raw driver error
+            # from a bulk copy): one line and exit code 1, never a traceback.
+            if not db.is_database_error(exc):
+                raise
+            _fail(
+                f"The database reported an error, nothing was changed: "
+                f"{db.database_error_line(exc)}",
+                1,
+            )
 
     return wrapper  # type: ignore[return-value]
 

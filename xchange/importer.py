@@ -6,7 +6,7 @@
     report.rows_created, report.rows_updated, report.rows_unchanged, report.issues, report.batch_id
     report_csv(report)                  # the report as CSV bytes
     annotated_copy(source, report)      # the file again, each problem marked on its cell
-    undo_import(session=session, actor=user, batch_id=7)   # xchange.import_writer
+    undo_import(session=session, actor=user, batch_id=7)   # xchange.import_undo
 
 The whole table goes through the register's own rules (`rules.validate`): every error of
 DOMAIN.md, also across rows and against the database. Then the import's own checks: the actor
@@ -35,7 +35,7 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session
 
-from xchange import access, rules
+from xchange import access, db, rules
 from xchange.errors import PermissionDenied
 from xchange.filereader import VERSION, FileRefused, ReadResult, read_file
 from xchange.import_plan import ImportPlan, build_plan
@@ -131,13 +131,17 @@ def run_import(
 ) -> ImportReport:
     """Plan the import of `source` and, unless refused or a dry run, write it in `session`.
 
-    Writes flush into the caller's transaction (`db.write_session` commits or rolls back all of
-    it). Raises PermissionDenied when the actor may write for none of the file's partnerships.
+        Writes flush into the caller's transaction (`db.write_session` commits or rolls back all of
+        it). Raises PermissionDenied when the actor may write for none of the file's partnerships.
+    Imports (and undos) take turns (`db.queue_imports`): a second import of a file waits for the
+    first to commit, then finds its rows unchanged. A key another writer took meanwhile raises
+    `WriteConflict`, which `db.with_retry` (the command's and the page's write) answers by
+    importing again.
 
-    Open that session with `check_foreign_keys=False`, as the command and the page do: every id
-    an import writes is one it read or reserved itself under the transaction's write lock, so
-    SQLite's look-up per reference and row would only confirm it. (With the check on, the
-    import is as correct, only slower; PostgreSQL always checks.)
+        Open that session with `check_foreign_keys=False`, as the command and the page do: every id
+        an import writes is one it read or reserved itself under the transaction's write lock, so
+        SQLite's look-up per reference and row would only confirm it. (With the check on, the
+        import is as correct, only slower; PostgreSQL always checks.)
     """
     with _collector_paused():
         return _run_import(
@@ -174,6 +178,8 @@ def _run_import(
     today: date | None,
 ) -> ImportReport:
     began = time.perf_counter()
+    if not dry_run:  # planned and written in one turn: another import cannot plan the same
+        db.queue_imports(session)
     plan = plan_import(
         session=session,
         actor=actor,

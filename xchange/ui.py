@@ -321,6 +321,7 @@ def own_partnership_ids(user: User) -> set[int]:
 # into messages, and the cached lists those pages show. Imported here, with the section, so that
 # sections of this module stay independent of each other.
 
+import logging  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from typing import Any, TypeVar  # noqa: E402
@@ -474,6 +475,16 @@ def write(
         st.error(f"Not saved:\n{listed}", icon=":material/error:")
     except XchangeError as exc:
         st.error(f"Not saved: {escape(exc)}", icon=":material/block:")
+    except Exception as exc:
+        if not db.is_database_error(exc):
+            raise
+        # The person gets one sentence; the operator gets the traceback in the server's log.
+        logging.getLogger(__name__).exception("a write failed in the database")
+        st.error(
+            f"Not saved: the database reported an error ({escape(db.database_error_line(exc))}),"
+            " so nothing was changed; try again, and tell an administrator if it happens again.",
+            icon=":material/error:",
+        )
     return None
 
 
