@@ -20,15 +20,15 @@ from sqlmodel import select
 
 from tests.browser import chromium_path
 from tests.test_pages import Register, _fresh_caches, sign_in
-from xchange import breakdowns, charts, db, demo, kpi, pack, snapshots, targets
+from xchange import breakdowns, charts, dates, db, demo, kpi, pack, snapshots
 from xchange.cli import cli
 from xchange.errors import PermissionDenied
 from xchange.models import Role, User, quarter_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # The last closed quarter: the demo register is dated from today, so is the pack.
-QUARTER = targets.previous_quarter(quarter_of(date.today()))
-EARLIER = targets.previous_quarter(QUARTER)
+QUARTER = dates.previous_quarter(quarter_of(date.today()))
+EARLIER = dates.previous_quarter(QUARTER)
 
 
 @dataclass(frozen=True)
