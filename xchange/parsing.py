@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange import reference
+from xchange import dates, reference
 from xchange.arrowtext import arrow_text, compact, edges, printable, to_numpy, where
 from xchange.arrowtext import by_distinct as arrow_by_distinct
 
@@ -360,6 +360,8 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
             else:
                 columns[name], blanks[name] = _read_distinct(cells[name], one, dtype)
             _unreadable(issues, cells[name], columns[name], code, template, name, blank_of)
+    for name in DATE_COLUMNS:
+        columns[name] = _within_bounds(issues, columns[name], name)
     columns["modality"] = columns["modality"].fillna("physical")
     parsed = pd.DataFrame({name: columns[name] for name in COLUMNS}, index=raw.index)
 
@@ -404,6 +406,27 @@ def _unreadable(
                 _row(label),
             )
         )
+
+
+_EARLIEST, _LATEST = (np.datetime64(day, "s") for day in (dates.EARLIEST, dates.LATEST))
+
+
+def _within_bounds(issues: list[Issue], column: pd.Series, field: str) -> pd.Series:
+    """`column` (read dates) with an error for each date outside the accepted ones, which is
+    then left unread (NaT): nothing derives quarters or sums from year 9999."""
+    values = column.to_numpy()
+    outside = (values < _EARLIEST) | (values > _LATEST)  # NaT compares False
+    if not outside.any():
+        return column
+    for label, value in column[outside].items():
+        issues.append(date_out_of_range(field, pd.Timestamp(value).date(), _row(label)))
+    return column.mask(outside)
+
+
+def date_out_of_range(field: str, day: date, row: int | None = None) -> Issue:
+    """The error for a date outside the accepted ones, naming the field (form, file or service)."""
+    message = dates.out_of_range_message(field_label(field), day)
+    return Issue("date_out_of_range", "error", field, day.isoformat(), message, row)
 
 
 def _row(label: object) -> int | None:
