@@ -228,6 +228,8 @@ def test_a_coordinator_packs_only_their_own_partnerships(
 
 def test_a_quarter_not_begun_is_refused() -> None:
     with pytest.raises(ValueError, match="has not begun"):
+        pack.as_of_for("2100Q4")
+    with pytest.raises(ValueError, match="outside the dates the tracker accepts"):
         pack.as_of_for("2999Q1")
     assert pack.as_of_for("2026Q3", today=date(2026, 11, 25)) == date(2026, 9, 30)
     assert pack.as_of_for("2026Q4", today=date(2026, 11, 25)) == date(2026, 11, 25)
