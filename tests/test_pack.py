@@ -22,15 +22,15 @@ from sqlmodel import select
 
 from tests.browser import chromium_path
 from tests.test_pages import Register, _fresh_caches, sign_in
-from xchange import breakdowns, charts, db, demo, kpi, pack, pack_sheets, snapshots, targets
+from xchange import breakdowns, charts, dates, db, demo, kpi, pack, pack_sheets, snapshots
 from xchange.cli import cli
 from xchange.errors import PermissionDenied
 from xchange.models import Role, User, quarter_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # The last closed quarter: the demo register is dated from today, so is the pack.
-QUARTER = targets.previous_quarter(quarter_of(date.today()))
-EARLIER = targets.previous_quarter(QUARTER)
+QUARTER = dates.previous_quarter(quarter_of(date.today()))
+EARLIER = dates.previous_quarter(QUARTER)
 
 
 @dataclass(frozen=True)
@@ -286,6 +286,8 @@ def test_a_coordinator_packs_any_partnership_and_the_programme_but_no_record(
 
 def test_a_quarter_not_begun_is_refused() -> None:
     with pytest.raises(ValueError, match="has not begun"):
+        pack.as_of_for("2100Q4")
+    with pytest.raises(ValueError, match="outside the dates the tracker accepts"):
         pack.as_of_for("2999Q1")
     assert pack.as_of_for("2026Q3", today=date(2026, 11, 25)) == date(2026, 9, 30)
     assert pack.as_of_for("2026Q4", today=date(2026, 11, 25)) == date(2026, 11, 25)

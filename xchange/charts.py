@@ -31,6 +31,7 @@ from typing import Any, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
+from xchange import dates
 from xchange.errors import XchangeError
 from xchange.kpi import Definitions
 from xchange.models import quarter_of
@@ -179,6 +180,11 @@ def _say_empty(fig: go.Figure, message: str = EMPTY_MESSAGE) -> go.Figure:
     return fig
 
 
+def quarter_order(column: pd.Series) -> pd.Series:
+    """A sort key for a column of quarters: time order, which text order is not for every year."""
+    return column.map(lambda q: dates.index_of(str(q)))
+
+
 def _label(quarter: object) -> str:
     """`2026Q3` (stored) or `2026-Q3` (already shown) -> `2026-Q3`."""
     text = str(quarter)
@@ -218,7 +224,7 @@ def progress_chart(
     """
     fig = go.Figure()
     current = quarter_of(as_of)
-    rows = quarters.sort_values("quarter") if len(quarters) else quarters
+    rows = quarters.sort_values("quarter", key=quarter_order) if len(quarters) else quarters
     labels = [_label(q) for q in rows["quarter"]] if len(rows) else []
     cumulative = [int(v) for v in rows["cumulative_counted"]] if len(rows) else []
     per_quarter = [int(v) for v in rows["counted"]] if len(rows) else []
@@ -303,7 +309,7 @@ def progress_chart(
     fig.update_xaxes(
         type="category",
         categoryorder="array",
-        categoryarray=sorted(order),
+        categoryarray=sorted(order, key=dates.index_of),
         range=[-0.5, len(order) - 0.5],  # half a quarter of room at each end, as bars have
         title="Quarter",
     )
@@ -347,7 +353,7 @@ def share_chart(
         raise ValueError(f"kind must be 'sme' or 'beyond', not {kind!r}")
     column, cumulative_column, part_column, what = SHARES[kind]
     fig = go.Figure()
-    rows = quarters.sort_values("quarter") if len(quarters) else quarters
+    rows = quarters.sort_values("quarter", key=quarter_order) if len(quarters) else quarters
     labels = [_label(q) for q in rows["quarter"]] if len(rows) else []
     shares = [_pct(v) for v in rows[column]] if len(rows) else []
     cumulative = [_pct(v) for v in rows[cumulative_column]] if len(rows) else []

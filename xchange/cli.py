@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
-from xchange import access, db
+from xchange import access, dates, db
 from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
-from xchange.models import Role, User
+from xchange.models import Role, User, quarter_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -154,14 +154,45 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    """Click callback: an ISO date (2026-03-14)."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-03-14") from None
+class DateOption(click.ParamType):
+    """An ISO date (2026-03-14) within the dates the tracker accepts (`xchange.dates`); any
+    other value is a usage error (exit code 2) naming the option. Every date option uses it."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-03-14", param, ctx)
+        if not dates.within(day):
+            self.fail(
+                f"{day.isoformat()} is outside the dates the tracker accepts ({dates.BOUNDS_TEXT})",
+                param,
+                ctx,
+            )
+        return day
+
+
+class QuarterOption(click.ParamType):
+    """A quarter, `2026Q3` or `2026-Q3`, within the accepted dates; the stored text (`2026Q3`)."""
+
+    name = "quarter"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from xchange.reference import parse_quarter
+
+        try:
+            first, _ = parse_quarter(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return quarter_of(first)
+
+
+DAY = DateOption()
+QUARTER = QuarterOption()
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -227,8 +258,8 @@ def partnership() -> None:
 @partnership.command("add")
 @click.argument("acronym")
 @click.option("--name", required=True, help="Full name of the partnership")
-@click.option("--start", required=True, callback=parse_date, help="Action start, 2026-01-01")
-@click.option("--end", required=True, callback=parse_date, help="Action end, 2027-12-31")
+@click.option("--start", required=True, type=DAY, help="Action start, 2026-01-01")
+@click.option("--end", required=True, type=DAY, help="Action end, 2027-12-31")
 @click.option(
     "--target",
     default=100,
@@ -419,7 +450,7 @@ BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem"
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table")
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's figures")
-@click.option("--as-of", callback=parse_date, help="Figures as of this date [default: today]")
+@click.option("--as-of", type=DAY, help="Figures as of this date [default: today]")
 @click.option(
     "--by", "by", type=click.Choice(BY_CHOICES), help="A breakdown instead of the headline"
 )
@@ -563,7 +594,7 @@ def _n(value: int) -> str:
 
 
 @cli.command()
-@click.option("--quarter", required=True, help="The closed quarter, 2026Q3")
+@click.option("--quarter", required=True, type=QUARTER, help="The closed quarter, 2026Q3")
 @click.option(
     "--compare",
     is_flag=True,
@@ -582,10 +613,8 @@ def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> 
         xchange snapshot --quarter 2026Q4 --compare
     """
     from xchange import snapshots
-    from xchange.reference import parse_quarter, quarter_label
+    from xchange.reference import quarter_label
 
-    first, _ = parse_quarter(quarter)
-    quarter = f"{first.year}Q{(first.month - 1) // 3 + 1}"
     if compare:
         with db.read_session(ctx.engine) as session:
             rows = snapshots.compare(session, scope=acronym or "programme")
@@ -754,8 +783,8 @@ def template(ctx: Context, fmt: str | None, output: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="[default: from -o]")
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's exchanges")
-@click.option("--from", "date_from", callback=parse_date, help="End date on or after, 2026-01-01")
-@click.option("--to", "date_to", callback=parse_date, help="End date on or before, 2026-12-31")
+@click.option("--from", "date_from", type=DAY, help="End date on or after, 2026-01-01")
+@click.option("--to", "date_to", type=DAY, help="End date on or before, 2026-12-31")
 @pass_context
 @friendly_errors
 @requires(READER, "export")
@@ -875,7 +904,7 @@ def restore(ctx: Context, file: str) -> None:
 @click.option(
     "--expired", is_flag=True, help="Erase every representative past the retention time instead"
 )
-@click.option("--today", callback=parse_date, help="Retention as of this date [default: today]")
+@click.option("--today", type=DAY, help="Retention as of this date [default: today]")
 @pass_context
 @friendly_errors
 @requires(ADMIN, "erase_person")
@@ -908,10 +937,8 @@ def erase_person(ctx: Context, name: str | None, expired: bool, today: date | No
 
 
 @cli.command("audit")
-@click.option(
-    "--from", "date_from", required=True, callback=parse_date, help="First day, 2026-01-01"
-)
-@click.option("--to", "date_to", required=True, callback=parse_date, help="Last day, 2026-03-31")
+@click.option("--from", "date_from", required=True, type=DAY, help="First day, 2026-01-01")
+@click.option("--to", "date_to", required=True, type=DAY, help="Last day, 2026-03-31")
 @click.option("-o", "--output", metavar="FILE", help="Write CSV here [default: standard output]")
 @pass_context
 @friendly_errors
@@ -940,7 +967,7 @@ def audit_export(ctx: Context, date_from: date, date_to: date, output: str | Non
 
 
 @cli.command()
-@click.option("--quarter", required=True, help="The quarter to report, 2026Q3")
+@click.option("--quarter", required=True, type=QUARTER, help="The quarter to report, 2026Q3")
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's pack")
 @click.option(
     "-o", "--output", "directory", required=True, metavar="DIR", help="Where to write the pack"

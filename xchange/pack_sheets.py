@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from xchange import charts, targets
+from xchange import charts, dates, targets
 from xchange.export import neutralise
 from xchange.models import quarter_of
 from xchange.presentation import number, percent
@@ -58,7 +58,7 @@ def _share(value: Any) -> float | None:
 
 def progress(data: PackData) -> pd.DataFrame:
     """Per quarter: counted, cumulative, the target path, the forecast's two points, the target."""
-    rows = data.quarters.sort_values("quarter")
+    rows = data.quarters.sort_values("quarter", key=charts.quarter_order)
     counted = {
         _label(q): (int(n), int(c))
         for q, n, c in rows[["quarter", "counted", "cumulative_counted"]].itertuples(index=False)
@@ -70,7 +70,7 @@ def progress(data: PackData) -> pd.DataFrame:
     forecast: dict[str, float] = {}
     outlook = data.forecast
     if outlook.action_end > data.as_of:  # as the chart: from the last actual point to action end
-        start = max(counted) if counted else _label(quarter_of(data.as_of))
+        start = max(counted, key=dates.index_of) if counted else _label(quarter_of(data.as_of))
         forecast[start] = float(counted[start][1]) if start in counted else 0.0
         forecast[_label(quarter_of(outlook.action_end))] = float(outlook.projection)
     target = data.path.target or outlook.target
@@ -83,7 +83,7 @@ def progress(data: PackData) -> pd.DataFrame:
             "Forecast (cumulative)": forecast.get(q),
             "Target": target,
         }
-        for q in sorted(set(counted) | set(path) | set(forecast))
+        for q in sorted(set(counted) | set(path) | set(forecast), key=dates.index_of)
     ]
     return pd.DataFrame(table)
 
@@ -92,7 +92,7 @@ def share(data: PackData, kind: str) -> pd.DataFrame:
     """Per quarter: counted, the part involving an SME (or beyond), the share, cumulative, floor."""
     column, cumulative, part, _ = charts.SHARES[kind]
     floor = data.headline.sme_target if kind == "sme" else data.headline.beyond_target
-    rows = data.quarters.sort_values("quarter")
+    rows = data.quarters.sort_values("quarter", key=charts.quarter_order)
     return pd.DataFrame(
         {
             "Quarter": [_label(q) for q in rows["quarter"]],

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
-from xchange import access, reference
+from xchange import access, dates, reference
 from xchange.errors import InvalidInput, NotFound, StaleRecord, XchangeError
 from xchange.models import (
     AuditEvent,
@@ -654,6 +654,9 @@ def _check_terms(
         raise InvalidPartnership("A partnership needs a name")
     if len(name.strip()) > 300:
         raise InvalidPartnership("The name is longer than 300 characters")
+    for label, day in (("Action start", action_start), ("Action end", action_end)):
+        if not dates.within(day):
+            raise InvalidPartnership(dates.out_of_range_message(label, day))
     if action_end <= action_start:
         raise InvalidPartnership(
             f"The action ends ({action_end}) before it starts ({action_start})"

@@ -41,6 +41,8 @@ MAX_LUMP_SUM_CENTS = 110_000
 MIN_WORKING_DAYS = 3
 FULL_RATE_MIN_WORKING_DAYS = 5
 FULL_RATE_MIN_DISTANCE_KM = 200.0
+# No two places on Earth lie further apart (half the equator): a longer distance is a typo.
+MAX_DISTANCE_KM = 20_038.0
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,9 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     new["reduced_rate"] = reduced
     rule = _rule_lump_sum(partnership_id, t["host_country"], reduced, t["modality"], ctx)
     new["rule_lump_sum_cents"] = rule
-    given = (t["lump_sum_eur"] * 100).round().astype("Int64")
+    # Clipped so that a sum far beyond the cap (which a rule refuses) cannot overflow the cents.
+    clipped = t["lump_sum_eur"].clip(-10 * MAX_LUMP_SUM_CENTS, 10 * MAX_LUMP_SUM_CENTS)
+    given = (clipped * 100).round().astype("Int64")
     new["lump_sum_cents"] = given.fillna(rule).astype("int64")
     new["end_quarter"] = by_distinct(t["end_date"], _quarter, "string")
     sme = t["visitor_is_sme"].to_numpy(dtype=bool, na_value=False) | t["host_is_sme"].to_numpy(
@@ -292,6 +296,11 @@ def _d(value: object) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return ""
     return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+
+
+def _amount(value: float, decimals: int) -> str:
+    """A number for messages: `1,100.00`, but `1e+300` rather than three hundred digits."""
+    return f"{value:,.{decimals}f}" if abs(value) < 1e12 else f"{value:.3g}"
 
 
 def _status(t: pd.DataFrame, *statuses: str) -> pd.Series:
@@ -509,12 +518,26 @@ def _lump_sum_problem(t: pd.DataFrame) -> pd.Series:
     "error",
     "lump_sum_eur",
     lambda r: (
-        f"Lump sum EUR {r['lump_sum_eur']:,.2f} is not allowed: at most EUR 1,100.00, "
+        f"Lump sum EUR {_amount(r['lump_sum_eur'], 2)} is not allowed: at most EUR 1,100.00, "
         "and nothing for a virtual stay"
     ),
 )
 def _lump_sum_out_of_range(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return _lump_sum_problem(t)
+
+
+@rule(
+    "distance_out_of_range",
+    "error",
+    "distance_km",
+    lambda r: (
+        f"Distance {_amount(r['distance_km'], 1)} km is not possible: a distance lies between 0 "
+        f"and {MAX_DISTANCE_KM:,.0f} km"
+    ),
+)
+def _distance_out_of_range(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    distance = t["distance_km"]
+    return ((distance < 0) | (distance > MAX_DISTANCE_KM)).fillna(False)
 
 
 # Warnings: shown and kept, never blocking.

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from xchange import access, reference
+from xchange import access, dates, reference
 from xchange.errors import NotFound, StaleRecord, ValidationFailed
 from xchange.models import AuditEvent, Exchange, Organisation, Person, Status, User, utcnow
-from xchange.parsing import Issue
+from xchange.parsing import Issue, date_out_of_range
 from xchange.rules import Validation, load_context, validate
 
 
@@ -257,6 +257,7 @@ def complete_exchange(
 ) -> Exchange:
     """Mark an exchange completed: it took place and its closing report was validated."""
     exchange = _writable(session, actor, exchange_id, "complete")
+    _check_day("validated_on", validated_on)
     data = exchange_in(session, exchange).model_copy(update={"status": Status.COMPLETED.value})
     validation = check_exchange(
         session=session, data=data, exchange_id=exchange_id, today=today, reader=actor
@@ -292,7 +293,9 @@ def record_payment(
 ) -> Exchange:
     """Record the lump sum paid to the visitor."""
     exchange = _writable(session, actor, exchange_id, "pay")
-    cents = int(round(Decimal(str(paid_eur)) * 100))
+    _check_day("paid_on", paid_on)
+    amount = Decimal(str(paid_eur))
+    cents = int(round(amount * 100)) if amount.is_finite() else -1  # inf, nan: refused
     if cents < 0 or cents > 110_000:
         raise ValidationFailed(
             [
@@ -356,6 +359,12 @@ def _get(session: Session, exchange_id: int) -> Exchange:
     if exchange is None:
         raise NotFound(f"There is no exchange with id {exchange_id}")
     return exchange
+
+
+def _check_day(field: str, day: date) -> None:
+    """ValidationFailed naming `field` when `day` lies outside the accepted dates."""
+    if not dates.within(day):
+        raise ValidationFailed([date_out_of_range(field, day, 0)])
 
 
 def _writable(session: Session, actor: User, exchange_id: int, action: str) -> Exchange:

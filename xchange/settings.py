@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from xchange import access, reference
+from xchange import access, dates, reference
 from xchange.errors import InvalidInput, StaleRecord
 from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, User
 from xchange.partnerships import programme, record_change
@@ -185,6 +185,10 @@ def check_settings(settings: ProgrammeSettings) -> ProgrammeSettings:
             f"one of {', '.join(readings)}."
         )
     start, end = settings.virtual_window_start, settings.virtual_window_end
+    _check_dates(
+        ("Start of the window for virtual stays", start),
+        ("End of the window for virtual stays", end),
+    )
     if start is not None and end is not None and end < start:
         raise InvalidInput(
             f"The window for virtual stays ends ({end.isoformat()}) before it starts "
@@ -260,6 +264,10 @@ def check_eligibility(countries: Iterable[Eligibility]) -> list[Eligibility]:
         code = reference.parse_country(typed)
         if code is None:
             raise InvalidInput(f"{typed!r} is not a country code or name (FR, Greece, EL...).")
+        name = reference.country_name(code)
+        _check_dates(
+            (f"{name} eligible from", entry.valid_from), (f"{name} eligible until", entry.valid_to)
+        )
         if entry.valid_from and entry.valid_to and entry.valid_to < entry.valid_from:
             raise InvalidInput(
                 f"{reference.country_name(code)} is eligible until {entry.valid_to.isoformat()}, "
@@ -287,6 +295,13 @@ def check_eligibility(countries: Iterable[Eligibility]) -> list[Eligibility]:
 
 
 # --- internals -------------------------------------------------------------------------------
+
+
+def _check_dates(*labelled: tuple[str, date | None]) -> None:
+    """`InvalidInput` naming the first date outside the accepted ones (None: no date given)."""
+    for label, day in labelled:
+        if day is not None and not dates.within(day):
+            raise InvalidInput(dates.out_of_range_message(label, day) + ".")
 
 
 def _org_types(values: Iterable[str], role: str) -> tuple[str, ...]:
