@@ -1,0 +1,51 @@
+"""The reading process's side of `guarded`: read one file, answer with Arrow bytes.
+
+This module is what the forkserver preloads, so it (and everything it imports) must import
+nothing from the database layer: a reading process holds no connection, and forking one from
+the server must not copy any.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from multiprocessing.connection import Connection
+
+from xchange.arrowframe import to_ipc
+from xchange.filelimits import Limits
+from xchange.filereader import FileRefused, read_file
+
+# What the first byte of an answer says.
+READ, REFUSED, FAILED = b"R", b"F", b"E"
+
+
+def address_space() -> int:
+    """Bytes of address space this process holds now (Linux), 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def run(conn: Connection, data: bytes, filename: str, limits: Limits, headroom: int) -> None:
+    """Read `data` and send one answer on `conn`; the parent watches memory and time.
+
+    The address space is capped at what this process already holds plus `headroom`, so that
+    one absurd allocation (a dense grid of 512 GiB) fails at once rather than being paged in
+    (a bare limit would not do: pandas and pyarrow alone hold some 1.45 GB of it)."""
+    held = address_space()
+    if held:
+        cap = held + headroom
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    try:
+        answer = READ + to_ipc(read_file(data, filename, limits=limits))
+    except FileRefused as refused:
+        answer = REFUSED + str(refused).encode()
+    except MemoryError:
+        answer = FAILED + b"memory"
+    except BaseException as exc:  # a calamine panic is a BaseException; report, do not trace
+        answer = FAILED + f"{type(exc).__name__}: {exc}"[:500].encode()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    conn.send_bytes(peak.to_bytes(8, "little") + answer)
+    conn.close()
