@@ -97,7 +97,22 @@ def shared_strings_bomb(strings: int, length: int = 1) -> bytes:
 
 
 def zip_bomb(megabytes: int) -> bytes:
-    """A workbook whose sheet inflates to `megabytes` MB of blank space (about 1,000:1)."""
-    padding = " " * (megabytes * 1024 * 1024)
-    sheet = header_row() + padding
-    return xlsx_from_xml(sheet, shared=list(HEADER))
+    """A workbook whose sheet inflates to `megabytes` MB of blank space (about 1,000:1),
+    written a megabyte at a time."""
+    sheet = xlsx_from_xml(header_row(), shared=list(HEADER))
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(sheet)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as book,
+    ):
+        for part in source.infolist():
+            if part.filename != "xl/worksheets/sheet1.xml":
+                book.writestr(part, source.read(part))
+                continue
+            head, tail = source.read(part).split(b"</sheetData>")
+            with book.open(part.filename, "w") as written:
+                written.write(head)
+                for _ in range(megabytes):
+                    written.write(b" " * (1024 * 1024))
+                written.write(b"</sheetData>" + tail)
+    return buffer.getvalue()
