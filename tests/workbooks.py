@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 from xml.sax.saxutils import escape
 
 HEADER = ("partnership", "reference", "visitor_organisation")
@@ -116,3 +117,11 @@ def zip_bomb(megabytes: int) -> bytes:
                     written.write(b" " * (1024 * 1024))
                 written.write(b"</sheetData>" + tail)
     return buffer.getvalue()
+
+
+def send_modules(conn: Any) -> None:
+    """A reading process's target for tests: send the names of the modules it holds."""
+    import sys
+
+    conn.send(sorted(sys.modules))
+    conn.close()

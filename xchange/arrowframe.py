@@ -36,6 +36,18 @@ _SINGLE = {"string": 0, "boolean": 1, "integer": 2, "floating": 3, "date": 5}
 
 def to_ipc(result: ReadResult) -> bytes:
     """`result` as one Arrow IPC stream: the frame as columns, the rest as schema metadata."""
+    sink = pa.BufferOutputStream()
+    _write(result, sink)
+    return bytes(sink.getvalue())
+
+
+def write_ipc(result: ReadResult, path: str) -> None:
+    """`to_ipc` into the file at `path`."""
+    with pa.OSFile(path, "wb") as sink:
+        _write(result, sink)
+
+
+def _write(result: ReadResult, sink: pa.NativeFile) -> None:
     frame = result.frame
     arrays = [pa.array(np.asarray(frame.index, dtype=np.int64))]
     names = [_ROW]
@@ -63,10 +75,8 @@ def to_ipc(result: ReadResult) -> bytes:
         "dtypes": dtypes,
     }
     table = pa.table(arrays, names=names).replace_schema_metadata({"result": json.dumps(meta)})
-    sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
-    return bytes(sink.getvalue())
 
 
 def from_ipc(data: bytes) -> ReadResult:

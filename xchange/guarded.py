@@ -8,7 +8,8 @@ The reading process comes from a `forkserver` (forking the multi-threaded server
 deadlock on a lock some other thread held) that preloads `readchild`, which imports nothing
 from the database layer. Its address space is capped above what it holds at start (see
 `readchild.run`), its resident memory is watched from here, and it is killed after
-`Limits.seconds`; at most two read at once. The answer comes back as Arrow IPC bytes.
+`Limits.seconds`; at most two read at once. The file goes to it, and the result (Arrow IPC,
+not a pickle) comes back, through a private temporary folder.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from multiprocessing import context, popen_forkserver, spawn
+from pathlib import Path
 from typing import Any
 
 from xchange import readchild
@@ -54,14 +57,16 @@ def read_untrusted(
             f"{filename} was not read: the server is reading other files; try again in a minute"
         )
     try:
-        peak, answer = _run(data, filename, limits)
+        with tempfile.TemporaryDirectory(prefix="xchange-read-") as folder:
+            Path(folder, "upload").write_bytes(data)
+            peak, answer = _run(folder, filename, limits)
+            kind, body = answer[:1], answer[1:]
+            if kind == readchild.READ:
+                result = from_ipc(Path(folder, "result.arrow").read_bytes())
+                result.peak_bytes = peak
+                return result
     finally:
         _readers.release()
-    kind, body = answer[:1], answer[1:]
-    if kind == readchild.READ:
-        result = from_ipc(body)
-        result.peak_bytes = peak
-        return result
     if kind == readchild.REFUSED:
         raise FileRefused(body.decode())
     if body == b"memory":
@@ -69,11 +74,12 @@ def read_untrusted(
     raise FileRefused(f"{filename} could not be read ({body.decode(errors='replace')})")
 
 
-def _run(data: bytes, filename: str, limits: Limits) -> tuple[int, bytes]:
-    """(peak resident bytes, answer) from one reading process, which is gone on return."""
+def _run(folder: str, filename: str, limits: Limits) -> tuple[int, bytes]:
+    """(peak resident bytes, answer) from one reading process of the upload in `folder`;
+    the process is gone on return."""
     receiver, sender = _forkserver().Pipe(duplex=False)
     process = _ReadingProcess(
-        target=readchild.run, args=(sender, data, filename, limits, HEADROOM), daemon=True
+        target=readchild.run, args=(sender, folder, filename, limits, HEADROOM), daemon=True
     )
     try:
         with _launching:
@@ -146,7 +152,7 @@ def _forkserver() -> Any:
     global _context
     if _context is None:
         forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload(["xchange.readchild"])
+        forkserver.set_forkserver_preload(["xchange.readchild", "xchange.readwarm"])
         _context = forkserver
     return _context
 

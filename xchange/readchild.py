@@ -1,4 +1,4 @@
-"""The reading process's side of `guarded`: read one file, answer with Arrow bytes.
+"""The reading process's side of `guarded`: read one file, write the result as Arrow.
 
 This module is what the forkserver preloads, so it (and everything it imports) must import
 nothing from the database layer: a reading process holds no connection, and forking one from
@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import resource
 from multiprocessing.connection import Connection
+from pathlib import Path
 
-from xchange.arrowframe import to_ipc
+from xchange.arrowframe import to_ipc, write_ipc
+from xchange.columns import COLUMNS
 from xchange.filelimits import Limits
 from xchange.filereader import FileRefused, read_file
 
@@ -28,18 +30,23 @@ def address_space() -> int:
         return 0
 
 
-def run(conn: Connection, data: bytes, filename: str, limits: Limits, headroom: int) -> None:
-    """Read `data` and send one answer on `conn`; the parent watches memory and time.
+def run(conn: Connection, folder: str, filename: str, limits: Limits, headroom: int) -> None:
+    """Read `folder`/upload; write the result to `folder`/result.arrow and answer on `conn`
+    with 8 bytes of peak resident memory, then READ, or REFUSED or FAILED and a sentence.
+    (Files rather than the pipe: tens of megabytes cross a pipe 64 KB at a time.)
 
     The address space is capped at what this process already holds plus `headroom`, so that
     one absurd allocation (a dense grid of 512 GiB) fails at once rather than being paged in
-    (a bare limit would not do: pandas and pyarrow alone hold some 1.45 GB of it)."""
+    (a bare limit would not do: pandas and pyarrow alone hold some 1.45 GB of it). The
+    parent watches resident memory and time."""
     held = address_space()
     if held:
         cap = held + headroom
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     try:
-        answer = READ + to_ipc(read_file(data, filename, limits=limits))
+        data = Path(folder, "upload").read_bytes()
+        write_ipc(read_file(data, filename, limits=limits), str(Path(folder, "result.arrow")))
+        answer = READ
     except FileRefused as refused:
         answer = REFUSED + str(refused).encode()
     except MemoryError:
@@ -49,3 +56,12 @@ def run(conn: Connection, data: bytes, filename: str, limits: Limits, headroom: 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     conn.send_bytes(peak.to_bytes(8, "little") + answer)
     conn.close()
+
+
+def warm_up() -> None:
+    """Read a small CSV once, so that what a first reading initialises (pandas' and pyarrow's
+    lazy imports, thread pools, compiled patterns) is done in the forkserver, before the fork,
+    rather than in every reading process."""
+    header = ",".join(COLUMNS)
+    data = f"{header}\n{header.replace('_', '-')}\n".encode()
+    to_ipc(read_file(data, "warm-up.csv", limits=Limits(file_bytes=len(data))))
