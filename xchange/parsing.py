@@ -15,9 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -27,58 +25,17 @@ import pyarrow.compute as pc
 from xchange import dates, reference
 from xchange.arrowtext import arrow_text, compact, edges, printable, to_numpy, where
 from xchange.arrowtext import by_distinct as arrow_by_distinct
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem with one value: a stable `code`, the column, the value and a sentence.
-
-    `row` is the table's index label (an import uses the spreadsheet's own row number there);
-    `None` for a problem with the whole file.
-    """
-
-    code: str
-    severity: Severity
-    field: str
-    value: str
-    message: str
-    row: int | None = None
-
-
-REQUIRED = (
-    "reference",
-    "partnership",
-    "status",
-    "start_date",
-    "end_date",
-    "visitor_organisation",
-    "host_organisation",
-    "visitor_type",
-    "host_type",
-    "visitor_country",
-    "host_country",
-    "visitor_is_sme",
-    "host_is_sme",
-    "visitor_community",
-    "host_community",
+from xchange.columns import (  # noqa: F401  (named here too, as before)
+    BOOL_COLUMNS,
+    COLUMNS,
+    DATE_COLUMNS,
+    NUMBER_COLUMNS,
+    OPTIONAL,
+    REQUIRED,
+    Issue,
+    Severity,
 )
-OPTIONAL = (
-    "modality",
-    "ecosystem",
-    "activity",
-    "representative",
-    "distance_km",
-    "lump_sum_eur",
-    "cancellation_reason",
-    "notes",
-)
-COLUMNS = REQUIRED[:3] + ("modality",) + REQUIRED[3:] + OPTIONAL[1:]
 
-DATE_COLUMNS = ("start_date", "end_date")
-BOOL_COLUMNS = ("visitor_is_sme", "host_is_sme")
-NUMBER_COLUMNS = ("distance_km", "lump_sum_eur")
 COUNTRY_COLUMNS = ("visitor_country", "host_country")
 # Column -> the enumeration kind of reference.enum_tables().
 ENUM_COLUMNS = {
