@@ -8,7 +8,6 @@ own), fills it as the old code did, and upgrades it.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,6 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
 
-from xchange.config import normalise_url
 from xchange.db import alembic_config, make_engine
 
 TYPED = [
@@ -35,16 +33,13 @@ def at_0006(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
         url = f"sqlite:///{tmp_path / 'old.db'}"
         schema = None
     else:
+        # In this test process's own database: a parallel worker has its own.
         schema = "xchange_test_0007"
-        base = make_engine(os.environ["XCHANGE_TEST_POSTGRES_URL"])
-        with base.begin() as connection:
+        with engine.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        base.dispose()
-        url = (
-            sa.make_url(normalise_url(os.environ["XCHANGE_TEST_POSTGRES_URL"]))
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
+        url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
         )
     old = make_engine(url)
     _migrate(old, "0006")
@@ -53,10 +48,8 @@ def at_0006(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
     finally:
         old.dispose()
         if schema is not None:
-            base = make_engine(os.environ["XCHANGE_TEST_POSTGRES_URL"])
-            with base.begin() as connection:
+            with engine.begin() as connection:
                 connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            base.dispose()
 
 
 def _migrate(engine: Engine, revision: str) -> None:

@@ -308,10 +308,13 @@ def test_the_audit_export_neutralises_formulas(engine: Engine) -> None:
         session.add(AuditEvent(actor_label="+1@x.eu", entity="user", action="-refused"))
     with pytest.raises(SignInRefused), read_session(engine) as session:
         authenticate(session=session, email=formula, password="not the password")
-    today = date.today()
+    today = utcnow().date()  # the period is in UTC days; from yesterday, in case midnight passed
     with read_session(engine) as session:
         events = audit.events_between(
-            session=session, actor=admin_of(session), date_from=today, date_to=today
+            session=session,
+            actor=admin_of(session),
+            date_from=today - timedelta(days=1),
+            date_to=today,
         )
     rows = list(csv.reader(io.StringIO(audit.audit_csv(events).decode("utf-8-sig"))))
     assert [row[1] for row in rows[-3:]] == [f"'{formula}", "'+1@x.eu", "unknown email"]
