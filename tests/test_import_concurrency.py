@@ -108,8 +108,10 @@ def blocked(engine: Engine, held: Held, *, anyone: bool = False) -> None:
         while time.monotonic() < deadline:
             waiting = connection.execute(
                 sa.text(
+                    # This database's sessions only: other test processes have their own.
                     "SELECT count(*) > 0 FROM pg_stat_activity"
-                    " WHERE (pid = :pid OR :anyone) AND cardinality(pg_blocking_pids(pid)) > 0"
+                    " WHERE datname = current_database() AND (pid = :pid OR :anyone)"
+                    " AND cardinality(pg_blocking_pids(pid)) > 0"
                 ),
                 {"pid": held.pid, "anyone": anyone},
             ).scalar_one()
