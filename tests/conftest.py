@@ -217,16 +217,17 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return result
 
 
-# The tests that start processes loading both cores: 8 writer processes, a served app with
-# Chromium. Run one after another on one worker (`--dist loadgroup`), the others sharing the
-# second core, so that none of them waits for the rest of these.
-HEAVY_GROUP = "heavy"
+# Under `--dist loadgroup` the tests of one group run one after another on one worker. `slow`:
+# the load test's 8 writer processes and other tests loading both cores; `browser`: a served app
+# with Chromium each. They come first (the longest work first, so that no worker is left
+# alone with them at the end; `make test` keeps this order with --no-loadscope-reorder).
+GROUPS = ("slow", "browser")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that reaches PostgreSQL, so `-m "not postgres"` leaves them all out; put
-    the tests of a group on one worker under `--dist loadgroup`."""
+    the tests of a group on one worker under `--dist loadgroup`, the groups first."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "pg_engine" in fixtures or "pg_session_engine" in fixtures:
@@ -235,11 +236,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             group = _group(item)
             if group:
                 item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_rank)  # stable: each module's tests keep their order
 
 
 def _group(item: pytest.Item) -> str | None:
-    if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
-        return HEAVY_GROUP
+    for name in GROUPS:
+        if item.get_closest_marker(name):
+            return name
     # A module's tests sharing a module-scoped fixture (a demo register, say) run on one worker,
     # which builds it once.
     info = getattr(item, "_fixtureinfo", None)
@@ -247,3 +250,9 @@ def _group(item: pytest.Item) -> str | None:
     if any(d.scope == "module" for defs in definitions for d in defs):
         return item.nodeid.split("::")[0]
     return None
+
+
+def _rank(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("xdist_group")
+    name = marker.args[0] if marker and marker.args else None
+    return GROUPS.index(name) if name in GROUPS else len(GROUPS)
