@@ -12,12 +12,12 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.test_importer import BASE, csv_bytes, rows, xlsx_bytes
@@ -260,6 +260,7 @@ CELLS = st.one_of(
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(CELLS, min_size=3, max_size=3), max_size=8))
+@example([[date(2026, 1, 1), None, None], [datetime(2026, 1, 1, 5), None, None]])
 def test_typed_cells_cross_as_arrow_unchanged(cells: list[list[Any]]) -> None:
     frame = pd.DataFrame(cells, columns=["a", "b", "c"], dtype=object)
     frame.index = pd.RangeIndex(2, 2 + len(frame))

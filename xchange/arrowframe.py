@@ -121,6 +121,8 @@ def _objects_to_arrow(column: pd.Series) -> tuple[pa.Array, str]:
     `object:mixed` for a struct of a `kind` code per cell and one child per kind present."""
     values = column.to_numpy(dtype=object)
     single = _SINGLE.get(pd.api.types.infer_dtype(values, skipna=False))
+    if single == _CODES[date] and set(map(type, values)) != {date}:
+        single = None  # pandas says "date" for dates mixed with datetimes too
     if single is not None:  # one kind throughout, found in C: no look at each cell
         return pa.array(values), f"object:{single}"  # Arrow infers the type fastest
     codes = np.fromiter(map(_code, values), dtype=np.int8, count=len(values))

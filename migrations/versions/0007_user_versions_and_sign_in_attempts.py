@@ -117,6 +117,7 @@ def downgrade() -> None:
     """Downgrade schema (the redacted labels stay redacted: what was typed is gone)."""
     op.drop_index(op.f('ix_sign_in_attempt_last_failed_at'), table_name='sign_in_attempt')
     op.drop_table('sign_in_attempt')
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('session_epoch')
-        batch_op.drop_column('version')
+    # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy of app_user would drop the
+    # table that the audit trail and exchanges refer to, which SQLite's foreign keys refuse.
+    op.execute("ALTER TABLE app_user DROP COLUMN session_epoch")
+    op.execute("ALTER TABLE app_user DROP COLUMN version")
