@@ -61,7 +61,7 @@ with st.spinner("Counting exchanges..."):
 h, outlook = view.headline, view.forecast
 scope = "Programme" if h.scope == "programme" else h.scope
 st.caption(
-    f"{scope}, as of {ui.iso(view.as_of)}. {view.definitions.describe()} "
+    f"{ui.escape(scope)}, as of {ui.iso(view.as_of)}. {view.definitions.describe()} "
     "Counted: completed physical stays that have ended, each once for the partnership that "
     "sends the visitor."
 )
@@ -109,7 +109,7 @@ for column, status, (label, value, detail) in cards:
         st.metric(label, value)
         st.caption(detail)
         st.markdown(f"{status_icons.get(status.status, '')} **{status.status.capitalize()}**")
-        st.caption(status.reason)
+        st.caption(ui.escape(status.reason))
 
 st.markdown(
     f"Pipeline (planned or confirmed): **{ui.number(h.pipeline)}** · virtual stays, counted "
@@ -119,14 +119,14 @@ st.markdown(
 )
 with st.expander("What is needed"):
     for gap in outlook.gaps:
-        st.markdown(f"- {gap}")
+        st.markdown(f"- {ui.escape(gap)}")
     if outlook.required_pace is not None:
         st.markdown(
             f"- Required pace: {outlook.required_pace:,.1f} counted exchanges a quarter "
             f"until {ui.iso(outlook.action_end)} (recent pace {outlook.pace:,.1f})."
         )
     for warning in view.path.warnings:
-        st.markdown(f"- {warning}")
+        st.markdown(f"- {ui.escape(warning)}")
 
 st.plotly_chart(
     charts.progress_chart(view.quarters, view.path, outlook, scope=scope, as_of=view.as_of),
@@ -158,7 +158,8 @@ if len(behind):
     st.markdown(f"**{len(behind)} of {len(table)} partnerships need a look:**")
     for _, row in behind.iterrows():
         icon = status_icons.get(str(row["status"]), "")
-        st.markdown(f"- {icon} **{row['acronym']}** ({row['status']}): {row['reason']}")
+        acronym, reason = ui.escape(row["acronym"]), ui.escape(row["reason"])
+        st.markdown(f"- {icon} **{acronym}** ({row['status']}): {reason}")
 elif len(table):
     st.success("Every partnership in scope is on track.")
 shown = pd.DataFrame(

@@ -27,7 +27,7 @@ if logged:
         )
         headline = ui.cached_headline(logged["partnership_id"])
         st.metric(
-            f"{headline.scope}: exchanges counted",
+            f"{ui.escape(headline.scope)}: exchanges counted",
             f"{ui.number(headline.counted)} of {ui.number(headline.target)}",
             help="Completed physical stays that have ended; the pipeline holds planned and "
             "confirmed ones.",

@@ -11,7 +11,7 @@ import streamlit as st
 from xchange import export, importer, templates, ui
 from xchange.config import get_settings
 from xchange.errors import XchangeError
-from xchange.filereader import read_file
+from xchange.guarded import read_untrusted
 
 user = ui.page_setup("pages/4_Import.py", "Import a file")
 ui.show_flash()
@@ -76,7 +76,7 @@ def show_report(report: importer.ImportReport, source_name: str) -> None:
 
 if upload is not None:
     try:
-        source = read_file(upload.getvalue(), upload.name)
+        source = read_untrusted(upload.getvalue(), upload.name)  # in a process of its own
     except XchangeError as exc:  # FileRefused and friends: a sentence, not a trace
         st.error(ui.escape(exc), icon=":material/block:")
         st.stop()

@@ -18,14 +18,11 @@ st.caption(
     "figures behind every chart, and report.pdf with the summary, status and reasons. Figures "
     "are as of the quarter's last day (today while the quarter runs)."
 )
-if user.role == Role.COORDINATOR:
-    own = ui.own_partnership_ids(user)
-    scopes = [choices.partnerships[p] for p in choices.partnerships if p in own]
-else:
-    scopes = ["programme", *choices.partnerships.values()]
-if not scopes:
-    st.info("You coordinate no partnership yet: there is no pack to build.")
-    st.stop()
+# KPI figures are everyone's, as on the dashboard: a coordinator's own partnerships come first.
+own = ui.own_partnership_ids(user) if user.role == Role.COORDINATOR else set()
+mine = [name for p, name in choices.partnerships.items() if p in own]
+others = [name for p, name in choices.partnerships.items() if p not in own]
+scopes = [*mine, "programme", *others]
 
 quarters = list(reversed(choices.quarters))
 with st.container(horizontal=True):
@@ -55,9 +52,9 @@ if st.button("Build the pack", type="primary", icon=":material/summarize:"):
 if key in st.session_state:
     data, name, warnings, summary = st.session_state[key]
     for warning in warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(ui.escape(warning), icon=":material/warning:")
     st.download_button(
-        f"Download {name}",
+        f"Download {ui.escape(name)}",
         data=data,
         file_name=name,
         mime="application/zip",

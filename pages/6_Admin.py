@@ -21,7 +21,7 @@ st.caption(
     "rules, and merge organisations logged twice. Every change is recorded in the audit trail "
     "under your name."
 )
-ui.show_admin_flash()
+ui.show_flash()
 sso = ui.oidc_configured()
 PASSWORD_HELP = (
     "At least 10 characters, not only digits, not the email address. Give it to them through "
@@ -38,8 +38,8 @@ partnerships_tab, users_tab, settings_tab, organisations_tab = st.tabs(
 # --- partnerships ------------------------------------------------------------------------------
 
 with partnerships_tab:
-    table = ui.admin_read(partnerships.partnership_table)
-    programme_now = ui.admin_read(settings.read_settings)
+    table = ui.read(partnerships.partnership_table)
+    programme_now = ui.read(settings.read_settings)
     if table.empty:
         st.info("No partnerships yet: create the first one below, with its coordinator.")
     else:
@@ -157,9 +157,9 @@ with partnerships_tab:
             if start is None or end is None:
                 st.error("Give the action's start and end dates.")
             else:
-                created = ui.admin_write(
+                created = ui.write(
                     partnerships.add_partnership_with_coordinator,
-                    user=user,
+                    actor=user,
                     spinner="Creating the partnership...",
                     acronym=acronym,
                     name=name,
@@ -178,7 +178,7 @@ with partnerships_tab:
                         if coordinator is not None
                         else " Add its coordinator on the Users tab."
                     )
-                    ui.admin_saved(
+                    ui.saved(
                         form,
                         f"Created partnership {made.acronym}: {ui.iso(made.action_start)} to "
                         f"{ui.iso(made.action_end)}, target {ui.number(made.target_exchanges)} "
@@ -198,7 +198,7 @@ with partnerships_tab:
         pid = int(picked)
         row = rows.loc[pid]
         form = f"partnership.{pid}"
-        expected = ui.admin_seen_version(form, int(row["version"]))
+        expected = ui.seen_version(form, int(row["version"]))
 
         st.markdown("##### Terms")
         with st.form(f"{form}.terms"):
@@ -271,10 +271,10 @@ with partnerships_tab:
             if start is None or end is None:
                 st.error("Give the action's start and end dates.")
             else:
-                saved = ui.admin_write(
+                saved = ui.write(
                     partnerships.update_partnership,
-                    user=user,
-                    form=form,
+                    actor=user,
+                    **ui.reloads(form),
                     partnership_id=pid,
                     expected_version=expected,
                     name=name,
@@ -286,12 +286,12 @@ with partnerships_tab:
                     full_rate_eur=float(rate),
                 )
                 if saved is not None:
-                    ui.admin_saved(form, f"Saved the terms of {saved.acronym}.")
+                    ui.saved(form, f"Saved the terms of {saved.acronym}.")
 
         rates_column, periods_column, path_column = st.columns(3)
         with rates_column:
             st.markdown("##### Host-country rates")
-            rates_now = ui.admin_read(partnerships.host_rates, partnership_id=pid)
+            rates_now = ui.read(partnerships.host_rates, partnership_id=pid)
             with st.form(f"{form}.rates"):
                 edited = st.data_editor(
                     pd.DataFrame(
@@ -325,20 +325,20 @@ with partnerships_tab:
                     "Save rates", help="Replaces the partnership's host-country rates."
                 )
             if save_rates:
-                saved = ui.admin_write(
+                saved = ui.write(
                     partnerships.set_host_rates,
-                    user=user,
-                    form=form,
+                    actor=user,
+                    **ui.reloads(form),
                     partnership_id=pid,
                     expected_version=expected,
                     rates=[(country or "", euros) for country, euros in ui.admin_rows(edited)],
                 )
                 if saved is not None:
-                    ui.admin_saved(form, f"Saved the host-country rates of {saved.acronym}.")
+                    ui.saved(form, f"Saved the host-country rates of {saved.acronym}.")
 
         with periods_column:
             st.markdown("##### Reporting periods")
-            periods_now = ui.admin_read(partnerships.reporting_periods, partnership_id=pid)
+            periods_now = ui.read(partnerships.reporting_periods, partnership_id=pid)
             with st.form(f"{form}.periods"):
                 edited = st.data_editor(
                     pd.DataFrame(
@@ -369,20 +369,20 @@ with partnerships_tab:
                     "Save periods", help="Replaces the partnership's reporting periods."
                 )
             if save_periods:
-                saved = ui.admin_write(
+                saved = ui.write(
                     partnerships.set_reporting_periods,
-                    user=user,
-                    form=form,
+                    actor=user,
+                    **ui.reloads(form),
                     partnership_id=pid,
                     expected_version=expected,
                     periods=[(label, day) for label, day in ui.admin_rows(edited)],
                 )
                 if saved is not None:
-                    ui.admin_saved(form, f"Saved the reporting periods of {saved.acronym}.")
+                    ui.saved(form, f"Saved the reporting periods of {saved.acronym}.")
 
         with path_column:
             st.markdown("##### Target path")
-            marks_now = ui.admin_read(partnerships.path_milestones, partnership_id=pid)
+            marks_now = ui.read(partnerships.path_milestones, partnership_id=pid)
             with st.form(f"{form}.milestones"):
                 edited = st.data_editor(
                     pd.DataFrame(
@@ -417,21 +417,21 @@ with partnerships_tab:
                     "Save path", help="Replaces the partnership's milestones."
                 )
             if save_path:
-                saved = ui.admin_write(
+                saved = ui.write(
                     partnerships.set_milestones,
-                    user=user,
-                    form=form,
+                    actor=user,
+                    **ui.reloads(form),
                     partnership_id=pid,
                     expected_version=expected,
                     milestones=[(day, count) for day, count in ui.admin_rows(edited)],
                 )
                 if saved is not None:
-                    ui.admin_saved(form, f"Saved the target path of {saved.acronym}.")
+                    ui.saved(form, f"Saved the target path of {saved.acronym}.")
 
 # --- users -------------------------------------------------------------------------------------
 
 with users_tab:
-    listed = ui.admin_read(auth.list_users)
+    listed = ui.read(auth.list_users)
     acronyms = list(table["acronym"])
     people = [(u, own) for u, own in listed if u.email != LOCAL_ADMIN_EMAIL]
     if not people:
@@ -501,16 +501,16 @@ with users_tab:
                     "Give an initial password: without single sign-on, it is how they sign in."
                 )
             else:
-                added = ui.admin_write(
+                added = ui.write(
                     auth.add_user,
-                    user=user,
+                    actor=user,
                     email=email,
                     role=role,
                     password=password or None,
                     partnerships=chosen,
                 )
                 if added is not None:
-                    ui.admin_saved(
+                    ui.saved(
                         form,
                         f"Added {added.email} as {ui.ROLE_NAMES.get(added.role, added.role)}: "
                         "they can sign in now.",
@@ -533,6 +533,7 @@ with users_tab:
         target_user, own = by_id[int(picked_user)]
         uid = int(picked_user)
         form = f"user.{uid}"
+        expected = ui.seen_version(form, target_user.version)
         if uid == user.id:
             st.caption(
                 "This is your own account: another administrator must change your role or "
@@ -559,15 +560,17 @@ with users_tab:
             )
             save_role = st.form_submit_button("Save role and partnerships", type="primary")
         if save_role:
-            saved_user = ui.admin_write(
+            saved_user = ui.write(
                 auth.set_role_and_partnerships,
-                user=user,
+                actor=user,
+                **ui.reloads(form),
                 user_id=uid,
+                expected_version=expected,
                 role=role,
                 partnerships=chosen,
             )
             if saved_user is not None:
-                ui.admin_saved(form, f"Saved the role and partnerships of {saved_user.email}.")
+                ui.saved(form, f"Saved the role and partnerships of {saved_user.email}.")
 
         with access_column, st.container(border=True):
             st.markdown("##### Access")
@@ -588,12 +591,17 @@ with users_tab:
                     help="They can sign in again with their password.",
                 )
         if toggle:
-            switched = ui.admin_write(
-                auth.set_active, user=user, user_id=uid, active=not target_user.active
+            switched = ui.write(
+                auth.set_active,
+                actor=user,
+                **ui.reloads(form),
+                user_id=uid,
+                expected_version=expected,
+                active=not target_user.active,
             )
             if switched is not None:
                 state = "reactivated" if switched.active else "deactivated"
-                ui.admin_saved(form, f"{switched.email} is {state}.")
+                ui.saved(form, f"{switched.email} is {state}.")
 
         with password_column, st.form(f"{form}.password_form"):
             st.markdown("##### Password")
@@ -605,11 +613,18 @@ with users_tab:
             )
             reset = st.form_submit_button("Set password")
         if reset:
-            changed = ui.admin_write(
-                auth.set_password, user=user, user_id=uid, password=new_password
+            changed = ui.write(
+                auth.set_password,
+                actor=user,
+                **ui.reloads(form),
+                user_id=uid,
+                expected_version=expected,
+                password=new_password,
             )
             if changed is not None:
-                ui.admin_saved(
+                if uid == user.id:
+                    ui.start_session(changed)  # the other sessions end; this one carries on
+                ui.saved(
                     form,
                     f"New password set for {changed.email}: give it to them through another "
                     "channel than the email.",
@@ -620,7 +635,7 @@ with users_tab:
 with settings_tab:
     form = "programme"
     current = programme_now
-    expected = ui.admin_seen_version(form, ui.admin_read(settings.programme_version))
+    expected = ui.seen_version(form, ui.read(settings.programme_version))
     defaults = settings.default_settings()
     with st.form(f"{form}.form"):
         st.markdown("##### Targets")
@@ -744,10 +759,10 @@ with settings_tab:
         )
         save_settings = st.form_submit_button("Save settings", type="primary")
     if save_settings:
-        saved_programme = ui.admin_write(
+        saved_programme = ui.write(
             settings.update_programme,
-            user=user,
-            form=form,
+            actor=user,
+            **ui.reloads(form),
             expected_version=expected,
             settings=settings.ProgrammeSettings(
                 name=name,
@@ -765,10 +780,10 @@ with settings_tab:
             ),
         )
         if saved_programme is not None:
-            ui.admin_saved(form, "Saved the programme settings.")
+            ui.saved(form, "Saved the programme settings.")
 
     st.markdown("##### Eligible countries")
-    eligibility = ui.admin_read(settings.read_eligibility)
+    eligibility = ui.read(settings.read_eligibility)
     with st.form(f"{form}.countries"):
         edited = st.data_editor(
             pd.DataFrame(
@@ -807,10 +822,10 @@ with settings_tab:
             "Save eligible countries", help="Replaces the whole list."
         )
     if save_countries:
-        saved_countries = ui.admin_write(
+        saved_countries = ui.write(
             settings.set_eligible_countries,
-            user=user,
-            form=form,
+            actor=user,
+            **ui.reloads(form),
             expected_version=expected,
             countries=[
                 settings.Eligibility(code or "", valid_from, valid_to)
@@ -818,7 +833,7 @@ with settings_tab:
             ],
         )
         if saved_countries is not None:
-            ui.admin_saved(
+            ui.saved(
                 form, f"Saved the eligible countries ({ui.number(len(saved_countries))} lines)."
             )
 
@@ -895,7 +910,7 @@ with organisations_tab:
                 placeholder="Part of the name, or #id",
                 help="Any part of the name, in any case; #12 finds the organisation with id 12.",
             )
-            found = ui.admin_read(organisations.search_organisations, text=query, limit=50)
+            found = ui.read(organisations.search_organisations, text=query, limit=50)
             labels = {o.id: f"{o.label()} · {o.exchanges:,} exchanges" for o in found}
             picks[side] = st.selectbox(
                 label,
@@ -911,15 +926,15 @@ with organisations_tab:
         if keep_id == merge_id:
             st.warning("Pick two different organisations: one to keep, one to merge into it.")
         else:
-            preview = ui.admin_read(
+            preview = ui.read(
                 organisations.preview_merge, keep_id=int(keep_id), merge_id=int(merge_id)
             )
             with st.container(border=True):
-                st.markdown(f"**{preview.describe()}**")
+                st.markdown(f"**{ui.escape(preview.describe())}**")
                 for note in preview.notes:
-                    st.info(note)
+                    st.info(ui.escape(note))
                 for problem in preview.problems:
-                    st.error(problem)
+                    st.error(ui.escape(problem))
                 if preview.ok:
                     pending = st.session_state.get("merge.confirm") == (keep_id, merge_id)
                     if not pending:
@@ -932,16 +947,20 @@ with organisations_tab:
                             st.session_state["merge.confirm"] = (keep_id, merge_id)
                             st.rerun()
                     else:
+                        merged, kept_name = (
+                            ui.escape(preview.merge.name),
+                            ui.escape(preview.keep.name),
+                        )
                         st.warning(
-                            f"Merge {preview.merge.name} into {preview.keep.name}? "
+                            f"Merge {merged} into {kept_name}? "
                             f"{ui.number(preview.moves)} "
                             f"{'exchange moves' if preview.moves == 1 else 'exchanges move'} and "
-                            f"{preview.merge.name} is deleted. This cannot be undone here.",
+                            f"{merged} is deleted. This cannot be undone here.",
                             icon=":material/warning:",
                         )
                         yes_column, no_column = st.columns(2)
                         confirmed = yes_column.button(
-                            f"Yes, merge into {preview.keep.name}",
+                            f"Yes, merge into {kept_name}",
                             type="primary",
                             key="merge.yes",
                             help="Moves the exchanges and deletes the duplicate.",
@@ -950,16 +969,16 @@ with organisations_tab:
                             st.session_state.pop("merge.confirm", None)
                             st.rerun()
                         if confirmed:
-                            kept = ui.admin_write(
+                            kept = ui.write(
                                 organisations.merge_organisations,
-                                user=user,
+                                actor=user,
                                 spinner="Merging...",
                                 keep_id=int(keep_id),
                                 merge_id=int(merge_id),
                             )
                             st.session_state.pop("merge.confirm", None)
                             if kept is not None:
-                                ui.admin_saved(
+                                ui.saved(
                                     "merge",
                                     f"Merged {preview.merge.name} into {kept.name}: "
                                     f"{ui.number(preview.moves)} "

@@ -17,7 +17,7 @@ import streamlit as st
 from sqlmodel import col, func, select
 from streamlit.testing.v1 import AppTest
 
-from xchange import db, demo, organisations, partnerships, service
+from xchange import db, demo, organisations, partnerships, service, ui
 from xchange.models import AuditEvent, Organisation, Partnership, Programme, User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,8 +86,13 @@ def click(at: AppTest, label: str) -> AppTest:
     return matches[0].click().run()
 
 
+def plain(text: object) -> str:
+    """Text as a person reads it: without the invisible marks and escapes of `ui.escape`."""
+    return str(text).replace("\u200b", "").replace("\\", "")
+
+
 def messages(at: AppTest, kind: str) -> list[str]:
-    return [str(m.value) for m in getattr(at, kind)]
+    return [plain(m.value) for m in getattr(at, kind)]
 
 
 def table(at: AppTest, column: str) -> pd.DataFrame:
@@ -109,12 +114,26 @@ def audit_ids(url: str) -> int:
 # --- who may open it -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["coordinator", "officer"])
-def test_a_non_admin_cannot_open_the_page(register: Register, role: str) -> None:
+@pytest.mark.parametrize(
+    ("role", "refusal"),
+    [
+        (
+            "coordinator",  # coordinators write: read-only would be untrue
+            "Partnership coordinators cannot open this page: it is not for your role (only for "
+            "administrators).",
+        ),
+        (
+            "officer",
+            "Commission officers cannot open this page: it changes the register, and your "
+            "access is read-only.",
+        ),
+    ],
+)
+def test_a_non_admin_cannot_open_the_page(register: Register, role: str, refusal: str) -> None:
     at = sign_in(*register.accounts[role])
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert any("cannot open this page" in e for e in messages(at, "error"))
+    assert messages(at, "error") == [refusal]
     assert not at.tabs
     assert not [t for t in at.text_input if t.key and t.key.startswith("new_partnership.")]
 
@@ -198,7 +217,9 @@ def test_invalid_input_shows_a_clear_message_and_writes_nothing(register: Regist
     at.text_input(key="new_partnership.email").input("lena@nova.eu")
     at.text_input(key="new_partnership.password").input("nova passphrase 2026")
     at = click(at, "Create partnership")
-    assert messages(at, "error") == ["The action ends (2026-01-01) before it starts (2027-01-01)"]
+    assert messages(at, "error") == [
+        "Not saved: The action ends (2026-01-01) before it starts (2027-01-01)"
+    ]
     assert messages(at, "success") == []
     # What was typed stays, to be corrected.
     assert at.text_input(key="new_partnership.acronym").value == "NOVA"
@@ -208,13 +229,14 @@ def test_invalid_input_shows_a_clear_message_and_writes_nothing(register: Regist
     at.text_input(key="new_partnership.password").set_value("")
     at = click(at, "Create partnership")
     assert messages(at, "error") == [
-        "Give lena@nova.eu an initial password: without single sign-on, it is how they sign in."
+        "Not saved: Give lena@nova.eu an initial password: without single sign-on, it is how "
+        "they sign in."
     ]
 
     at.text_input(key="new_user.email").input("someone@x.eu")
     at.text_input(key="new_user.password").input("short")
     at = click(at, "Add user")
-    assert "A password needs at least 10 characters." in messages(at, "error")
+    assert "Not saved: A password needs at least 10 characters." in messages(at, "error")
 
     assert audit_ids(register.url) == before
     engine = db.make_engine(register.url)
@@ -266,7 +288,7 @@ def test_an_admin_cannot_deactivate_themselves(register: Register) -> None:
     at = at.selectbox(key="edit_user.pick").set_value(own).run()
     at = at.button(key=f"user.{own}.deactivate").click().run()
     assert messages(at, "error") == [
-        "You cannot deactivate your own account: ask another administrator."
+        "Not saved: You cannot deactivate your own account: ask another administrator."
     ]
 
 
@@ -328,7 +350,7 @@ def test_programme_settings_are_saved_and_shown_again(register: Register) -> Non
     at.date_input(key="programme.window_end").set_value(date(2020, 1, 1))
     at = click(at, "Save settings")
     assert messages(at, "error") == [
-        "The window for virtual stays ends (2020-01-01) before it starts (2021-01-01)."
+        "Not saved: The window for virtual stays ends (2020-01-01) before it starts (2021-01-01)."
     ]
 
 
@@ -429,3 +451,178 @@ def test_a_merge_that_breaks_the_one_visit_rule_is_refused_in_words(register: Re
     assert len(problems) == 1 and problems[0].startswith("Both organisations visit physically")
     assert "an organisation visits only once" in problems[0]
     assert not [b for b in at.button if b.key == "merge.start"]  # no way to go on
+
+
+# --- sessions and versions of users ------------------------------------------------------------
+
+
+def _pick_user(at: AppTest, email: str, url: str) -> tuple[AppTest, str]:
+    chosen = next(uid for uid, address in _user_ids(url).items() if address == email)
+    return at.selectbox(key="edit_user.pick").set_value(chosen).run(), f"user.{chosen}"
+
+
+def test_a_new_password_signs_the_users_other_sessions_out(register: Register) -> None:
+    email, password = register.accounts["coordinator"]
+    elsewhere = sign_in(email, password)
+    assert not elsewhere.text_input  # signed in: no form
+    at, form = _pick_user(admin_page(register), email, register.url)
+    at.text_input(key=f"{form}.password").input("a fresh passphrase 9")
+    at = click(at, "Set password")
+    assert messages(at, "success")[0].startswith(f"New password set for {email}")
+
+    elsewhere.run()  # their next interaction
+    assert [t.label for t in elsewhere.text_input] == ["Email", "Password"]
+    assert messages(elsewhere, "info") == [
+        "Your password was changed or your access ended: please sign in again."
+    ]
+    assert not sign_in(email, "a fresh passphrase 9").text_input
+
+
+def test_an_admin_changing_their_own_password_stays_signed_in_here_only(
+    register: Register,
+) -> None:
+    email, password = register.accounts["admin"]
+    other = sign_in(email, password)
+    at, form = _pick_user(admin_page(register), email, register.url)
+    at.text_input(key=f"{form}.password").input("my own new passphrase 1")
+    at = click(at, "Set password")
+    assert messages(at, "success")[0].startswith(f"New password set for {email}")
+    at.run()
+    assert at.tabs and not [t for t in at.text_input if t.label == "Password"]
+    other.run()
+    assert [t.label for t in other.text_input] == ["Email", "Password"]
+
+
+def test_two_admins_editing_one_user_the_second_is_told_to_reload(register: Register) -> None:
+    email = register.accounts["coordinator"][0]
+    first, form = _pick_user(admin_page(register), email, register.url)
+    second, _ = _pick_user(admin_page(register), email, register.url)
+    first.multiselect(key=f"{form}.partnerships").set_value(["GTEX"])
+    first = click(first, "Save role and partnerships")
+    assert messages(first, "success") == [f"Saved the role and partnerships of {email}."]
+
+    before = audit_ids(register.url)
+    second.multiselect(key=f"{form}.partnerships").set_value(["MTC"])
+    second = click(second, "Save role and partnerships")
+    [error] = messages(second, "error")
+    assert error.startswith(f"User {email} was changed by someone else since you opened it")
+    assert "Changed meanwhile:\n- Partnerships:" in error
+    assert audit_ids(register.url) == before  # nothing written
+    second = second.button(key=f"{form}.reload").click().run()
+    assert second.multiselect(key=f"{form}.partnerships").value == ["GTEX"]
+    second.multiselect(key=f"{form}.partnerships").set_value(["MTC"])
+    second = click(second, "Save role and partnerships")
+    assert messages(second, "success") == [f"Saved the role and partnerships of {email}."]
+
+
+# --- names shown as text -----------------------------------------------------------------------
+
+HOSTILE = "*bold* <b>x</b> [a](javascript:alert(1)) ![i](http://example.invalid/x.png)"
+SHOWN_AS_MARKDOWN = ("markdown", "caption", "info", "error", "warning", "success", "subheader")
+
+
+def bodies_naming_it(at: AppTest) -> list[str]:
+    """Every Markdown body and label on the page that names the hostile organisation."""
+    bodies = [str(e.value) for kind in SHOWN_AS_MARKDOWN for e in getattr(at, kind)]
+    bodies += [str(b.label) for b in at.button]
+    bodies += [str(link.proto.label) for link in at.get("page_link")]
+    return [body for body in bodies if "x.png" in body]
+
+
+def assert_shown_literally(at: AppTest, *, at_least: int) -> None:
+    found = bodies_naming_it(at)
+    assert len(found) >= at_least, found
+    for body in found:
+        assert HOSTILE not in body  # never the raw Markdown
+        assert ui.escape(HOSTILE) in body, body
+        assert HOSTILE in plain(body)  # which reads as the name typed
+
+
+def log_stay(url: str, reference: str, visitor: str, host: str, host_type: str) -> int:
+    """A planned stay two weeks ahead in the newest partnership: its id."""
+    engine = db.make_engine(url)
+    with db.write_session(engine) as session:
+        admin = session.exec(select(User).where(col(User.role) == "admin")).first()
+        latest = max(partnerships.list_partnerships(session), key=lambda p: p.action_end)
+        start = date.today() + timedelta(days=14 - date.today().weekday())  # a Monday
+        created = service.create_exchange(
+            session=session,
+            actor=admin,  # type: ignore[arg-type]
+            data=service.ExchangeIn(
+                partnership=latest.acronym,
+                reference=reference,
+                status="planned",
+                start_date=start,
+                end_date=start + timedelta(days=4),
+                visitor_organisation=visitor,
+                visitor_type="cluster organisation",
+                visitor_country="AT",
+                visitor_is_sme=False,
+                visitor_community="external",
+                host_organisation=host,
+                host_type=host_type,
+                host_country="FR",
+                host_is_sme=False,
+                host_community="member",
+            ),
+        )
+        exchange_id = int(created.id or 0)
+    engine.dispose()
+    return exchange_id
+
+
+def test_organisation_names_show_as_text_on_the_merge_tab(register: Register) -> None:
+    log_stay(register.url, "HOSTILE-1", "Nordlicht Test Cluster A", HOSTILE, "university")
+    log_stay(register.url, "HOSTILE-2", "Nordlicht Test Cluster B", f"{HOSTILE} Ltd", "other")
+    at = admin_page(register)
+    pairs = table(at, "Merge into it")
+    assert any(HOSTILE in name for name in pairs["Keep"])  # a table cell: plain text already
+    at = at.selectbox(key="merge.suggestion").set_value(0).run()
+    at = at.button(key="merge.use_suggestion").click().run()
+    # The preview and its notes (their profiles differ).
+    assert_shown_literally(at, at_least=2)
+    assert any("Their profiles differ" in m for m in messages(at, "info"))
+
+    at = at.button(key="merge.start").click().run()
+    # The confirmation and the button's label.
+    assert_shown_literally(at, at_least=4)
+    assert any(plain(b.label).startswith(f"Yes, merge into {HOSTILE}") for b in at.button)
+    at = at.button(key="merge.yes").click().run()
+    assert not at.exception
+    [done] = [m for m in at.success if "Merged" in m.value]
+    assert_shown_literally(at, at_least=1)
+    assert plain(done.value).startswith(f"Merged {HOSTILE}")
+
+
+def test_organisation_names_show_as_text_in_a_refused_merge(register: Register) -> None:
+    log_stay(register.url, "HOSTILE-3", f"{HOSTILE} one", "Host University One", "university")
+    log_stay(register.url, "HOSTILE-4", f"{HOSTILE} two", "Host University Two", "university")
+    engine = db.make_engine(register.url)
+    with db.read_session(engine) as session:
+        found = organisations.search_organisations(session, "x.png", limit=5)
+    engine.dispose()
+    at = admin_page(register)
+    at.text_input(key="merge.keep_query").input(f"#{found[0].id}")
+    at.text_input(key="merge.merge_query").input(f"#{found[1].id}")
+    at.run()
+    [problem] = messages(at, "error")
+    assert problem.startswith("Both organisations visit physically")
+    assert_shown_literally(at, at_least=2)  # the preview and the problem
+
+
+def test_organisation_names_show_as_text_on_the_coordinators_pages(register: Register) -> None:
+    xid = log_stay(register.url, "HOSTILE-5", "Nordlicht Test Cluster C", HOSTILE, "university")
+    at = admin_page(register)
+    at.query_params = {"exchange": str(xid)}
+    at.switch_page("pages/2_Exchanges.py").run()
+    assert not at.exception
+    cells = [plain(v) for t in at.table for v in t.value.astype(str).to_numpy().ravel()]
+    assert any(HOSTILE in cell for cell in cells)  # the record's details: shown as typed
+    for t in at.table:
+        for value in t.value.astype(str).to_numpy().ravel():
+            assert HOSTILE not in value
+    at.query_params = {}
+    at.switch_page("pages/1_Log_exchange.py").run()
+    at.text_input(key="log.host_organisation.name").input(HOSTILE).run()
+    assert not at.exception
+    assert_shown_literally(at, at_least=1)  # "In the register: ..."

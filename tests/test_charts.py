@@ -287,6 +287,19 @@ def test_partnerships_chart_sorted_progress_with_text_and_marks() -> None:
     assert "2026-Q3" in fig.layout.title.text
 
 
+def test_an_acronym_is_drawn_as_typed_never_as_markup() -> None:
+    # plotly draws <b>, <a href=...> and entities in titles, ticks and hover labels.
+    hostile = '<a href="http://example.invalid">G</a><b>&amp;</b>'
+    table = PARTNERSHIPS.assign(acronym=[hostile, "BBB", "CCC"])
+    fig = charts.partnerships_chart(table, as_of=AS_OF)
+    shown = charts.plain(hostile)
+    assert shown == '&lt;a href="http://example.invalid"&gt;G&lt;/a&gt;&lt;b&gt;&amp;amp;&lt;/b&gt;'
+    assert shown in fig.data[0].y and hostile not in fig.data[0].y
+    assert hostile not in json.dumps(fig.to_plotly_json(), default=str)
+    progress = charts.progress_chart(QUARTERS, PATH, forecast(), scope=hostile, as_of=AS_OF)
+    assert progress.layout.title.text.startswith(f"{shown} — ")
+
+
 def test_partnerships_chart_without_expected_column_or_target() -> None:
     table = PARTNERSHIPS.drop(columns="expected_now").assign(target=[100, 1000, 0])
     fig = charts.partnerships_chart(table, as_of=AS_OF)

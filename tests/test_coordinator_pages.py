@@ -383,7 +383,8 @@ def test_a_stale_edit_is_refused_and_names_what_changed(register: Register) -> N
     )
     next(b for b in at.button if b.label == "Save changes").click().run()
     error = texts(at.error)
-    assert "Not saved: someone changed this exchange since you opened it" in error
+    assert f"Exchange {xid} was changed by someone else since you opened it" in error
+    assert "nothing was saved" in error and "Changed meanwhile:" in error
     assert "Notes: (empty) → The admin's note" in error
     assert "Activity:" in error and "→ market research" in error
     assert register.exchange(xid).notes == "The admin's note"  # nothing overwritten

@@ -26,7 +26,7 @@ from sqlmodel import col, func, select
 
 from xchange import db, import_writer, service
 from xchange.cli import cli
-from xchange.errors import PermissionDenied, XchangeError
+from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
 from xchange.filereader import FileRefused, column_key, read_file
 from xchange.importer import (
     ImportReport,
@@ -652,6 +652,83 @@ def test_a_coordinator_may_not_import_another_partnerships_rows(register: Regist
     assert [e.changes["attempted"] for e in refused] == ["import", "import"]
 
 
+def test_a_coordinators_dry_run_names_no_other_partnerships_record(register: Register) -> None:
+    """AGRI's stored exchange and its organisations' recorded profiles stay unnamed to GTEX's
+    coordinator; the rules still hold (a second visit is refused), and a row of AGRI's cannot
+    be used to probe AGRI's references (it is never taken for an update of theirs)."""
+    secret = row(
+        reference="A-SECRET",
+        partnership="AGRI",
+        visitor_organisation="Secret Org",
+        host_organisation="Hidden Host",
+        representative="Jane Roe",
+    )
+    assert register.load(csv_bytes([secret])).rows_created == 1
+    mine = row(
+        reference="G-1",
+        visitor_organisation="Secret Org",  # visits already, in AGRI's exchange
+        visitor_type="SME",
+        visitor_is_sme="yes",
+        host_organisation="Hidden Host",  # recorded as a university, an SME
+        host_type="SME",
+    )
+    # AGRI's own record, rewritten: before, the stored visit then gave way, and row 2 passed.
+    theirs = {**secret, "visitor_organisation": "Someone Else", "notes": "probe"}
+    for records, expected in (
+        ([mine], [(2, "second_visit")]),
+        ([mine, theirs], [(2, "second_visit"), (3, "not_permitted")]),
+    ):
+        report = register.load(csv_bytes(records), user=COORDINATOR, dry_run=True)
+        assert codes(report) == expected
+        assert [(i.row, i.code) for i in report.warnings] == [
+            (2, "organisation_profile_differs")
+        ] * 2  # visitor and host
+        text = " ".join(issue.message for issue in report.issues)
+        for unnamed in ("A-SECRET", "AGRI/", "cluster organisation", "university", "Jane Roe"):
+            assert unnamed not in text, (unnamed, text)
+        assert "Secret Org (DE) already visits in another partnership's exchange" in text
+        assert "Hidden Host is recorded with another type or SME status; " in text
+        assert report.rows_updated == 0
+    # An administrator reads every record: the same file names them.
+    report = register.load(csv_bytes([mine]), dry_run=True)
+    text = " ".join(issue.message for issue in report.issues)
+    assert "already visits in exchange AGRI/A-SECRET" in text
+    assert "Hidden Host was recorded before as university, SME" in text
+    # Once Hidden Host takes part in a GTEX exchange, its profile is GTEX's to read too.
+    assert register.load(csv_bytes([row(reference="G-0", host_organisation="Hidden Host")]))
+    report = register.load(csv_bytes([mine]), user=COORDINATOR, dry_run=True)
+    text = " ".join(issue.message for issue in report.issues)
+    assert "Hidden Host was recorded before as university, SME" in text
+    assert "A-SECRET" not in text and "Secret Org was recorded before" not in text
+
+
+def test_a_coordinators_form_names_no_other_partnerships_record(register: Register) -> None:
+    from xchange.service import ExchangeIn, check_exchange, create_exchange
+
+    register.load(csv_bytes([row(reference="A-SECRET", partnership="AGRI")]))
+    data = ExchangeIn(**{**rules_row(), "reference": "G-1"})
+    coordinator = register.user(COORDINATOR)
+    with db.write_session(register.engine) as session:
+        shown = check_exchange(session=session, data=data, reader=coordinator)
+        assert [i.code for i in shown.errors] == ["second_visit"]
+        assert "A-SECRET" not in shown.errors[0].message
+        with pytest.raises(ValidationFailed) as refused:
+            create_exchange(session=session, actor=coordinator, data=data, today=TODAY)
+    assert "A-SECRET" not in str(refused.value)
+    assert "another partnership's exchange" in str(refused.value)
+
+
+def rules_row() -> dict[str, Any]:
+    """`BASE` as the service takes it (typed values)."""
+    typed: dict[str, Any] = {k: v for k, v in BASE.items() if v != ""}
+    for name in ("start_date", "end_date"):
+        typed[name] = date.fromisoformat(typed[name])
+    for name in ("visitor_is_sme", "host_is_sme"):
+        typed[name] = typed[name] == "yes"
+    typed["distance_km"] = float(typed["distance_km"])
+    return typed
+
+
 def test_an_officer_may_not_import(register: Register) -> None:
     with pytest.raises(PermissionDenied, match="officers have read-only access"):
         register.load(csv_bytes([row()]), user=OFFICER)
@@ -852,6 +929,21 @@ def test_the_report_and_the_annotated_copy(register: Register) -> None:
     # The copy, corrected, imports as it is: the two added columns are ignored.
     fixed = annotated_copy(source, report).replace(b";soon;", b";2025-03-14;")
     assert register.load(fixed).rows_created == 3
+
+
+def test_the_report_neutralises_a_header_that_reads_as_a_formula() -> None:
+    from xchange.importer import ImportReport
+    from xchange.parsing import Issue
+
+    report = ImportReport(
+        filename="x.csv",
+        rows=1,
+        headers={"end_date": '=HYPERLINK("http://example.invalid")'},
+        issues=[Issue("not_a_date", "error", "end_date", "=1+1", "-not a date", row=2)],
+    )
+    [header, line] = list(csv.reader(io.StringIO(report_csv(report).decode("utf-8-sig"))))
+    assert line[1:3] == ['\'=HYPERLINK("http://example.invalid")', "'=1+1"]
+    assert line[4] == "'-not a date"
 
 
 def test_an_annotated_workbook(register: Register) -> None:
@@ -1086,7 +1178,8 @@ def test_cli_import_dry_run_refusal_skip_and_undo(register: Register, tmp_path: 
     assert (
         undone.exit_code == 0
         and undone.stdout
-        == "Import 1 undone: 2 exchanges it created deleted, 0 it updated restored\n"
+        == "Import 1 undone: 2 exchanges it created deleted, 0 it updated restored; "
+        "3 organisations and 1 person it created, used by nothing else, removed\n"
     )
     assert register.count(Exchange) == 0
     empty = tmp_path / "empty.csv"

@@ -4,6 +4,7 @@ pages and text, the CLI, the Reports page, and a clear message when there is no 
 from __future__ import annotations
 
 import io
+import sqlite3
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,19 +17,20 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy import text as sa_text
 from sqlmodel import select
 
 from tests.browser import chromium_path
 from tests.test_pages import Register, _fresh_caches, sign_in
-from xchange import breakdowns, charts, db, demo, kpi, pack, snapshots, targets
+from xchange import breakdowns, charts, dates, db, demo, kpi, pack, pack_sheets, snapshots
 from xchange.cli import cli
 from xchange.errors import PermissionDenied
 from xchange.models import Role, User, quarter_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # The last closed quarter: the demo register is dated from today, so is the pack.
-QUARTER = targets.previous_quarter(quarter_of(date.today()))
-EARLIER = targets.previous_quarter(QUARTER)
+QUARTER = dates.previous_quarter(quarter_of(date.today()))
+EARLIER = dates.previous_quarter(QUARTER)
 
 
 @dataclass(frozen=True)
@@ -197,37 +199,95 @@ def test_no_browser_gives_one_clear_sentence_and_the_data_files(
     assert "apt-get install chromium" in text
 
 
+def test_data_xlsx_holds_no_formula_whatever_the_names(
+    register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A partnership acronym as an administrator could type it: a string cell, made inert.
+    hostile = '=HYPERLINK("http://example.invalid","x")'
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(register.url.removeprefix("sqlite:///")) as source:
+        with sqlite3.connect(copy) as target:
+            source.backup(target)
+        target.close()
+    source.close()
+    with sqlite3.connect(copy) as connection:
+        connection.execute("UPDATE partnership SET acronym = ? WHERE id = 1", (hostile,))
+    connection.close()
+    monkeypatch.setenv("XCHANGE_CHROMIUM", "/nonexistent/chromium")  # data only: faster
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(
+        cli, ["--db", f"sqlite:///{copy}", "report", "--quarter", QUARTER, "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "data.xlsx")
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert f"'{hostile}" in {c.value for c in cells}
+
+
 # --- scope, permissions, quarters --------------------------------------------------------------
 
 
-def test_a_coordinator_packs_only_their_own_partnerships(
+def test_a_coordinator_packs_any_partnership_and_the_programme_but_no_record(
     register: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """KPI figures are everyone's, as on the dashboard: a coordinator's pack of another
+    partnership (or of the programme) is the officer's, and names no record of any partnership:
+    no reference, organisation or representative; a deactivated account gets none."""
     monkeypatch.setenv("XCHANGE_CHROMIUM", "/nonexistent/chromium")  # data only: faster
     engine = db.make_engine(register.url)
     with db.read_session(engine) as session:
         coordinator = _user(session, register, "coordinator")
-        with pytest.raises(PermissionDenied):
-            pack.gather(session, actor=coordinator, quarter=QUARTER)
+        officer = _user(session, register, "officer")
         from xchange import access
 
-        own = access.partnership_ids_readable(session=session, actor=coordinator) or set()
-        mine = [
-            p
-            for p in breakdowns.by_partnership(session).table.itertuples()
-            if p.partnership_id in own
-        ]
-        data, result = pack.pack_zip(
-            session=session, actor=coordinator, quarter=QUARTER, partnership=mine[0].acronym
-        )
+        own = access.partnership_ids_writable(session=session, actor=coordinator) or set()
+        table = breakdowns.by_partnership(session).table
+        other = next(p.acronym for p in table.itertuples() if p.partnership_id not in own)
+        records = session.exec(sa_text("SELECT reference FROM exchange")).scalars().all()
+        names = session.exec(sa_text("SELECT name FROM organisation")).scalars().all()
+        people = session.exec(sa_text("SELECT name FROM person")).scalars().all()
+        packs = {}
+        for who, actor in (("coordinator", coordinator), ("officer", officer)):
+            for scope in (None, other):
+                data = pack.gather(session, actor=actor, quarter=QUARTER, partnership=scope)
+                packs[who, scope] = pack_sheets.chart_tables(data)
+                directory = tmp_path / who / (scope or "programme")
+                pack.build_pack(
+                    session=session,
+                    actor=actor,
+                    quarter=QUARTER,
+                    partnership=scope,
+                    directory=directory,
+                )
+        gone = session.exec(select(User).where(User.id == coordinator.id)).one()
+        gone.active = False  # not committed: a read session
+        session.flush()
+        with pytest.raises(PermissionDenied, match="deactivated"):
+            pack.gather(session, actor=coordinator, quarter=QUARTER, partnership=other)
     engine.dispose()
-    assert result.scope == mine[0].acronym
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    assert f"clusterxchange-{QUARTER}-{mine[0].acronym.lower()}/data.xlsx" in names
+    for scope in (None, other):
+        for sheet, frame in packs["coordinator", scope].items():
+            assert frame.equals(packs["officer", scope][sheet]), sheet
+    cells: set[str] = set()
+    for book in (tmp_path / "coordinator").rglob("data.xlsx"):
+        for sheet in openpyxl.load_workbook(book, read_only=True).worksheets:
+            cells.update(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)
+    pdf = "".join(
+        page.extract_text()
+        for report in (tmp_path / "coordinator").rglob("report.pdf")
+        for page in PdfReader(report).pages
+    )
+    assert records and names and people
+    assert not cells & {*records, *names, *people}
+    assert not [text for text in (*records, *people) if text in pdf]
 
 
 def test_a_quarter_not_begun_is_refused() -> None:
     with pytest.raises(ValueError, match="has not begun"):
+        pack.as_of_for("2100Q4")
+    with pytest.raises(ValueError, match="outside the dates the tracker accepts"):
         pack.as_of_for("2999Q1")
     assert pack.as_of_for("2026Q3", today=date(2026, 11, 25)) == date(2026, 9, 30)
     assert pack.as_of_for("2026Q4", today=date(2026, 11, 25)) == date(2026, 11, 25)
@@ -275,7 +335,8 @@ def test_the_page_warns_without_a_browser(
     monkeypatch.setenv("XCHANGE_CHROMIUM", "/nonexistent/chromium")
     at = _open_reports(page_register, "coordinator")
     scopes = at.selectbox[1].options  # type: ignore[attr-defined]
-    assert "programme" not in scopes and scopes  # a coordinator's own partnerships only
+    # Every scope's figures, a coordinator's own partnerships first.
+    assert scopes[0] != "Programme" and "Programme" in scopes and len(set(scopes)) > 2
     at.button[0].click().run()  # type: ignore[attr-defined]
     assert any("apt-get install chromium" in w.value for w in at.warning)  # type: ignore[attr-defined]
     assert at.get("download_button")  # type: ignore[attr-defined]

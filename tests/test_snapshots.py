@@ -353,9 +353,11 @@ def test_snapshot_command_refusals(sqlite_engine: Engine) -> None:
     assert refused(xc(sqlite_engine, f"snapshot --quarter {open_quarter}"), 1).startswith(
         f"error: {open_quarter} has not closed yet: take its snapshot after "
     )
-    assert refused(xc(sqlite_engine, "snapshot --quarter 2026Q5"), 1) == (
-        "error: quarter '2026Q5' is not like 2026Q3"
-    )
+    # A quarter that is no quarter, or lies outside the accepted dates, is a usage error.
+    for quarter, why in [("2026Q5", "is not like 2026Q3"), ("9999Q4", "is outside the dates")]:
+        result = xc(sqlite_engine, f"snapshot --quarter {quarter}")
+        assert result.exit_code == 2, result.output
+        assert f"Invalid value for '--quarter': quarter '{quarter}' {why}" in result.stderr
     assert refused(xc(sqlite_engine, f"snapshot --quarter {Q3}", user="officer@eismea.eu"), 3) == (
         "error: Permission denied: officer@eismea.eu may not take snapshot: "
         "only administrators may."

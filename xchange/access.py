@@ -9,6 +9,12 @@ The rules are role-based:
 | officer     | every partnership      | nothing (read-only access)          | no            |
 | deactivated | nothing                | nothing                             | no            |
 
+"Reads" are records (exchanges, organisations' recorded profiles, imports). KPI figures, the
+programme's and every partnership's, are for every active user, as the dashboard shows them
+(`require_kpi_read`): counts and shares name no record. Messages shown to a coordinator never
+name another partnership's records nor an organisation's profile they may not read
+(`rules.load_context` takes the reader's partnerships for that).
+
 The actor's role and active flag are read again from the database at each check, so a user
 deactivated or demoted while signed in loses their rights at once, even if a page still holds an
 old `User` object.
@@ -34,6 +40,8 @@ from xchange.models import AuditEvent, Partnership, Role, User, UserPartnership
 
 log = logging.getLogger(__name__)
 
+# The actor label of a refusal whose email matches no user.
+UNKNOWN_EMAIL = "unknown email"
 # Refusals waiting for the end of the caller's transaction, kept in `Session.info`.
 _PENDING_KEY = "xchange.access.pending_refusals"
 
@@ -97,6 +105,16 @@ def require_read(*, session: Session, actor: User, partnership_id: int) -> None:
         f"{actor.email} may not see partnership {_acronym(session, partnership_id)}: "
         "not one of their partnerships."
     )
+
+
+def require_kpi_read(*, session: Session, actor: User) -> None:
+    """Raise `PermissionDenied` unless `actor` is an active user: the one condition on reading
+    KPI figures (programme and per partnership), for coordinators as for everyone else."""
+    standing = _standing(session, actor)
+    if standing is not None and standing[1]:
+        return
+    state = "unknown" if standing is None else "deactivated"
+    raise PermissionDenied(f"{actor.email} may not read the KPIs: the account is {state}.")
 
 
 def require_write(
@@ -188,6 +206,29 @@ def require_admin(
         changes={"attempted": action},
     )
     raise PermissionDenied(reason)
+
+
+def acting_user(*, session: Session, email: str, action: str) -> User:
+    """The stored, active user with `email`, who is about to do `action`; else PermissionDenied.
+
+    For callers that name the actor by email (the CLI's `--user`). A refusal is recorded like a
+    refused write (`{"attempted": action}` on entity "command"); an email that matches no user is
+    recorded as "unknown email", never as given, since what was typed may be anything.
+    """
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is not None and user.active:
+        return user
+    record_refusal(
+        session=session,
+        actor_id=None if user is None else user.id,
+        actor_label=UNKNOWN_EMAIL if user is None else user.email,
+        entity="command",
+        entity_id=None,
+        changes={"attempted": action},
+    )
+    if user is None:
+        raise PermissionDenied(f"There is no user {email}: add one with `xchange user add`")
+    raise PermissionDenied(f"User {email} is deactivated")
 
 
 def can_see_personal_data(actor: User) -> bool:

@@ -62,7 +62,7 @@ def annotated_csv(source: ReadResult, issues: list[Issue]) -> bytes:
     writer = csv.writer(buffer, delimiter=source.delimiter or ",", lineterminator="\r\n")
     for _ in range(source.header_row - 1):
         writer.writerow([])
-    writer.writerow([*header, *ANNOTATIONS])
+    writer.writerow([neutralise(title) for title in [*header, *ANNOTATIONS]])
     frame = source.frame
     last = int(frame.index.max()) if len(frame) else source.header_row
     records = frame.to_dict("index")
@@ -100,7 +100,7 @@ def annotated_xlsx(source: ReadResult, issues: list[Issue]) -> bytes:
     fills = {k: book.add_format({"bg_color": v}) for k, v in _COLOURS.items()}
     top = source.header_row - 1
     for col, title in enumerate([*header, *ANNOTATIONS]):
-        sheet.write_string(top, col, title, bold)
+        sheet.write_string(top, col, str(neutralise(title)), bold)
     status_col = len(header)
     for label, record in source.frame.to_dict("index").items():
         row = int(str(label))

@@ -112,7 +112,8 @@ def needs_attention(session: Session, *, actor: User, today: date) -> list[Atten
     frame = _open_records(session, actor)
     if frame.empty:
         return []
-    items = [*_by_dates_and_status(frame, today), *_by_rules(session, frame, today)]
+    readable = access.partnership_ids_readable(session=session, actor=actor)
+    items = [*_by_dates_and_status(frame, today), *_by_rules(session, frame, today, readable)]
     items += _missing_data(frame)
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(
@@ -212,15 +213,18 @@ def _by_dates_and_status(frame: pd.DataFrame, today: date) -> list[AttentionItem
     return items
 
 
-def _by_rules(session: Session, frame: pd.DataFrame, today: date) -> list[AttentionItem]:
-    """The rules over the open records, as a form would run them on each record today."""
+def _by_rules(
+    session: Session, frame: pd.DataFrame, today: date, readable: set[int] | None
+) -> list[AttentionItem]:
+    """The rules over the open records, as a form would run them on each record today, their
+    messages naming only the records of `readable` partnerships (None: all)."""
     open_rows = frame[frame["status"].isin(["planned", "confirmed"])].reset_index(drop=True)
     if open_rows.empty:
         return []
     table = open_rows[[c for c in COLUMNS if c in open_rows.columns]].copy()
     table["lump_sum_eur"] = open_rows["lump_sum_cents"] / 100
     table["exchange_id"] = open_rows["id"]
-    validation = rules.validate(table, rules.load_context(session, table, today))
+    validation = rules.validate(table, rules.load_context(session, table, today, readable=readable))
     items: list[AttentionItem] = []
     for issue in validation.issues:
         if issue.row is None or issue.code in _COVERED:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from xchange import access
+from xchange.export import neutralise
 from xchange.models import AuditEvent, User
 
 COLUMNS = ("at", "actor", "entity", "entity_id", "action", "changes")
@@ -42,20 +43,22 @@ def events_between(
 
 def audit_csv(events: list[AuditEvent]) -> bytes:
     """CSV (UTF-8 with BOM, for Excel): at (ISO, UTC), actor, entity, entity id, action, and
-    the changes as JSON."""
+    the changes as JSON. A text that a spreadsheet would run as a formula (an email or a
+    label starting with `=`, say) gets a leading apostrophe (`export.neutralise`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for event in events:
         at = event.at if event.at.utcoffset() is not None else event.at.replace(tzinfo=UTC)
+        changes = json.dumps(event.changes, ensure_ascii=False, sort_keys=True)
         writer.writerow(
             [
                 at.astimezone(UTC).isoformat(),
-                event.actor_label,
-                event.entity,
+                neutralise(event.actor_label),
+                neutralise(event.entity),
                 "" if event.entity_id is None else event.entity_id,
-                event.action,
-                json.dumps(event.changes, ensure_ascii=False, sort_keys=True),
+                neutralise(event.action),
+                neutralise(changes),
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -3,7 +3,8 @@
 Passwords are hashed with argon2-cffi's `PasswordHasher` (argon2id, the library's default
 parameters). Tests may make hashing cheaper with `configure_hasher`; production never calls it.
 
-Sign-in bookkeeping (failure counts, temporary locks, their audit rows) is written by
+Sign-in bookkeeping (failure counts per typed email and client address, temporary locks, their
+audit rows; see `sign_in_attempts`) is written by
 `authenticate` itself, in short transactions of its own: a refusal raises, yet what led to it is
 already committed. The user administration functions write through the caller's session like
 every other service function, and the caller commits.
@@ -14,7 +15,6 @@ change is recorded as the marker `{"password": "changed"}`.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,19 +25,19 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session, col, func, select
 
-from xchange.access import engine_of, require_admin
+from xchange import sign_in_attempts as attempts
+from xchange.access import UNKNOWN_EMAIL, engine_of, require_admin
 from xchange.config import get_settings
 from xchange.db import LOCAL_ADMIN_EMAIL, read_session, with_retry, write_session
-from xchange.errors import InvalidInput, NotFound, SignInRefused
+from xchange.errors import InvalidInput, NotFound, SignInRefused, StaleRecord
 from xchange.models import AuditEvent, Partnership, Role, User, UserPartnership, utcnow
+from xchange.versioning import bump_version, stale_changes
 
 WRONG_CREDENTIALS = "Wrong email or password."
 DEACTIVATED = "This account is deactivated: ask an administrator."
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # a passphrase fits; a megabyte pasted by mistake is not hashed
-FREE_ATTEMPTS = 3  # consecutive failures before each further one locks the account
-MAX_LOCK = timedelta(minutes=15)
 EMAIL_MAX_LENGTH = 320
 
 # Rough on purpose: one @, something on each side, no spaces. Whether mail arrives is the
@@ -117,21 +117,30 @@ def check_password_policy(password: str, *, email: str | None = None) -> None:
 
 
 def authenticate(
-    *, session: Session, email: str, password: str, now: datetime | None = None
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    client: str | None = None,
+    now: datetime | None = None,
 ) -> User:
     """The active user with this email (any case) and password, attached to `session`.
+
+    `client` is the address the request came from (the IP address the server saw; None when
+    unknown): failures are counted per typed email and client (`sign_in_attempts`), so a
+    client that has not failed signs in while another is being slowed.
 
     Raises `SignInRefused` with one of three messages: "Wrong email or password." (unknown
     email, wrong password, or an account without a password: SSO-only users and the local
     administrator), "This account is deactivated: ask an administrator." (only once the
     password was right, so it tells nothing to someone guessing), or "Too many failed attempts:
-    try again in N seconds." while the account is locked, when even the right password is
-    refused, without being checked or counted.
+    try again in N seconds." while this email is locked for this client, when even the right
+    password is refused, without being checked or counted. An unknown email gets the same
+    answers after the same number of attempts, and the same hashing work, as a known one.
 
-    After `FREE_ATTEMPTS` (3) consecutive failures, each further failure locks the account for
-    2 ** (failures - 3) seconds, at most 15 minutes; a successful sign-in resets the count.
     Every refusal is recorded (entity "user", action "sign_in_failed", and "sign_in_locked"
-    when a failure sets a lock) with the email as typed, lower-cased, for actor label.
+    when a failure sets a lock) with, for actor label, the account's email when the typed one
+    names a user, else "unknown email": never what was typed.
 
     Transactions: `authenticate` reads and writes in short transactions of its own on
     `session`'s engine and commits them itself, so the refusal and the failure count are
@@ -145,31 +154,31 @@ def authenticate(
             "authenticate() commits its own transactions: pass it a session with none open"
         )
     now = _aware(now)
-    typed = email.strip().lower()[:EMAIL_MAX_LENGTH]
+    typed = email.strip().lower()
+    address = typed if len(typed) <= EMAIL_MAX_LENGTH and _EMAIL.fullmatch(typed) else None
+    attempt = _Attempt(
+        address, attempts.account_key(address), attempts.client_key(client), password, now
+    )
     engine = engine_of(session)
 
     # First look, outside any write transaction: the slow hash check must not hold the write
     # lock (on SQLite, every writer would queue behind it).
     with read_session(engine) as reading:
-        found = reading.exec(
-            select(User).where(func.lower(User.email) == typed).order_by(col(User.id))
-        ).first()
-        seen = None if found is None else _Seen(found.id, found.password_hash, found.locked_until)
+        seen = _look(reading, address)
+        locked = attempts.locked_until(reading, attempt.account, attempt.client, now)
 
-    verified: bool | None = None  # None: not checked, the account was locked
+    verified: bool | None = None  # None: not checked, this email was locked for this client
     new_hash: str | None = None
-    if seen is None or seen.password_hash is None:
-        verify_password(_dummy_hash(), password)
-    elif not _locked(seen.locked_until, now):
-        verified = verify_password(seen.password_hash, password)
-        if verified and _hashing.hasher.check_needs_rehash(seen.password_hash):
+    if locked is None:
+        verified = _verify(seen.password_hash if seen else None, password)
+        if verified and seen and _hashing.hasher.check_needs_rehash(seen.password_hash or ""):
             new_hash = hash_password(password)
 
     def settle() -> User | str:
-        # Decide and record under the write lock, reading the row again: another attempt may
-        # have counted a failure or set a lock meanwhile.
+        # Decide and record under the write lock, reading again: another attempt may have
+        # counted a failure or set a lock meanwhile.
         with write_session(engine) as writing:
-            return _settle(writing, typed, password, seen, verified, new_hash, now)
+            return _settle(writing, attempt, seen, verified, new_hash)
 
     outcome = with_retry(settle)
     if isinstance(outcome, str):
@@ -182,61 +191,74 @@ def authenticate(
 class _Seen:
     user_id: int | None
     password_hash: str | None
-    locked_until: datetime | None
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    address: str | None  # the email typed, when it is one
+    account: str  # its key, and the client's, in sign_in_attempt
+    client: str
+    password: str
+    now: datetime
+
+
+def _look(session: Session, address: str | None) -> _Seen | None:
+    if address is None:
+        return None
+    found = session.exec(
+        select(User).where(func.lower(User.email) == address).order_by(col(User.id))
+    ).first()
+    return None if found is None else _Seen(found.id, found.password_hash)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    """The password check, with the same work for an account without a password (or none)."""
+    if password_hash is None:
+        verify_password(_dummy_hash(), password)
+        return False
+    return verify_password(password_hash, password)
 
 
 def _settle(
     session: Session,
-    typed: str,
-    password: str,
+    attempt: _Attempt,
     seen: _Seen | None,
     verified: bool | None,
     new_hash: str | None,
-    now: datetime,
 ) -> User | str:
     """Record the attempt; the signed-in user, or the refusal's message."""
+    now = attempt.now
     user = None
     if seen is not None and seen.user_id is not None:
         user = session.exec(select(User).where(User.id == seen.user_id).with_for_update()).first()
-    if user is None or user.password_hash is None:
-        # No such account, or one that never signs in by password: nothing to count or lock.
-        _record_attempt(session, typed, user, "sign_in_failed", now)
-        return WRONG_CREDENTIALS
-    if _locked(user.locked_until, now):
-        _record_attempt(session, typed, user, "sign_in_failed", now)
-        return _lock_message(user.locked_until, now)
-    if verified is None or user.password_hash != (seen.password_hash if seen else None):
+    locked = attempts.locked_until(session, attempt.account, attempt.client, now)
+    if locked is not None:
+        _record_attempt(session, user, "sign_in_failed", now)
+        return attempts.lock_message(locked, now)
+    password_hash = None if user is None else user.password_hash
+    if verified is None or password_hash != (seen.password_hash if seen else None):
         # The lock ended, or the password changed, between the first look and now.
-        verified = verify_password(user.password_hash, password)
+        verified = _verify(password_hash, attempt.password)
         new_hash = None
-    if not verified:
-        user.failed_logins += 1
-        _record_attempt(session, typed, user, "sign_in_failed", now)
-        if user.failed_logins > FREE_ATTEMPTS:
-            user.locked_until = now + lock_duration(user.failed_logins)
-            _record_attempt(session, typed, user, "sign_in_locked", now)
-        session.add(user)
+    if user is None or user.password_hash is None or not verified:
+        if user is not None and user.password_hash is not None:
+            user.failed_logins += 1  # shown to administrators; locks are per client
+            session.add(user)
+        _record_attempt(session, user, "sign_in_failed", now)
+        if attempts.record_failure(session, attempt.account, attempt.client, now) is not None:
+            _record_attempt(session, user, "sign_in_locked", now)
         return WRONG_CREDENTIALS
     if not user.active:
-        _record_attempt(session, typed, user, "sign_in_failed", now)
+        _record_attempt(session, user, "sign_in_failed", now)
         return DEACTIVATED
-    if user.failed_logins or user.locked_until is not None:
+    attempts.forget(session, attempt.account, attempt.client)
+    if user.failed_logins:
         user.failed_logins = 0
-        user.locked_until = None
     if new_hash is not None:
         user.password_hash = new_hash
     session.add(user)
     session.flush()
     return user
-
-
-def lock_duration(failures: int) -> timedelta:
-    """How long the `failures`-th consecutive failure locks an account (zero for the first 3)."""
-    if failures <= FREE_ATTEMPTS:
-        return timedelta(0)
-    # The exponent is capped before the power so that a huge count stays cheap.
-    seconds = 2 ** min(failures - FREE_ATTEMPTS, 20)
-    return min(timedelta(seconds=seconds), MAX_LOCK)
 
 
 def session_expired(signed_in_at: datetime, now: datetime | None = None) -> bool:
@@ -245,35 +267,38 @@ def session_expired(signed_in_at: datetime, now: datetime | None = None) -> bool
     return _aware(now) - _aware(signed_in_at) >= ttl
 
 
-def _record_attempt(
-    session: Session, typed: str, user: User | None, action: str, now: datetime
-) -> None:
-    # Nobody is signed in yet, so no actor id: the label is what was typed. No changes, ever:
-    # the password typed must not land in the trail, even when it was nearly right.
+def session_current(user: User, signed_in_epoch: int) -> bool:
+    """True while no password change or deactivation has ended the sessions that signed in at
+    `signed_in_epoch` (the user's `session_epoch` then)."""
+    return user.active and user.session_epoch == signed_in_epoch
+
+
+def revoke_sessions(*, session: Session, user: User) -> None:
+    """End every session of `user` at its next interaction (a new password, a deactivation).
+
+    Bumps the user's session epoch in the caller's transaction; a session that signed in
+    before sees another epoch and is signed out (`session_current`). A session that should
+    carry on (an administrator setting their own password) takes the new epoch.
+    """
+    user.session_epoch += 1
+    session.add(user)
+
+
+def _record_attempt(session: Session, user: User | None, action: str, now: datetime) -> None:
+    # Nobody is signed in yet, so no actor id. The label names the account when the email
+    # typed is one, never the text typed: it may be a password typed into the wrong field, or
+    # a formula waiting for the audit export. No changes, ever: no password lands in the trail.
     session.add(
         AuditEvent(
             at=now,
             actor_id=None,
-            actor_label=typed,
+            actor_label=UNKNOWN_EMAIL if user is None else user.email[:EMAIL_MAX_LENGTH],
             entity="user",
             entity_id=None if user is None else user.id,
             action=action,
             changes={},
         )
     )
-
-
-def _locked(locked_until: datetime | None, now: datetime) -> bool:
-    return locked_until is not None and locked_until > now
-
-
-def _lock_message(locked_until: datetime | None, now: datetime) -> str:
-    left = max((locked_until - now).total_seconds() if locked_until else 0.0, 1.0)
-    if left < 60:
-        amount, unit = math.ceil(left), "second"
-    else:
-        amount, unit = math.ceil(left / 60), "minute"
-    return f"Too many failed attempts: try again in {amount} {unit}{'' if amount == 1 else 's'}."
 
 
 def _dummy_hash() -> str:
@@ -372,49 +397,64 @@ def add_user(
     return user
 
 
-def set_password(*, session: Session, actor: User, user_id: int, password: str) -> User:
-    """Give a user a new password (admins only); it also lifts a sign-in lock.
+def set_password(
+    *, session: Session, actor: User, user_id: int, expected_version: int, password: str
+) -> User:
+    """Give a user a new password (admins only); it ends their other sessions and lifts any
+    sign-in lock on their email, from every client.
 
     Raises `InvalidInput` for a password the policy refuses or for the local administrator,
-    which never signs in; `NotFound`, `PermissionDenied` as usual. The caller commits.
+    which never signs in; `StaleRecord` when the user changed since `expected_version` was
+    read; `NotFound`, `PermissionDenied` as usual. The caller commits.
     """
     require_admin(
         session=session, actor=actor, action="set_password", entity="user", entity_id=user_id
     )
-    user = _user(session, user_id)
+    user = _user(session, user_id, expected_version)
     if user.email == LOCAL_ADMIN_EMAIL:
         raise InvalidInput("The local administrator has no password: it acts for the CLI.")
     check_password_policy(password, email=user.email)
     changes: dict[str, Any] = {"password": "changed"}
     if user.failed_logins:
         changes["failed_logins"] = [user.failed_logins, 0]
+    changes["version"] = _bump(session, user, expected_version)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
+    attempts.forget(session, attempts.account_key(user.email))
+    revoke_sessions(session=session, user=user)
     _record_change(session, actor, user, "update", changes)
     session.flush()
     return user
 
 
-def set_active(*, session: Session, actor: User, user_id: int, active: bool) -> User:
+def set_active(
+    *, session: Session, actor: User, user_id: int, expected_version: int, active: bool
+) -> User:
     """Deactivate (or reactivate) a user; admins only, and never their own account.
 
-    A deactivated user can neither sign in nor write; their past records stay as they are.
-    The local administrator cannot be deactivated. The caller commits.
+    A deactivated user can neither sign in nor write, and their sessions end at once (a later
+    reactivation does not bring them back); their past records stay as they are. The local
+    administrator cannot be deactivated. Raises `StaleRecord` when the user changed since
+    `expected_version` was read. The caller commits.
     """
     require_admin(
         session=session, actor=actor, action="set_active", entity="user", entity_id=user_id
     )
-    user = _user(session, user_id)
+    user = _user(session, user_id, expected_version)
     if user.active == active:
         return user
     if not active and user.id == actor.id:
         raise InvalidInput("You cannot deactivate your own account: ask another administrator.")
     if not active and user.email == LOCAL_ADMIN_EMAIL:
         raise InvalidInput("The local administrator cannot be deactivated: the CLI acts as it.")
-    _record_change(session, actor, user, "update", {"active": [user.active, active]})
+    changes: dict[str, Any] = {
+        "active": [user.active, active],
+        "version": _bump(session, user, expected_version),
+    }
+    _record_change(session, actor, user, "update", changes)
     user.active = active
+    if not active:
+        revoke_sessions(session=session, user=user)
     session.add(user)
     session.flush()
     return user
@@ -425,16 +465,18 @@ def set_role_and_partnerships(
     session: Session,
     actor: User,
     user_id: int,
+    expected_version: int,
     role: Role | str,
     partnerships: Sequence[str] = (),
 ) -> User:
     """Change a user's role and partnerships together (admins only); they must fit each other.
 
     Same rules as `add_user`: a coordinator needs at least one partnership, others none. Admins
-    cannot change their own role, nor anybody the local administrator's. The caller commits.
+    cannot change their own role, nor anybody the local administrator's. Raises `StaleRecord`
+    when the user changed since `expected_version` was read. The caller commits.
     """
     require_admin(session=session, actor=actor, action="set_role", entity="user", entity_id=user_id)
-    user = _user(session, user_id)
+    user = _user(session, user_id, expected_version)
     role = _role(role)
     if role.value != user.role and (user.id == actor.id or user.email == LOCAL_ADMIN_EMAIL):
         whose = "your own" if user.id == actor.id else "the local administrator's"
@@ -452,26 +494,54 @@ def set_role_and_partnerships(
     changes: dict[str, Any] = {}
     if role.value != user.role:
         changes["role"] = [user.role, role.value]
-        user.role = role.value
-        session.add(user)
     if before != after:
         changes["partnerships"] = [before, after]
+    if not changes:
+        return user
+    # The version first: of two administrators saving at once, the second stops here.
+    changes["version"] = _bump(session, user, expected_version)
+    user.role = role.value
+    session.add(user)
+    if before != after:
         old = session.exec(select(UserPartnership).where(UserPartnership.user_id == user_id))
         for link in old.all():
             session.delete(link)
         session.flush()  # the old links go before the new ones arrive (same primary keys)
         session.add_all(UserPartnership(user_id=user_id, partnership_id=pid) for pid, _ in linked)
-    if changes:
-        _record_change(session, actor, user, "update", changes)
-        session.flush()
+    _record_change(session, actor, user, "update", changes)
+    session.flush()
     return user
 
 
-def _user(session: Session, user_id: int) -> User:
+def _user(session: Session, user_id: int, expected_version: int) -> User:
+    """The user, refused early (before any check) when it changed since `expected_version`."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
+    if user.version != expected_version:
+        raise _stale(session, user, expected_version)
     return user
+
+
+def _bump(session: Session, user: User, expected_version: int) -> list[int]:
+    """The user's next version, in one statement with the check (`versioning.bump_version`)."""
+    assert user.id is not None
+    bumped = bump_version(session, User, user.id, expected_version)
+    if bumped is None:
+        raise _stale(session, user, expected_version)
+    user.version = expected_version + 1
+    return bumped
+
+
+def _stale(session: Session, user: User, expected_version: int) -> StaleRecord:
+    assert user.id is not None
+    changes = stale_changes(session, "user", user.id, expected_version)
+    fields = ", ".join(name.replace("_", " ") for name in sorted(changes)) or "its version"
+    return StaleRecord(
+        f"User {user.email} was changed by someone else since you opened it ({fields}); "
+        "nothing was saved. Reload it and apply your change again.",
+        changes,
+    )
 
 
 def _role(role: Role | str) -> Role:

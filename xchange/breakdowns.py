@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from xchange import reference
+from xchange import dates, reference
 from xchange.kpi import (
     FIGURES,
     Definitions,
@@ -33,7 +33,7 @@ from xchange.kpi import (
     programme_targets,
     sum_if,
 )
-from xchange.models import Exchange, Partnership, ReportingPeriod, quarter_of
+from xchange.models import Exchange, Partnership, ReportingPeriod
 
 
 @dataclass
@@ -172,9 +172,9 @@ def by_quarter(
     sums = grouped_sums(
         session, ["end_quarter"], as_of=as_of, definitions=definitions, filters=filters
     )
-    last = quarter_of(as_of)
-    found = {q: row for q, row in _figures_by(sums).items() if q <= last}
-    quarters = quarter_range(str(min(found)), last) if found else []
+    last = dates.quarter_index(as_of)
+    found = {q: row for q, row in _figures_by(sums).items() if dates.index_of(str(q)) <= last}
+    quarters = _quarters_to(found, as_of)
     figures = _stack([found.get(q, _ZEROS) for q in quarters])
     cumulative = np.cumsum(figures[:, :3], axis=0)
     frame = pd.DataFrame(
@@ -193,14 +193,16 @@ def by_quarter(
     return Breakdown(frame, as_of, definitions, filters)
 
 
-def quarter_range(first: str, last: str) -> list[str]:
-    """Every quarter from `first` to `last`, both included: `2025Q4`, `2026Q1`..."""
-    year, q = int(first[:4]), int(first[-1])
-    quarters = []
-    while f"{year}Q{q}" <= last:
-        quarters.append(f"{year}Q{q}")
-        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
-    return quarters
+def _quarters_to(found: dict[Any, Any], as_of: date) -> list[str]:
+    """The quarters `found`, and the ones without exchanges from the first of them to `as_of`,
+    in time order. Only quarters within the accepted dates are filled in; one stored outside
+    them (from before the bounds) is listed alone, so the list stays short whatever rows hold."""
+    if not found:
+        return []
+    indexes = [dates.index_of(str(q)) for q in found]
+    inside = [i for i in indexes if dates.FIRST_QUARTER <= i <= dates.LAST_QUARTER]
+    filled = dates.quarter_range(dates.quarter_at(min(inside)), as_of) if inside else []
+    return dates.sort_quarters(list({*map(str, found), *filled}))
 
 
 def by_period(

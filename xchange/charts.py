@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import os
 import shutil
 import textwrap
@@ -30,6 +31,7 @@ from typing import Any, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
+from xchange import dates
 from xchange.errors import XchangeError
 from xchange.kpi import Definitions
 from xchange.models import quarter_of
@@ -145,8 +147,14 @@ def config(*, filename: str = "clusterxchange-chart") -> dict[str, Any]:
     }
 
 
+def plain(text: str) -> str:
+    """User text (an acronym) for a chart: plotly reads `<b>`, `<a href=...>` and entities in
+    every text it draws, so `<`, `>` and `&` become entities and show as typed."""
+    return html.escape(text, quote=False)
+
+
 def _scope_label(scope: str) -> str:
-    return "Programme" if scope.casefold() == "programme" else scope
+    return "Programme" if scope.casefold() == "programme" else plain(scope)
 
 
 def _title(scope: str, what: str, as_of: date) -> str:
@@ -170,6 +178,11 @@ def _say_empty(fig: go.Figure, message: str = EMPTY_MESSAGE) -> go.Figure:
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
     return fig
+
+
+def quarter_order(column: pd.Series) -> pd.Series:
+    """A sort key for a column of quarters: time order, which text order is not for every year."""
+    return column.map(lambda q: dates.index_of(str(q)))
 
 
 def _label(quarter: object) -> str:
@@ -211,7 +224,7 @@ def progress_chart(
     """
     fig = go.Figure()
     current = quarter_of(as_of)
-    rows = quarters.sort_values("quarter") if len(quarters) else quarters
+    rows = quarters.sort_values("quarter", key=quarter_order) if len(quarters) else quarters
     labels = [_label(q) for q in rows["quarter"]] if len(rows) else []
     cumulative = [int(v) for v in rows["cumulative_counted"]] if len(rows) else []
     per_quarter = [int(v) for v in rows["counted"]] if len(rows) else []
@@ -296,7 +309,7 @@ def progress_chart(
     fig.update_xaxes(
         type="category",
         categoryorder="array",
-        categoryarray=sorted(order),
+        categoryarray=sorted(order, key=dates.index_of),
         range=[-0.5, len(order) - 0.5],  # half a quarter of room at each end, as bars have
         title="Quarter",
     )
@@ -340,7 +353,7 @@ def share_chart(
         raise ValueError(f"kind must be 'sme' or 'beyond', not {kind!r}")
     column, cumulative_column, part_column, what = SHARES[kind]
     fig = go.Figure()
-    rows = quarters.sort_values("quarter") if len(quarters) else quarters
+    rows = quarters.sort_values("quarter", key=quarter_order) if len(quarters) else quarters
     labels = [_label(q) for q in rows["quarter"]] if len(rows) else []
     shares = [_pct(v) for v in rows[column]] if len(rows) else []
     cumulative = [_pct(v) for v in rows[cumulative_column]] if len(rows) else []
@@ -438,7 +451,7 @@ def partnerships_chart(table: pd.DataFrame, *, as_of: date) -> go.Figure:
         targets = rows["target"].astype(float)
         rows["_pct"] = (rows["counted"].astype(float) / targets.where(targets > 0)) * 100
         rows = rows.sort_values(["_pct", "acronym"], ascending=[False, True], na_position="last")
-    acronyms = [str(a) for a in rows["acronym"]] if len(rows) else []
+    acronyms = [plain(str(a)) for a in rows["acronym"]] if len(rows) else []
     values = [None if pd.isna(v) else float(v) for v in rows["_pct"]] if len(rows) else []
     texts = [
         f"{number(c)} of {number(t)}" if t else f"{number(c)}, no target"

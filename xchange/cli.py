@@ -2,6 +2,9 @@
 
 Errors reach the user as one line on stderr and a non-zero exit code, never a traceback:
 1 for refused input or a failed rule, 3 for a refused permission, 2 for a usage error (click).
+
+Every command declares who may run it (`requires`) and is checked before it starts; the package
+functions it calls then scope what it reads and writes, as for the pages.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
-from xchange import db
+from xchange import access, dates, db
 from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
-from xchange.models import Role, User
+from xchange.models import Role, User, quarter_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -33,6 +36,7 @@ class Context:
         self.url = url
         self.user_email = user_email
         self._engine: Engine | None = None
+        self.action = "run_a_command"  # what the command attempts: set by `requires`
 
     @property
     def engine(self) -> Engine:
@@ -46,16 +50,25 @@ class Context:
         return self._engine
 
     def actor(self, session: Session) -> User:
-        """The acting user: `--user EMAIL`, or the local administrator."""
+        """The acting user: `--user EMAIL`, or the local administrator. An email that is no
+        user's, or a deactivated account, is refused (PermissionDenied, recorded)."""
         email = (self.user_email or db.LOCAL_ADMIN_EMAIL).strip().lower()
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None:
-            if email == db.LOCAL_ADMIN_EMAIL:
+        if email == db.LOCAL_ADMIN_EMAIL:
+            found = session.exec(select(User.id).where(User.email == email)).first()
+            if found is None:
                 raise XchangeError("The database is not initialised: run `xchange init` first")
-            raise XchangeError(f"There is no user {email}: add one with `xchange user add`")
-        if not user.active:
-            raise PermissionDenied(f"User {email} is deactivated")
-        return user
+        return access.acting_user(session=session, email=email, action=self.action)
+
+    def authorise(self, rule: str, action: str) -> None:
+        """Refuse (PermissionDenied, recorded in the audit trail) unless the acting user may run
+        a command under `rule`; `action` names the attempt, as the service layer names writes."""
+        self.action = action
+        if rule == OPEN:
+            return
+        with db.read_session(self.engine) as session:
+            actor = self.actor(session)
+            if rule == ADMIN:
+                access.require_admin(session=session, actor=actor, action=action, entity="command")
 
     def write(self, work: Callable[[Session, User], T], *, check_foreign_keys: bool = True) -> T:
         """`work(session, actor)` in one write transaction, committed; run again briefly when
@@ -91,11 +104,49 @@ def friendly_errors(command: F) -> F:
         except XchangeError as exc:
             _fail(str(exc), 1)
         except (OperationalError, ProgrammingError) as exc:  # ProgrammingError: no tables (PG)
-            _fail(f"The database cannot be used: {str(exc.orig).splitlines()[0]}", 1)
+            _fail(f"The database cannot be used: {db.database_error_line(exc)}", 1)
         except ValueError as exc:
             _fail(str(exc), 1)
+        except Exception as exc:
+            # Any other database error (not a database file, a constraint, a raw driver error
+            # from a bulk copy): one line and exit code 1, never a traceback.
+            if not db.is_database_error(exc):
+                raise
+            _fail(
+                f"The database reported an error, nothing was changed: "
+                f"{db.database_error_line(exc)}",
+                1,
+            )
 
     return wrapper  # type: ignore[return-value]
+
+
+# Who may run a command (`requires`). Each command then reads and writes through the package,
+# whose checks scope it as the pages are scoped (a coordinator's own partnerships' records).
+ADMIN = "administrators"  # active administrators only
+READER = "users"  # any active user
+OPEN = "anyone"  # no user needed: the command holds no records (init, a blank template)
+
+
+def requires(rule: str, action: str, *, upgrade_first: bool = False) -> Callable[[F], F]:
+    """Check the acting user's rights before the command runs (place it below
+    `friendly_errors`). `action` names the attempt in snake case, as `access.require_admin`
+    takes it ("back_up_the_register": "... may not back up the register: only administrators
+    may."). `upgrade_first`: bring the schema up to date first, as `init` would (for `demo`, which
+    also fills a database never initialised)."""
+
+    def decorate(command: F) -> F:
+        @wraps(command)
+        def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+            if upgrade_first:
+                ctx.retrying(db.upgrade)
+            ctx.authorise(rule, action)
+            return command(ctx, *args, **kwargs)
+
+        wrapper.permission = rule  # type: ignore[attr-defined]  # read by the tests
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def _fail(message: str, code: int) -> None:
@@ -103,14 +154,45 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    """Click callback: an ISO date (2026-03-14)."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-03-14") from None
+class DateOption(click.ParamType):
+    """An ISO date (2026-03-14) within the dates the tracker accepts (`xchange.dates`); any
+    other value is a usage error (exit code 2) naming the option. Every date option uses it."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-03-14", param, ctx)
+        if not dates.within(day):
+            self.fail(
+                f"{day.isoformat()} is outside the dates the tracker accepts ({dates.BOUNDS_TEXT})",
+                param,
+                ctx,
+            )
+        return day
+
+
+class QuarterOption(click.ParamType):
+    """A quarter, `2026Q3` or `2026-Q3`, within the accepted dates; the stored text (`2026Q3`)."""
+
+    name = "quarter"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from xchange.reference import parse_quarter
+
+        try:
+            first, _ = parse_quarter(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return quarter_of(first)
+
+
+DAY = DateOption()
+QUARTER = QuarterOption()
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -145,6 +227,7 @@ def cli(ctx: click.Context, url: str | None, user_email: str | None) -> None:
 @cli.command()
 @pass_context
 @friendly_errors
+@requires(OPEN, "init")
 def init(ctx: Context) -> None:
     """Create the database, or upgrade its schema to the newest version.
 
@@ -175,8 +258,8 @@ def partnership() -> None:
 @partnership.command("add")
 @click.argument("acronym")
 @click.option("--name", required=True, help="Full name of the partnership")
-@click.option("--start", required=True, callback=parse_date, help="Action start, 2026-01-01")
-@click.option("--end", required=True, callback=parse_date, help="Action end, 2027-12-31")
+@click.option("--start", required=True, type=DAY, help="Action start, 2026-01-01")
+@click.option("--end", required=True, type=DAY, help="Action end, 2027-12-31")
 @click.option(
     "--target",
     default=100,
@@ -186,6 +269,7 @@ def partnership() -> None:
 )
 @pass_context
 @friendly_errors
+@requires(READER, "add_partnership")
 def partnership_add(
     ctx: Context, acronym: str, name: str, start: date, end: date, target: int
 ) -> None:
@@ -220,6 +304,7 @@ def partnership_add(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table")
 @pass_context
 @friendly_errors
+@requires(READER, "list_partnerships")
 def partnership_list(ctx: Context, as_json: bool) -> None:
     """List the partnerships.
 
@@ -274,6 +359,7 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
 @pass_context
 @friendly_errors
+@requires(READER, "add_user")
 def user_add(
     ctx: Context, email: str, role: str, partnerships: tuple[str, ...], password_stdin: bool
 ) -> None:
@@ -323,8 +409,9 @@ def user_add(
 )
 @pass_context
 @friendly_errors
+@requires(ADMIN, "load_demo_data", upgrade_first=True)
 def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
-    """Fill an empty register with realistic, deterministic demo data and demo accounts.
+    """Fill an empty register with deterministic demo data and demo accounts (admins only).
 
     \b
     Example:
@@ -333,7 +420,6 @@ def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
     from xchange import demo as demo_data
     from xchange.models import Exchange
 
-    ctx.retrying(db.upgrade)
     with db.read_session(ctx.engine) as session:
         has_data = session.exec(select(Exchange.id).limit(1)).first() is not None
     if has_data and if_empty:
@@ -364,7 +450,7 @@ BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem"
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table")
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's figures")
-@click.option("--as-of", callback=parse_date, help="Figures as of this date [default: today]")
+@click.option("--as-of", type=DAY, help="Figures as of this date [default: today]")
 @click.option(
     "--by", "by", type=click.Choice(BY_CHOICES), help="A breakdown instead of the headline"
 )
@@ -375,6 +461,7 @@ BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem"
 )
 @pass_context
 @friendly_errors
+@requires(READER, "read_kpis")
 def kpi(
     ctx: Context,
     as_json: bool,
@@ -507,7 +594,7 @@ def _n(value: int) -> str:
 
 
 @cli.command()
-@click.option("--quarter", required=True, help="The closed quarter, 2026Q3")
+@click.option("--quarter", required=True, type=QUARTER, help="The closed quarter, 2026Q3")
 @click.option(
     "--compare",
     is_flag=True,
@@ -516,6 +603,7 @@ def _n(value: int) -> str:
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="Compare one partnership")
 @pass_context
 @friendly_errors
+@requires(READER, "take_snapshot")
 def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> None:
     """Store a closed quarter's figures as reported, or compare stored quarters with now.
 
@@ -525,10 +613,8 @@ def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> 
         xchange snapshot --quarter 2026Q4 --compare
     """
     from xchange import snapshots
-    from xchange.reference import parse_quarter, quarter_label
+    from xchange.reference import quarter_label
 
-    first, _ = parse_quarter(quarter)
-    quarter = f"{first.year}Q{(first.month - 1) // 3 + 1}"
     if compare:
         with db.read_session(ctx.engine) as session:
             rows = snapshots.compare(session, scope=acronym or "programme")
@@ -591,6 +677,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 )
 @pass_context
 @friendly_errors
+@requires(READER, "import")
 def import_file(
     ctx: Context,
     file: str | None,
@@ -629,7 +716,7 @@ def import_file(
     if file is None:
         raise click.UsageError("give a FILE to import, or --undo BATCH")
     path = Path(file)
-    source = importer.read_file(path.read_bytes(), path.name)
+    source = importer.read_untrusted(path.read_bytes(), path.name)  # as the page reads it
     click.echo(f"Read {path.name}: {source.describe()}")
     if dry_run:
         with db.read_session(ctx.engine) as session:
@@ -663,6 +750,7 @@ def import_file(
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
 @pass_context
 @friendly_errors
+@requires(OPEN, "write_a_template")
 def template(ctx: Context, fmt: str | None, output: str) -> None:
     """Write a blank import template; XLSX adds a data dictionary and drop-down lists.
 
@@ -677,10 +765,13 @@ def template(ctx: Context, fmt: str | None, output: str) -> None:
         data = export.template_csv()
     else:
         try:
+            ctx.authorise(READER, "list_partnerships")  # the list is the register's
             with db.read_session(ctx.engine) as session:
                 from xchange.partnerships import list_partnerships
 
                 acronyms = [p.acronym for p in list_partnerships(session)]
+        except PermissionDenied:
+            raise
         except (OperationalError, ProgrammingError, XchangeError):
             acronyms = []  # no database yet: a template without the partnership list
         data = export.template_xlsx(acronyms)
@@ -692,10 +783,11 @@ def template(ctx: Context, fmt: str | None, output: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="[default: from -o]")
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's exchanges")
-@click.option("--from", "date_from", callback=parse_date, help="End date on or after, 2026-01-01")
-@click.option("--to", "date_to", callback=parse_date, help="End date on or before, 2026-12-31")
+@click.option("--from", "date_from", type=DAY, help="End date on or after, 2026-01-01")
+@click.option("--to", "date_to", type=DAY, help="End date on or before, 2026-12-31")
 @pass_context
 @friendly_errors
+@requires(READER, "export")
 def export(
     ctx: Context,
     fmt: str | None,
@@ -764,8 +856,9 @@ def _replace_file(output: str, data: bytes) -> None:
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write the archive")
 @pass_context
 @friendly_errors
+@requires(ADMIN, "back_up_the_register")
 def backup(ctx: Context, output: str) -> None:
-    """Write a portable archive of every table (zip of JSON lines and a manifest).
+    """Write a portable archive of every table (zip of JSON lines and a manifest; admins only).
 
     The archive restores into an empty database of either kind (SQLite or PostgreSQL).
 
@@ -787,8 +880,9 @@ def backup(ctx: Context, output: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @pass_context
 @friendly_errors
+@requires(ADMIN, "restore_a_backup")
 def restore(ctx: Context, file: str) -> None:
-    """Load a backup into an empty database (run `xchange init` on it first), all or nothing.
+    """Load a backup into an empty database (`xchange init` it first): all or nothing; admins only.
 
     \b
     Example:
@@ -810,11 +904,12 @@ def restore(ctx: Context, file: str) -> None:
 @click.option(
     "--expired", is_flag=True, help="Erase every representative past the retention time instead"
 )
-@click.option("--today", callback=parse_date, help="Retention as of this date [default: today]")
+@click.option("--today", type=DAY, help="Retention as of this date [default: today]")
 @pass_context
 @friendly_errors
+@requires(ADMIN, "erase_person")
 def erase_person(ctx: Context, name: str | None, expired: bool, today: date | None) -> None:
-    """Erase a representative's personal data (exact name); exchanges and KPIs stay.
+    """Erase a representative's personal data (exact name; admins only); exchanges and KPIs stay.
 
     Every person with exactly this name is erased; the erasure is audited by person id.
     With --expired, erase the representatives whose partnerships' actions ended more than
@@ -842,13 +937,12 @@ def erase_person(ctx: Context, name: str | None, expired: bool, today: date | No
 
 
 @cli.command("audit")
-@click.option(
-    "--from", "date_from", required=True, callback=parse_date, help="First day, 2026-01-01"
-)
-@click.option("--to", "date_to", required=True, callback=parse_date, help="Last day, 2026-03-31")
+@click.option("--from", "date_from", required=True, type=DAY, help="First day, 2026-01-01")
+@click.option("--to", "date_to", required=True, type=DAY, help="Last day, 2026-03-31")
 @click.option("-o", "--output", metavar="FILE", help="Write CSV here [default: standard output]")
 @pass_context
 @friendly_errors
+@requires(ADMIN, "export_audit")
 def audit_export(ctx: Context, date_from: date, date_to: date, output: str | None) -> None:
     """Export the audit trail of a period (UTC days, inclusive) as CSV.
 
@@ -873,13 +967,14 @@ def audit_export(ctx: Context, date_from: date, date_to: date, output: str | Non
 
 
 @cli.command()
-@click.option("--quarter", required=True, help="The quarter to report, 2026Q3")
+@click.option("--quarter", required=True, type=QUARTER, help="The quarter to report, 2026Q3")
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's pack")
 @click.option(
     "-o", "--output", "directory", required=True, metavar="DIR", help="Where to write the pack"
 )
 @pass_context
 @friendly_errors
+@requires(READER, "build_a_report_pack")
 def report(ctx: Context, quarter: str, acronym: str | None, directory: str) -> None:
     """Write the quarterly KPI pack: charts (PNG, SVG, PDF), data.xlsx and report.pdf.
 

@@ -9,6 +9,7 @@ leaves SQLite's foreign keys unchecked (`write_session(..., check_foreign_keys=F
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from xchange.config import PROJECT_ROOT, get_settings, normalise_url
+from xchange.errors import WriteConflict
 
 T = TypeVar("T")
 
@@ -144,18 +146,71 @@ def is_transient(exc: OperationalError) -> bool:
 
 
 def with_retry(work: Callable[[], T], *, attempts: int = 5, pause: float = 0.05) -> T:
-    """Run `work` (a whole transaction), running it again briefly on a transient error.
+    """Run `work` (a whole transaction), running it again briefly on a transient error or a
+    `WriteConflict` (a key another writer took meanwhile: the next run reads it and uses it).
 
     At most `attempts` runs, `pause`, 2 x `pause`, 4 x `pause`... apart; the last error is raised.
     """
     for attempt in range(attempts):
         try:
             return work()
-        except OperationalError as exc:
-            if not is_transient(exc) or attempt == attempts - 1:
+        except (OperationalError, WriteConflict) as exc:
+            retry = isinstance(exc, WriteConflict) or is_transient(exc)
+            if not retry or attempt == attempts - 1:
                 raise
             time.sleep(pause * (2**attempt))
     raise AssertionError("unreachable")
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """True for a unique or foreign key violation, wrapped by SQLAlchemy or raised by the driver
+    itself (a bulk load through the driver's own cursor, `COPY` on PostgreSQL, is not wrapped)."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        return True
+    return any(isinstance(exc, kind) for kind in _driver_errors("IntegrityError"))
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """True for any error the database or its driver raised (wrapped by SQLAlchemy or not)."""
+    if isinstance(exc, sa.exc.SQLAlchemyError):
+        return True
+    return any(isinstance(exc, kind) for kind in _driver_errors("Error"))
+
+
+def database_error_line(exc: BaseException) -> str:
+    """The driver's own first line of a database error, without SQLAlchemy's SQL and links."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _driver_errors(name: str) -> list[type[BaseException]]:
+    """The DB-API exception class `name` of each driver installed (sqlite3, psycopg)."""
+    import importlib
+    import sqlite3
+
+    kinds: list[type[BaseException]] = [getattr(sqlite3, name)]
+    with contextlib.suppress(ImportError):  # a SQLite-only installation has no psycopg
+        kinds.append(getattr(importlib.import_module("psycopg"), name))
+    return kinds
+
+
+# One key for every import's transaction-level advisory lock (PostgreSQL): "xchi" in ASCII.
+IMPORT_LOCK_KEY = 0x78636869
+
+
+def queue_imports(session: Session) -> None:
+    """Wait until no other import or undo is writing, then hold that turn until this
+    transaction ends (commit or rollback).
+
+    Two imports of one file would otherwise both plan the same new organisations and the
+    second would fail on the name key. PostgreSQL: a transaction-level advisory lock
+    (`pg_advisory_xact_lock`), which no other writer takes, so edits carry on meanwhile and
+    reads never wait. SQLite needs nothing: a write transaction holds the one write lock from
+    its BEGIN.
+    """
+    connection = session.connection()
+    if not is_sqlite(connection):
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
 
 
 def write(engine: Engine, work: Callable[[Session], T], *, check_foreign_keys: bool = True) -> T:

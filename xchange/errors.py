@@ -51,3 +51,9 @@ class InvalidInput(XchangeError, ValueError):
 
     Also a `ValueError`, so code that expects one for bad input still catches it.
     """
+
+
+class WriteConflict(XchangeError):
+    """Another transaction took a key this write needed (a new organisation's name, a
+    reference) while it ran; nothing was written. Running the whole transaction again, which
+    reads the register anew, may succeed: `db.with_retry` does so."""

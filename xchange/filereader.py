@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import difflib
 import io
 import re
@@ -31,9 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from xchange.arrowtext import arrow_text, edges, is_utf8, printable, to_numpy, where
-from xchange.config import get_settings
-from xchange.errors import XchangeError
-from xchange.parsing import COLUMNS, REQUIRED, Issue
+from xchange.columns import COLUMNS, REQUIRED, Issue
+from xchange.filelimits import FileRefused, Limits, check_columns, check_size
 
 VERSION = "version"
 ACCEPTED = (*COLUMNS, VERSION)
@@ -43,11 +43,8 @@ DELIMITERS = (",", ";", "\t", "|")
 # The first character of a cell that a spreadsheet may run as a formula (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SHOWN = 5  # row numbers named in one warning
-_MB = 1024 * 1024  # as XCHANGE_UPLOAD_MAX_MB counts
 
-
-class FileRefused(XchangeError):
-    """The file cannot be read as an import at all (empty, no header, unknown columns...)."""
+__all__ = ["FileRefused", "Limits", "ReadResult", "read_file"]  # FileRefused: from filelimits
 
 
 @dataclass
@@ -69,6 +66,7 @@ class ReadResult:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    peak_bytes: int | None = None  # the reading process's peak resident memory (`guarded`)
 
     @property
     def rows(self) -> int:
@@ -101,22 +99,26 @@ def column_key(header: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text.casefold()).strip("_")
 
 
-def read_file(data: bytes, filename: str, *, max_bytes: int | None = None) -> ReadResult:
-    """Read CSV or XLSX `data`; raises FileRefused with a sentence saying what is wrong."""
-    limit = get_settings().upload_max_bytes if max_bytes is None else max_bytes
-    if len(data) > limit:
-        raise FileRefused(
-            f"{filename} is {len(data) / _MB:,.1f} MB: files up to {limit / _MB:,.1f} MB "
-            "are accepted (the limit is XCHANGE_UPLOAD_MAX_MB)"
-        )
+def read_file(
+    data: bytes, filename: str, *, max_bytes: int | None = None, limits: Limits | None = None
+) -> ReadResult:
+    """Read CSV or XLSX `data` in this process, within `limits` (`Limits.default()`, its file
+    size `max_bytes` when given); raises FileRefused with a sentence saying what is wrong.
+
+    Files from users go through `guarded.read_untrusted`, which runs this in a process of its
+    own with a memory and time limit."""
+    limits = limits or Limits.default()
+    if max_bytes is not None:
+        limits = dataclasses.replace(limits, file_bytes=max_bytes)
+    check_size(len(data), filename, limits)
     if _blank(data):
         raise FileRefused(f"{filename} is empty")
     kind = _kind(data, filename)
     if kind == "xlsx":
         from xchange.xlsxreader import read_xlsx
 
-        return read_xlsx(data, filename)
-    return _read_csv(data, filename)
+        return read_xlsx(data, filename, limits)
+    return _read_csv(data, filename, limits)
 
 
 def _blank(data: bytes) -> bool:
@@ -218,9 +220,14 @@ def _cp1252(line: bytes) -> str:
         return line.decode("latin-1")
 
 
-def _read_csv(data: bytes, filename: str) -> ReadResult:
+def _read_csv(data: bytes, filename: str, limits: Limits) -> ReadResult:
     source = decode(data, filename)
-    delimiter = _delimiter(_first_line(source))
+    first = _first_line(source)
+    # Before anything builds a column per header cell (100,000 empty ones took 39 s): the
+    # widest reading of the header, whichever delimiter it turns out to use.
+    widest = max(len(next(csv.reader([first], delimiter=d), [])) for d in DELIMITERS)
+    check_columns(widest, filename, limits)
+    delimiter = _delimiter(first)
     issues: list[Issue] = []
     if source.fallback:
         issues.append(
@@ -239,7 +246,7 @@ def _read_csv(data: bytes, filename: str) -> ReadResult:
         header_row = 1
     else:
         header, frame, header_row = _slow_frame(source.text, delimiter, filename, issues)
-    result = assemble(frame, header, header_row, filename, "csv", issues)
+    result = assemble(frame, header, header_row, filename, "csv", issues, limits=limits)
     result.encoding, result.delimiter = source.encoding, delimiter
     return result
 
@@ -376,10 +383,13 @@ def assemble(
     kind: str,
     issues: list[Issue],
     typed: Callable[[str, pd.Series], pd.Series] | None = None,
+    *,
+    limits: Limits | None = None,
 ) -> ReadResult:
     """Check the header, name the columns canonically, drop blank rows, clean the cells.
 
-    `typed(name, column)` turns a workbook's typed cells of a column into what the rules read.
+    `typed(name, column)` turns a workbook's typed cells of a column into what the rules read;
+    a cell longer than `limits.cell_chars` refuses the file.
     """
     keys = [column_key(h) for h in header]
     if not any(key in ACCEPTED for key in keys):
@@ -423,9 +433,24 @@ def assemble(
     frame = frame[keep]
     frame.columns = pd.Index([keys[p] for p in keep])
     frame, filled = _clean(frame, typed)
+    _check_cells(frame, filename, limits or Limits.default())
     if len(frame.columns) and not filled.all():
         frame = frame[filled]
     return ReadResult(filename, kind, frame, headers, positions, header_row, len(header), issues)
+
+
+def _check_cells(frame: pd.DataFrame, filename: str, limits: Limits) -> None:
+    """Refuse a text cell longer than a spreadsheet cell can be."""
+    for name in frame.columns:
+        column = frame[name]
+        if not _is_text(column):
+            continue
+        longest = pc.max(pc.utf8_length(_arrow_cells(column))).as_py() or 0
+        if longest > limits.cell_chars:
+            raise FileRefused(
+                f"{filename} has a cell of {longest:,} characters in column {name}: a cell "
+                f"holds at most {limits.cell_chars:,}"
+            )
 
 
 def _clean(

@@ -4,6 +4,12 @@ The old values come from the audit trail (each update's `changes` holds `[old, n
 derived from them are computed again by the rules. An undo is refused, naming the records,
 where one was changed after the import (by a person, or by a later import not undone first),
 since undoing would silently throw that change away. The undo is audited like any write.
+
+On PostgreSQL the undo locks its batch and then its records (`SELECT ... FOR UPDATE`) before
+it reads them: a second undo of the batch waits and is refused, an edit holding a record makes
+the undo wait and then refuse, an edit that comes later waits and finds its version stale. The
+organisations and people the import created go too, where nothing else refers to them
+(`import_created`).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from xchange import access
-from xchange.errors import NotFound, XchangeError
+from xchange.db import queue_imports
+from xchange.errors import NotFound, PermissionDenied, XchangeError
+from xchange.import_created import lock_rows, remove_unused_created
 from xchange.import_plan import AUDIT, EXCHANGE, STORED, chunks, fetch_exchanges
 from xchange.import_writer import (
     audit_batch,
@@ -30,7 +38,7 @@ from xchange.import_writer import (
     typed,
     visits_checked_at_end,
 )
-from xchange.models import ImportBatch, Partnership, User, utcnow
+from xchange.models import AuditEvent, ImportBatch, Partnership, Role, User, utcnow
 from xchange.service import _DERIVED, AUDITED
 
 _SHOWN = 10  # conflicting records named in a refused undo
@@ -47,11 +55,20 @@ class UndoReport:
     batch_id: int
     deleted: int
     restored: int
+    organisations_removed: int = 0
+    people_removed: int = 0
 
     def summary(self) -> str:
+        removed = ""
+        if self.organisations_removed or self.people_removed:
+            orgs, people = self.organisations_removed, self.people_removed
+            removed = (
+                f"; {orgs:,} organisation{'' if orgs == 1 else 's'} and {people:,} "
+                f"{'person' if people == 1 else 'people'} it created, used by nothing else, removed"
+            )
         return (
             f"Import {self.batch_id} undone: {self.deleted:,} exchanges it created deleted, "
-            f"{self.restored:,} it updated restored"
+            f"{self.restored:,} it updated restored{removed}"
         )
 
 
@@ -61,11 +78,7 @@ def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
     Raises NotFound, PermissionDenied, or UndoRefused naming each record changed after the
     import (a later edit would be lost) or a batch already undone.
     """
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        raise NotFound(f"There is no import {batch_id}")
-    if batch.undone_at is not None:
-        raise UndoRefused(f"Import {batch_id} was already undone on {batch.undone_at:%Y-%m-%d}")
+    batch = _locked_batch(session, batch_id)
     connection = session.connection()
     events = connection.execute(
         sa.select(AUDIT.c.id, AUDIT.c.entity_id, AUDIT.c.action, AUDIT.c.changes)
@@ -74,16 +87,11 @@ def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
         .order_by(AUDIT.c.id)
     ).all()
     by_id = {int(e.entity_id): e for e in events}
+    # Read only once the rows are locked: an edit that committed meanwhile is seen (and
+    # refuses the undo below), one that comes later waits for this transaction and is stale.
+    lock_rows(connection, "exchange", list(by_id))
     current = _current(connection, list(by_id))
-    for partnership_id in sorted({int(p) for p in current["partnership_id"]}):
-        access.require_write(
-            session=session,
-            actor=actor,
-            partnership_id=partnership_id,
-            action="undo_import",
-            entity="import_batch",
-            entity_id=batch_id,
-        )
+    _require_rights(session, actor, batch, {int(p) for p in current["partnership_id"]})
     _refuse_if_changed(session, batch_id, by_id, current)
     created = [i for i, e in by_id.items() if e.action == "create"]
     updated = [i for i, e in by_id.items() if e.action == "update"]
@@ -91,12 +99,18 @@ def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
     stamp = timestamp_text(now, connection)
     try:
         with bulk_mode(connection, len(by_id), 0):
+            deleted = 0
             for chunk in chunks(created):
-                connection.execute(sa.delete(EXCHANGE).where(EXCHANGE.c.id.in_(chunk)))
+                deleted += connection.execute(
+                    sa.delete(EXCHANGE).where(EXCHANGE.c.id.in_(chunk))
+                ).rowcount
+            if deleted != len(created):  # cannot happen under the row locks: never half-undo
+                raise UndoRefused(f"Import {batch_id} changed while it was being undone: try again")
             restored = _restore(session, current.loc[updated], by_id)
             if restored:  # putting visits back may swap them between records, as the import did
                 with visits_checked_at_end(connection):
                     rewrite(connection, restored, actor, None, now, restore_batch=True)
+        removed = remove_unused_created(connection, batch_id, actor, stamp)
     except IntegrityError as exc:
         raise UndoRefused(
             f"Import {batch_id} cannot be undone: a restored record would clash with one saved "
@@ -114,9 +128,78 @@ def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
     insert_events(connection, undo_events, actor, batch_id, stamp)
     batch.undone_at = now
     session.add(batch)
-    counts = {"deleted": len(created), "restored": len(restored)}
+    counts = {"deleted": len(created), "restored": len(restored), **removed}
     audit_batch(session, actor, batch_id, "undo", counts)
-    return UndoReport(batch_id=batch_id, deleted=len(created), restored=len(restored))
+    return UndoReport(batch_id=batch_id, deleted=len(created), restored=len(restored), **removed)
+
+
+def _locked_batch(session: Session, batch_id: int) -> ImportBatch:
+    """The batch, locked for this transaction (PostgreSQL: a second undo waits here, then
+    finds it undone); UndoRefused naming who undid it already. Imports and undos take turns
+    (`db.queue_imports`), so an import cannot plan on records an undo is taking away."""
+    queue_imports(session)
+    batch = session.exec(
+        select(ImportBatch)
+        .where(ImportBatch.id == batch_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if batch is None:
+        raise NotFound(f"There is no import {batch_id}")
+    if batch.undone_at is not None:
+        undone_by = session.exec(
+            select(AuditEvent.actor_label)
+            .where(AuditEvent.entity == "import_batch", AuditEvent.entity_id == batch_id)
+            .where(AuditEvent.action == "undo")
+            .order_by(sa.column("id").desc())
+        ).first()
+        raise UndoRefused(
+            f"Import {batch_id} was already undone on {batch.undone_at:%Y-%m-%d %H:%M} "
+            f"by {undone_by or 'an unknown user'}"
+        )
+    return batch
+
+
+def _require_rights(
+    session: Session, actor: User, batch: ImportBatch, partnership_ids: set[int]
+) -> None:
+    """PermissionDenied (recorded) unless `actor` may write for every partnership whose
+    records the undo changes. An import that left nothing to take back touches none, yet its
+    undo is a write recorded as the actor's: only an administrator, or its maker while they
+    may still write, may undo it."""
+    for partnership_id in sorted(partnership_ids):
+        access.require_write(
+            session=session,
+            actor=actor,
+            partnership_id=partnership_id,
+            action="undo_import",
+            entity="import_batch",
+            entity_id=batch.id,
+        )
+    if partnership_ids:
+        return
+    writable = access.partnership_ids_writable(session=session, actor=actor)
+    if writable is None or (writable and batch.created_by == actor.id):
+        return
+    standing = session.exec(select(User.role, User.active).where(User.id == actor.id)).first()
+    if standing is not None and standing[1] and standing[0] == Role.OFFICER:
+        reason = f"{actor.email} may not undo imports: officers have read-only access."
+    elif not writable:
+        reason = f"{actor.email} may not undo imports: the account may not write."
+    else:
+        reason = (
+            f"{actor.email} may not undo import {batch.id}: it changed nothing, and only the "
+            "person who made it or an administrator may undo it."
+        )
+    access.record_refusal(
+        session=session,
+        actor_id=None if standing is None else actor.id,
+        actor_label=actor.email,
+        entity="import_batch",
+        entity_id=batch.id,
+        changes={"attempted": "undo_import"},
+    )
+    raise PermissionDenied(reason)
 
 
 def _current(connection: sa.Connection, ids: list[int]) -> pd.DataFrame:

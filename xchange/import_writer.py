@@ -18,7 +18,7 @@ Taking an import back is `xchange.import_undo`, which shares the helpers here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
@@ -30,12 +30,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from xchange import bulk, summary
-from xchange.db import is_sqlite
-from xchange.errors import XchangeError
+from xchange.db import is_conflict, is_sqlite
+from xchange.errors import WriteConflict, XchangeError
 from xchange.import_plan import (
     AUDIT,
     DATE_VALUES,
@@ -58,6 +57,9 @@ Sums = dict[str, pd.DataFrame | bulk.Staged]
 STAGE_PARTS = 2
 # Below this many rows, triggers and indexes are kept: row by row is cheap enough.
 BULK_MIN_ROWS = 2_000
+# The batch's audit event keys naming the rows it created (`id_ranges`), by table: an undo
+# removes those nothing uses any more (`import_created`).
+CREATED_KEYS = {"organisation": "new_organisations", "person": "new_people"}
 
 
 def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: ImportReport) -> int:
@@ -116,8 +118,10 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
             _insert_create_events(connection, actor, batch.id, now)
             events = _update_events(updated, plan.stored, batch.id)
             insert_events(connection, events, actor, batch.id, stamp)
-    except IntegrityError as exc:
-        raise XchangeError(
+    except Exception as exc:
+        if not is_conflict(exc):  # a COPY's violation comes from the driver, unwrapped
+            raise
+        raise WriteConflict(
             "The register changed while the file was being imported (another person saved "
             f"the same exchange or organisation meanwhile): nothing was imported. Import "
             f"{report.filename} again to check it against the register as it is now."
@@ -128,6 +132,8 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
         "updated": len(plan.update),
         "unchanged": len(plan.unchanged),
         "refused": len(plan.refused),
+        CREATED_KEYS["organisation"]: id_ranges(org_ids.tolist()),
+        CREATED_KEYS["person"]: id_ranges(person_ids.values()),
     }
     audit_batch(session, actor, batch.id, "import", counts)
     return batch.id
@@ -448,13 +454,27 @@ def _update_events(
     return events
 
 
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """Ids as inclusive `[first, last]` ranges: `[3, 4, 5, 9]` -> `[[3, 5], [9, 9]]`."""
+    values = np.unique(np.fromiter(ids, dtype=np.int64))
+    if not len(values):
+        return []
+    gaps = np.flatnonzero(np.diff(values) != 1)
+    firsts = np.concatenate((values[:1], values[gaps + 1]))
+    lasts = np.concatenate((values[gaps], values[-1:]))
+    return [[int(a), int(b)] for a, b in zip(firsts, lasts, strict=True)]
+
+
 def insert_events(
     connection: sa.Connection,
     events: list[tuple[int, str, str]],
     actor: User,
     batch_id: int | None,
     stamp: str,
+    *,
+    entity: str = "exchange",
 ) -> None:
+    """Audit events `(entity id, action, changes JSON)` about `entity` rows, at `stamp`."""
     columns = (
         "at",
         "actor_id",
@@ -467,7 +487,7 @@ def insert_events(
     )
     ids = _reserve_ids(connection, "audit_event", len(events))
     rows = (
-        (i, stamp, actor.id, actor.email, "exchange", entity_id, action, changes, batch_id)
+        (i, stamp, actor.id, actor.email, entity, entity_id, action, changes, batch_id)
         for i, (entity_id, action, changes) in zip(ids, events, strict=True)
     )
     bulk.insert_rows(connection, "audit_event", ("id", *columns), rows)

@@ -1,12 +1,12 @@
 """Importing a spreadsheet of exchanges: validated whole, written in one transaction, undoable.
 
-    source = read_file(data, "exchanges.csv")              # xchange.filereader; FileRefused
+    source = read_untrusted(data, "exchanges.csv")         # xchange.guarded; FileRefused
     with db.write_session(engine) as session:
         report = run_import(session=session, actor=user, source=source)
     report.rows_created, report.rows_updated, report.rows_unchanged, report.issues, report.batch_id
     report_csv(report)                  # the report as CSV bytes
     annotated_copy(source, report)      # the file again, each problem marked on its cell
-    undo_import(session=session, actor=user, batch_id=7)   # xchange.import_writer
+    undo_import(session=session, actor=user, batch_id=7)   # xchange.import_undo
 
 The whole table goes through the register's own rules (`rules.validate`): every error of
 DOMAIN.md, also across rows and against the database. Then the import's own checks: the actor
@@ -35,9 +35,10 @@ from datetime import date
 import pandas as pd
 from sqlmodel import Session
 
-from xchange import access, rules
+from xchange import access, db, rules
 from xchange.errors import PermissionDenied
 from xchange.filereader import VERSION, FileRefused, ReadResult, read_file
+from xchange.guarded import read_untrusted
 from xchange.import_plan import ImportPlan, build_plan
 from xchange.import_undo import UndoRefused, UndoReport, undo_import
 from xchange.import_writer import write_plan
@@ -53,6 +54,7 @@ __all__ = [
     "annotated_copy",
     "plan_import",
     "read_file",
+    "read_untrusted",
     "report_csv",
     "run_import",
     "undo_import",
@@ -131,13 +133,17 @@ def run_import(
 ) -> ImportReport:
     """Plan the import of `source` and, unless refused or a dry run, write it in `session`.
 
-    Writes flush into the caller's transaction (`db.write_session` commits or rolls back all of
-    it). Raises PermissionDenied when the actor may write for none of the file's partnerships.
+        Writes flush into the caller's transaction (`db.write_session` commits or rolls back all of
+        it). Raises PermissionDenied when the actor may write for none of the file's partnerships.
+    Imports (and undos) take turns (`db.queue_imports`): a second import of a file waits for the
+    first to commit, then finds its rows unchanged. A key another writer took meanwhile raises
+    `WriteConflict`, which `db.with_retry` (the command's and the page's write) answers by
+    importing again.
 
-    Open that session with `check_foreign_keys=False`, as the command and the page do: every id
-    an import writes is one it read or reserved itself under the transaction's write lock, so
-    SQLite's look-up per reference and row would only confirm it. (With the check on, the
-    import is as correct, only slower; PostgreSQL always checks.)
+        Open that session with `check_foreign_keys=False`, as the command and the page do: every id
+        an import writes is one it read or reserved itself under the transaction's write lock, so
+        SQLite's look-up per reference and row would only confirm it. (With the check on, the
+        import is as correct, only slower; PostgreSQL always checks.)
     """
     with _collector_paused():
         return _run_import(
@@ -174,6 +180,8 @@ def _run_import(
     today: date | None,
 ) -> ImportReport:
     began = time.perf_counter()
+    if not dry_run:  # planned and written in one turn: another import cannot plan the same
+        db.queue_imports(session)
     plan = plan_import(
         session=session,
         actor=actor,
@@ -223,9 +231,12 @@ def plan_import(
     seconds: dict[str, float] = {}
     raw = source.frame.drop(columns=[VERSION], errors="ignore")
 
+    # Messages name only what the actor may read: not another partnership's records.
+    readable = access.partnership_ids_readable(session=session, actor=actor)
+
     def load_context() -> rules.RuleContext:
         clock = time.perf_counter()
-        ctx = rules.load_context(session, raw, today)
+        ctx = rules.load_context(session, raw, today, readable=readable)
         seconds["context"] = time.perf_counter() - clock
         return ctx
 
@@ -338,7 +349,7 @@ def report_csv(report: ImportReport) -> bytes:
         writer.writerow(
             [
                 "" if issue.row is None else issue.row,
-                report.headers.get(issue.field, issue.field),
+                _protect(report.headers.get(issue.field, issue.field)),
                 _protect(issue.value),
                 issue.severity,
                 _protect(issue.message),

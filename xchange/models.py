@@ -218,9 +218,30 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)  # Role value
     password_hash: str | None = Field(default=None, max_length=300)  # argon2; None: SSO only
     active: bool = True
-    failed_logins: int = 0
+    failed_logins: int = 0  # wrong passwords in a row, from any client: shown to administrators
+    # No longer read: locks are per typed email and client address (SignInAttempt). Kept so that
+    # backups made before migration 0007 still restore.
     locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1  # bumped by every administrator's change: a stale edit is refused
+    # Bumped by a password change or a deactivation: a session signed in at an older epoch is
+    # over at its next interaction (auth.revoke_sessions).
+    session_epoch: int = 0
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Failed sign-ins in a row for one typed email from one client address.
+
+    Both are kept as keyed hashes (sign_in_attempts.key), never as typed: a password typed into the
+    Email field by mistake is not stored. A row unused for a day is forgotten.
+    """
+
+    __tablename__ = "sign_in_attempt"
+    account: str = Field(primary_key=True, max_length=64)
+    client: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = None
+    last_failed_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class UserPartnership(SQLModel, table=True):

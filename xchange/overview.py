@@ -10,9 +10,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from xchange import breakdowns, reference, targets
+from xchange import breakdowns, dates, reference, targets
 from xchange.kpi import Definitions, Filters, Headline
-from xchange.models import Partnership, quarter_of
+from xchange.models import Partnership
 
 
 @dataclass
@@ -46,7 +46,7 @@ def filter_choices(session: Session, *, today: date | None = None) -> FilterChoi
             int(pid): str(acronym)
             for pid, acronym, _ in sorted(partnerships, key=lambda row: str(row[1]).casefold())
         },
-        quarters=breakdowns.quarter_range(quarter_of(first), quarter_of(today)),
+        quarters=dates.quarter_range(first, today),
         ecosystems=dict(reference.ECOSYSTEMS),
         countries={
             code: reference.country_name(code)

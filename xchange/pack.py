@@ -43,7 +43,6 @@ from xchange import (
     targets,
 )
 from xchange.charts import ExportUnavailable
-from xchange.errors import PermissionDenied
 from xchange.kpi import Definitions, Filters, Headline
 from xchange.models import User, quarter_of
 from xchange.partnerships import get_partnership
@@ -234,22 +233,16 @@ def gather(
 ) -> PackData:
     """The figures of `quarter` for the programme or one partnership (by acronym).
 
-    Coordinators may only pack their own partnerships (PermissionDenied otherwise).
+    A pack holds KPI figures only (counts, shares, country pairs, ecosystems: no record), so
+    every active user may pack the programme or any partnership, as the dashboard shows them
+    (`access.require_kpi_read`; PermissionDenied for an unknown or deactivated account).
     """
     as_of = as_of_for(quarter, today)
     first, _ = parse_quarter(quarter)
     quarter = quarter_of(first)
-    readable = access.partnership_ids_readable(session=session, actor=actor)
+    access.require_kpi_read(session=session, actor=actor)
     chosen = get_partnership(session, partnership) if partnership else None
-    if chosen is None:
-        if readable is not None:
-            raise PermissionDenied(
-                f"{actor.email} may pack only their own partnerships: choose one of them."
-            )
-        ids: tuple[int, ...] = ()
-    else:
-        access.require_read(session=session, actor=actor, partnership_id=chosen.id or 0)
-        ids = (chosen.id or 0,)
+    ids: tuple[int, ...] = () if chosen is None else (chosen.id or 0,)
     view = overview.overview(session, as_of=as_of, filters=Filters(partnership_ids=ids))
     scope = chosen.acronym if chosen else "programme"
     return PackData(

@@ -7,13 +7,15 @@ checked against `xchange kpi --json`.
 
 from __future__ import annotations
 
+import html
 import io
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from xchange import charts, targets
+from xchange import charts, dates, targets
+from xchange.export import neutralise
 from xchange.models import quarter_of
 from xchange.presentation import number, percent
 from xchange.reference import country_name, quarter_label
@@ -56,7 +58,7 @@ def _share(value: Any) -> float | None:
 
 def progress(data: PackData) -> pd.DataFrame:
     """Per quarter: counted, cumulative, the target path, the forecast's two points, the target."""
-    rows = data.quarters.sort_values("quarter")
+    rows = data.quarters.sort_values("quarter", key=charts.quarter_order)
     counted = {
         _label(q): (int(n), int(c))
         for q, n, c in rows[["quarter", "counted", "cumulative_counted"]].itertuples(index=False)
@@ -68,7 +70,7 @@ def progress(data: PackData) -> pd.DataFrame:
     forecast: dict[str, float] = {}
     outlook = data.forecast
     if outlook.action_end > data.as_of:  # as the chart: from the last actual point to action end
-        start = max(counted) if counted else _label(quarter_of(data.as_of))
+        start = max(counted, key=dates.index_of) if counted else _label(quarter_of(data.as_of))
         forecast[start] = float(counted[start][1]) if start in counted else 0.0
         forecast[_label(quarter_of(outlook.action_end))] = float(outlook.projection)
     target = data.path.target or outlook.target
@@ -81,7 +83,7 @@ def progress(data: PackData) -> pd.DataFrame:
             "Forecast (cumulative)": forecast.get(q),
             "Target": target,
         }
-        for q in sorted(set(counted) | set(path) | set(forecast))
+        for q in sorted(set(counted) | set(path) | set(forecast), key=dates.index_of)
     ]
     return pd.DataFrame(table)
 
@@ -90,7 +92,7 @@ def share(data: PackData, kind: str) -> pd.DataFrame:
     """Per quarter: counted, the part involving an SME (or beyond), the share, cumulative, floor."""
     column, cumulative, part, _ = charts.SHARES[kind]
     floor = data.headline.sme_target if kind == "sme" else data.headline.beyond_target
-    rows = data.quarters.sort_values("quarter")
+    rows = data.quarters.sort_values("quarter", key=charts.quarter_order)
     return pd.DataFrame(
         {
             "Quarter": [_label(q) for q in rows["quarter"]],
@@ -317,7 +319,10 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
     heading = book.add_format({"bold": True, "font_size": 13})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    titles = {CHARTS[stem]: str(fig.layout.title.text or "") for stem, fig in drawn.items()}
+    # Chart titles hold entities for plotly (charts.plain); a cell shows the text itself.
+    titles = {
+        CHARTS[stem]: html.unescape(str(fig.layout.title.text or "")) for stem, fig in drawn.items()
+    }
     summary_frame = pd.DataFrame(summary_rows(data)).reindex(
         columns=["Figure", "Value", "Target or floor", "Progress or share", "Status", "Reason"]
     )
@@ -331,9 +336,9 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
     for name, frame in sheets.items():
         sheet = book.add_worksheet(name)
         title = titles.get(name) or f"{data.title} — {name.lower()}, {quarter_label(data.quarter)}"
-        sheet.write(0, 0, title, heading)
+        sheet.write_string(0, 0, str(neutralise(title)), heading)
         for col, column in enumerate(frame.columns):
-            sheet.write(2, col, column, bold)
+            sheet.write_string(2, col, str(neutralise(str(column))), bold)
             width = max([len(str(column)), *(len(str(v)) for v in frame[column])]) + 2
             sheet.set_column(col, col, min(width, 70), wrap if width > 70 else None)
             style = styles.get(FORMATS.get(str(column), ""))
@@ -344,7 +349,11 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
                     style = styles[SHARE]
                 elif name == "Summary" and column == "Target or floor":
                     style = styles[SHARE] if isinstance(value, float) else styles[COUNT]
-                sheet.write(row, col, value, style)
+                if isinstance(value, str):
+                    # A string cell, never a formula, and inert if copied out as text too.
+                    sheet.write_string(row, col, str(neutralise(value)), style)
+                else:
+                    sheet.write(row, col, value, style)
         sheet.freeze_panes(3, 0)
     book.close()
     return buffer.getvalue()

@@ -12,72 +12,30 @@ paths cannot disagree.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange import reference
+from xchange import dates, reference
 from xchange.arrowtext import arrow_text, compact, edges, printable, to_numpy, where
 from xchange.arrowtext import by_distinct as arrow_by_distinct
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem with one value: a stable `code`, the column, the value and a sentence.
-
-    `row` is the table's index label (an import uses the spreadsheet's own row number there);
-    `None` for a problem with the whole file.
-    """
-
-    code: str
-    severity: Severity
-    field: str
-    value: str
-    message: str
-    row: int | None = None
-
-
-REQUIRED = (
-    "reference",
-    "partnership",
-    "status",
-    "start_date",
-    "end_date",
-    "visitor_organisation",
-    "host_organisation",
-    "visitor_type",
-    "host_type",
-    "visitor_country",
-    "host_country",
-    "visitor_is_sme",
-    "host_is_sme",
-    "visitor_community",
-    "host_community",
+from xchange.columns import (  # noqa: F401  (named here too, as before)
+    BOOL_COLUMNS,
+    COLUMNS,
+    DATE_COLUMNS,
+    NUMBER_COLUMNS,
+    OPTIONAL,
+    REQUIRED,
+    Issue,
+    Severity,
 )
-OPTIONAL = (
-    "modality",
-    "ecosystem",
-    "activity",
-    "representative",
-    "distance_km",
-    "lump_sum_eur",
-    "cancellation_reason",
-    "notes",
-)
-COLUMNS = REQUIRED[:3] + ("modality",) + REQUIRED[3:] + OPTIONAL[1:]
 
-DATE_COLUMNS = ("start_date", "end_date")
-BOOL_COLUMNS = ("visitor_is_sme", "host_is_sme")
-NUMBER_COLUMNS = ("distance_km", "lump_sum_eur")
 COUNTRY_COLUMNS = ("visitor_country", "host_country")
 # Column -> the enumeration kind of reference.enum_tables().
 ENUM_COLUMNS = {
@@ -145,7 +103,48 @@ def blank_mask(column: pd.Series) -> pd.Series:
 
 
 def _blank_one(value: object) -> bool:
-    return isinstance(value, str) and not value.strip()
+    return isinstance(value, str) and not clean_text(value)
+
+
+# Characters that show as nothing: the soft hyphen, zero-width spaces and joiners, bidirectional
+# controls, the word joiner and invisible operators, the byte-order mark (U+FEFF, which a file
+# pasted into another carries into its middle), interlinear annotation marks and tag characters.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_INVISIBLE = re.compile(
+    "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _INVISIBLE_RANGES) + "]"
+)
+# The same class for Arrow's regular expressions (RE2), which find the cells that hold one.
+_INVISIBLE_RE2 = "[" + "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in _INVISIBLE_RANGES) + "]"
+
+
+def clean_text(text: str) -> str:
+    """A cell's text as every reader takes it, form or file: characters that show as nothing
+    removed wherever they stand, then whitespace (tabs, no-break spaces...) stripped at both
+    ends. A reference or a name holding a zero-width space or a stray byte-order mark would
+    look like another and never match it.
+    """
+    return _INVISIBLE.sub("", text).strip()
+
+
+def _invisible(values: pa.Array) -> np.ndarray:
+    """True for each cell holding a character that shows as nothing (only non-ASCII cells can)."""
+    found = np.zeros(len(values), dtype=bool)
+    wide = ~to_numpy(pc.string_is_ascii(values), True)
+    if wide.any():
+        subset, _ = where(values, wide)
+        found[wide] = to_numpy(pc.match_substring_regex(subset, _INVISIBLE_RE2), False)
+    return found
 
 
 def as_text(column: pd.Series) -> pd.Series:
@@ -156,7 +155,7 @@ def as_text(column: pd.Series) -> pd.Series:
     # A cell with a printable ASCII character at both ends is its own stripped text: only the
     # others (blanks, spaces or accents at an end) are read one distinct value at a time.
     text, first, last = edges(values)
-    rest = ~(text & printable(first) & printable(last))
+    rest = ~(text & printable(first) & printable(last)) | _invisible(values)
     if rest.any():
         subset, mask = where(values, rest)
         values = pc.replace_with_mask(
@@ -166,7 +165,7 @@ def as_text(column: pd.Series) -> pd.Series:
 
 
 def _text_one(value: object) -> str | None:
-    return str(value).strip() or None
+    return clean_text(str(value)) or None
 
 
 def parse_dates(column: pd.Series) -> pd.Series:
@@ -184,7 +183,7 @@ def _date_one(value: object) -> np.datetime64 | None:
         return np.datetime64(value.date(), "s")
     if isinstance(value, date):
         return np.datetime64(value, "s")
-    text = _MIDNIGHT.sub("", str(value).strip())
+    text = _MIDNIGHT.sub("", clean_text(str(value)))
     for fmt in DATE_FORMATS:
         try:
             return np.datetime64(datetime.strptime(text, fmt).date(), "s")  # noqa: DTZ007 (a day)
@@ -210,7 +209,7 @@ def _bool_one(value: object) -> bool | None:
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        return _BOOL_WORDS.get(value.strip().casefold())
+        return _BOOL_WORDS.get(clean_text(value).casefold())
     return None
 
 
@@ -248,10 +247,13 @@ def _number_one(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float | np.integer | np.floating):
-        return None if pd.isna(value) else float(value)
+        try:
+            return _finite(float(value))
+        except OverflowError:  # an int beyond any float
+            return None
     if not isinstance(value, str):
         return None
-    text = value.strip().replace("\u00a0", "").replace(" ", "").removeprefix("€")
+    text = clean_text(value).replace("\u00a0", "").replace(" ", "").removeprefix("€")
     text = text.removesuffix("€").removeprefix("EUR").removesuffix("EUR")
     if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.100,00
         text = text.replace(".", "").replace(",", ".")
@@ -260,9 +262,14 @@ def _number_one(value: object) -> float | None:
     elif re.fullmatch(r"-?\d+,\d+", text):  # 1100,00
         text = text.replace(",", ".")
     try:
-        return float(text)
+        return _finite(float(text))
     except ValueError:
         return None
+
+
+def _finite(number: float) -> float | None:
+    """`number`, or None for nan and for infinity (`1e400` reads as infinity): no cell holds one."""
+    return number if math.isfinite(number) else None
 
 
 def parse_countries(column: pd.Series) -> pd.Series:
@@ -272,7 +279,7 @@ def parse_countries(column: pd.Series) -> pd.Series:
 
 def _country_reader() -> Callable[[object], object]:
     table = reference.country_table()
-    return lambda value: table.get(" ".join(str(value).split()).casefold())
+    return lambda value: table.get(" ".join(clean_text(str(value)).split()).casefold())
 
 
 def parse_enum(column: pd.Series, kind: str) -> pd.Series:
@@ -282,7 +289,7 @@ def parse_enum(column: pd.Series, kind: str) -> pd.Series:
 
 def _enum_reader(kind: str) -> Callable[[object], object]:
     table = reference.enum_tables()[kind]
-    return lambda value: table.get(_SEPARATORS.sub(" ", str(value).strip().casefold()))
+    return lambda value: table.get(_SEPARATORS.sub(" ", clean_text(str(value)).casefold()))
 
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -324,7 +331,7 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
             None,
             "Float64",
             "unreadable_number",
-            "{field} {value!r} is not a number",
+            "{field} {value!r} is not a finite number such as 850 or 1.100,00",
         ),
         (
             COUNTRY_COLUMNS,
@@ -360,6 +367,8 @@ def parse_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
             else:
                 columns[name], blanks[name] = _read_distinct(cells[name], one, dtype)
             _unreadable(issues, cells[name], columns[name], code, template, name, blank_of)
+    for name in DATE_COLUMNS:
+        columns[name] = _within_bounds(issues, columns[name], name)
     columns["modality"] = columns["modality"].fillna("physical")
     parsed = pd.DataFrame({name: columns[name] for name in COLUMNS}, index=raw.index)
 
@@ -404,6 +413,27 @@ def _unreadable(
                 _row(label),
             )
         )
+
+
+_EARLIEST, _LATEST = (np.datetime64(day, "s") for day in (dates.EARLIEST, dates.LATEST))
+
+
+def _within_bounds(issues: list[Issue], column: pd.Series, field: str) -> pd.Series:
+    """`column` (read dates) with an error for each date outside the accepted ones, which is
+    then left unread (NaT): nothing derives quarters or sums from year 9999."""
+    values = column.to_numpy()
+    outside = (values < _EARLIEST) | (values > _LATEST)  # NaT compares False
+    if not outside.any():
+        return column
+    for label, value in column[outside].items():
+        issues.append(date_out_of_range(field, pd.Timestamp(value).date(), _row(label)))
+    return column.mask(outside)
+
+
+def date_out_of_range(field: str, day: date, row: int | None = None) -> Issue:
+    """The error for a date outside the accepted ones, naming the field (form, file or service)."""
+    message = dates.out_of_range_message(field_label(field), day)
+    return Issue("date_out_of_range", "error", field, day.isoformat(), message, row)
 
 
 def _row(label: object) -> int | None:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
-from xchange import access, reference
+from xchange import access, dates, reference
 from xchange.errors import InvalidInput, NotFound, StaleRecord, XchangeError
 from xchange.models import (
     AuditEvent,
@@ -33,6 +33,7 @@ from xchange.models import (
     User,
     UserPartnership,
 )
+from xchange.versioning import bump_version, stale_changes
 
 # The scheme's cap for one full lump sum, in euros (rules.MAX_LUMP_SUM_CENTS in cents).
 MAX_FULL_RATE_EUR = 1100.0
@@ -189,6 +190,7 @@ def add_partnership_with_coordinator(
         session=session,
         actor=actor,
         user_id=existing.id,
+        expected_version=existing.version,  # read in this transaction: a race is refused
         role=Role.COORDINATOR,
         partnerships=[*theirs, partnership.acronym],
     )
@@ -641,27 +643,6 @@ def record_change(
     )
 
 
-def stale_changes(
-    session: Session, entity: str, entity_id: int, expected_version: int
-) -> dict[str, list[object]]:
-    """Each field changed since `expected_version`, as `[value then, value now]`, read from
-    the audit trail (the events whose `version` change went past it)."""
-    events = session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
-        .order_by(col(AuditEvent.id))
-    ).all()
-    changes: dict[str, list[object]] = {}
-    for event in events:
-        version = event.changes.get("version", [None, None])
-        newer = isinstance(version, list) and isinstance(version[-1], int)
-        if newer and version[-1] > expected_version:
-            for name, pair in event.changes.items():
-                if name != "version" and isinstance(pair, list) and len(pair) == 2:
-                    changes[name] = [changes.get(name, pair)[0], pair[1]]
-    return changes
-
-
 # --- internals -------------------------------------------------------------------------------
 
 
@@ -673,6 +654,9 @@ def _check_terms(
         raise InvalidPartnership("A partnership needs a name")
     if len(name.strip()) > 300:
         raise InvalidPartnership("The name is longer than 300 characters")
+    for label, day in (("Action start", action_start), ("Action end", action_end)):
+        if not dates.within(day):
+            raise InvalidPartnership(dates.out_of_range_message(label, day))
     if action_end <= action_start:
         raise InvalidPartnership(
             f"The action ends ({action_end}) before it starts ({action_start})"
@@ -759,23 +743,14 @@ def _check_version(session: Session, partnership: Partnership, expected_version:
 
 
 def _bump(session: Session, partnership: Partnership, expected_version: int) -> list[int]:
-    """Move the partnership to the next version if it is still at `expected_version`.
-
-    The check and the bump are one statement, so of two writers that both read version N only
-    one succeeds; the other's UPDATE matches no row and it raises `StaleRecord`. Returns the
-    audit pair `[old, new]`.
-    """
+    """Move the partnership to the next version if it is still at `expected_version` (see
+    `versioning.bump_version`); the audit pair `[old, new]`, else `StaleRecord`."""
     assert partnership.id is not None
-    bumped = session.execute(
-        sa.update(Partnership)
-        .where(col(Partnership.id) == partnership.id, col(Partnership.version) == expected_version)
-        .values(version=expected_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    bumped = bump_version(session, Partnership, partnership.id, expected_version)
+    if bumped is None:
         raise _stale(session, partnership, expected_version)
     partnership.version = expected_version + 1
-    return [expected_version, expected_version + 1]
+    return bumped
 
 
 def _stale(session: Session, partnership: Partnership, expected_version: int) -> StaleRecord:

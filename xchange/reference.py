@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
+from xchange import dates
 from xchange.arrowtext import by_distinct, double_space
 from xchange.models import Activity, Community, Modality, OrgType, SizeClass, Status
 
@@ -245,11 +246,17 @@ def quarter_label(quarter: str) -> str:
 
 
 def parse_quarter(text: str) -> tuple[date, date]:
-    """`2026Q3` or `2026-Q3` -> (first day, last day) of that quarter; ValueError otherwise."""
+    """`2026Q3` or `2026-Q3`, as a person types it -> (first day, last day) of that quarter;
+    ValueError for anything else, or for a quarter outside the accepted dates (2000-Q1 .. 2100-Q4).
+    """
     match = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
     if not match:
         raise ValueError(f"quarter {text!r} is not like 2026Q3")
-    year, q = int(match.group(1)), int(match.group(2))
-    first = date(year, 3 * q - 2, 1)
-    last = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-    return first, date.fromordinal(last.toordinal() - 1)
+    first, last = dates.quarter_days(text)
+    if not (dates.within(first) and dates.within(last)):
+        raise ValueError(
+            f"quarter {text.strip()!r} is outside the dates the tracker accepts: "
+            f"{quarter_label(dates.quarter_at(dates.FIRST_QUARTER))} to "
+            f"{quarter_label(dates.quarter_at(dates.LAST_QUARTER))}"
+        )
+    return first, last

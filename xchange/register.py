@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from xchange import access, reference, service
+from xchange import access, dates, reference, service
 from xchange.models import EligibleCountry, Exchange, Programme, User
 from xchange.parsing import Issue
 from xchange.presentation import euros, iso, number
@@ -281,15 +281,20 @@ def list_choices(session: Session, *, actor: User) -> ListChoices:
     if readable is not None:
         query = query.where(P.c.id.in_(sorted(readable)))
         scope.append(X.c.partnership_id.in_(sorted(readable)))
+    # Within the accepted quarters, text order is time order; a stay stored outside them
+    # (from before the bounds) is still listed, but its quarter is not offered as a filter.
+    accepted = [
+        X.c.end_quarter.between(
+            dates.quarter_at(dates.FIRST_QUARTER), dates.quarter_at(dates.LAST_QUARTER)
+        ),
+        sa.func.length(X.c.end_quarter) == 6,
+    ]
     first, last = session.execute(
-        sa.select(sa.func.min(X.c.end_quarter), sa.func.max(X.c.end_quarter)).where(*scope)
+        sa.select(sa.func.min(X.c.end_quarter), sa.func.max(X.c.end_quarter)).where(
+            *scope, *accepted
+        )
     ).one()
-    quarters: list[str] = []
-    if first and last:
-        year, q = int(first[:4]), int(first[-1])
-        while f"{year}Q{q}" <= last:
-            quarters.append(f"{year}Q{q}")
-            year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    quarters = dates.quarter_range(str(first), str(last)) if first and last else []
     sides = sa.union(
         sa.select(X.c.visitor_country.label("code")).where(*scope).distinct(),
         sa.select(X.c.host_country.label("code")).where(*scope).distinct(),
@@ -416,7 +421,7 @@ def read_record(
     exchange = service.get_exchange(session=session, actor=actor, exchange_id=exchange_id)
     data = service.exchange_in(session, exchange)
     validation = service.check_exchange(
-        session=session, data=data, exchange_id=exchange_id, today=today
+        session=session, data=data, exchange_id=exchange_id, today=today, reader=actor
     )
     row = validation.table.iloc[0]
     writable = access.partnership_ids_writable(session=session, actor=actor)

@@ -34,11 +34,15 @@ from xchange.models import (
 from xchange.orgkeys import distinct_name_keys, org_keys
 from xchange.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
 
+# What a message shows of a stored profile the reader may not see.
+HIDDEN = "hidden"
 # The scheme's cap for one lump sum (EUR 1,100), in cents.
 MAX_LUMP_SUM_CENTS = 110_000
 MIN_WORKING_DAYS = 3
 FULL_RATE_MIN_WORKING_DAYS = 5
 FULL_RATE_MIN_DISTANCE_KM = 200.0
+# No two places on Earth lie further apart (half the equator): a longer distance is a typo.
+MAX_DISTANCE_KM = 20_038.0
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,15 @@ class RuleContext:
     host_types: frozenset[str] = frozenset()
     # (partnership id, reference) -> id of the exchange already stored under that key.
     existing_ids: dict[tuple[int, str], int] = field(default_factory=dict)
-    # Organisation key -> physical, non-cancelled visits already stored: (exchange id, "ACR/ref").
+    # Organisation key -> physical, non-cancelled visits already stored: (exchange id, how a
+    # message names it: "exchange ACR/ref", or only "another partnership's exchange" for a reader
+    # who may not see that partnership's records).
     visits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     # Organisation key -> (type, is SME) as stored on the organisation.
     profiles: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Keys of stored organisations whose profile the reader may not see (one that takes part in
+    # no exchange of the reader's partnerships): a message says the profile differs, not how.
+    hidden_profiles: frozenset[str] = frozenset()
     # Organisation key -> the stored organisation's id.
     org_ids: dict[str, int] = field(default_factory=dict)
 
@@ -151,7 +160,9 @@ def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     new["reduced_rate"] = reduced
     rule = _rule_lump_sum(partnership_id, t["host_country"], reduced, t["modality"], ctx)
     new["rule_lump_sum_cents"] = rule
-    given = (t["lump_sum_eur"] * 100).round().astype("Int64")
+    # Clipped so that a sum far beyond the cap (which a rule refuses) cannot overflow the cents.
+    clipped = t["lump_sum_eur"].clip(-10 * MAX_LUMP_SUM_CENTS, 10 * MAX_LUMP_SUM_CENTS)
+    given = (clipped * 100).round().astype("Int64")
     new["lump_sum_cents"] = given.fillna(rule).astype("int64")
     new["end_quarter"] = by_distinct(t["end_date"], _quarter, "string")
     sme = t["visitor_is_sme"].to_numpy(dtype=bool, na_value=False) | t["host_is_sme"].to_numpy(
@@ -285,6 +296,11 @@ def _d(value: object) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return ""
     return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+
+
+def _amount(value: float, decimals: int) -> str:
+    """A number for messages: `1,100.00`, but `1e+300` rather than three hundred digits."""
+    return f"{value:,.{decimals}f}" if abs(value) < 1e12 else f"{value:.3g}"
 
 
 def _status(t: pd.DataFrame, *statuses: str) -> pd.Series:
@@ -482,7 +498,7 @@ def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
         visits = visits[~visits["xid"].isin(rewritten)].drop_duplicates("key")
         names = pd.Index(visits["key"].to_numpy(dtype=object), dtype=object)
         found = names.get_indexer(pd.Index(keys[alone].astype(object), dtype=object))
-        texts = np.array(["exchange " + str(n) for n in visits["name"]] + [None], dtype=object)
+        texts = np.array([*visits["name"], None], dtype=object)
         labels = t.index[alone]
         hit = found >= 0
         other[labels[hit]] = texts[found[hit]]
@@ -502,12 +518,26 @@ def _lump_sum_problem(t: pd.DataFrame) -> pd.Series:
     "error",
     "lump_sum_eur",
     lambda r: (
-        f"Lump sum EUR {r['lump_sum_eur']:,.2f} is not allowed: at most EUR 1,100.00, "
+        f"Lump sum EUR {_amount(r['lump_sum_eur'], 2)} is not allowed: at most EUR 1,100.00, "
         "and nothing for a virtual stay"
     ),
 )
 def _lump_sum_out_of_range(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return _lump_sum_problem(t)
+
+
+@rule(
+    "distance_out_of_range",
+    "error",
+    "distance_km",
+    lambda r: (
+        f"Distance {_amount(r['distance_km'], 1)} km is not possible: a distance lies between 0 "
+        f"and {MAX_DISTANCE_KM:,.0f} km"
+    ),
+)
+def _distance_out_of_range(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    distance = t["distance_km"]
+    return ((distance < 0) | (distance > MAX_DISTANCE_KM)).fillna(False)
 
 
 # Warnings: shown and kept, never blocking.
@@ -573,6 +603,8 @@ def _profile_differs(side: str) -> Check:
         stored_sme = map_distinct(keys, {k: p[1] for k, p in ctx.profiles.items()})
         kind, sme = t[f"{side}_type"], t[f"{side}_is_sme"]
         differs = kind.ne(stored_type) | sme.ne(stored_sme)
+        if ctx.hidden_profiles:
+            stored = stored.where(~keys.isin(list(ctx.hidden_profiles)), HIDDEN)
         t[f"_{side}_profile"] = stored
         # A blank or unreadable type or SME flag has its own error; there is nothing to compare.
         return known & kind.notna() & sme.notna() & differs.fillna(False)
@@ -582,12 +614,19 @@ def _profile_differs(side: str) -> Check:
 
 def _profile_message(side: str) -> Message:
     def message(r: Mapping[str, Any]) -> str:
+        says = (
+            f"this record says {reference.ORG_TYPE_LABELS.get(r[f'{side}_type'], r[f'{side}_type'])}, "
+            f"{'SME' if r[f'{side}_is_sme'] else 'not an SME'}"
+        )
+        if r[f"_{side}_profile"] == HIDDEN:
+            return (
+                f"{r[f'{side}_organisation']} is recorded with another type or SME status; {says}"
+            )
         kind, sme = r[f"_{side}_profile"]
         return (
             f"{r[f'{side}_organisation']} was recorded before as "
             f"{reference.ORG_TYPE_LABELS.get(kind, kind)}, {'SME' if sme else 'not an SME'}; "
-            f"this record says {reference.ORG_TYPE_LABELS.get(r[f'{side}_type'], r[f'{side}_type'])}, "
-            f"{'SME' if r[f'{side}_is_sme'] else 'not an SME'}"
+            f"{says}"
         )
 
     return message
@@ -726,11 +765,23 @@ def check(parsed: Validation, ctx: RuleContext) -> Validation:
     return Validation(table=table, issues=issues)
 
 
-def load_context(session: Session, table: pd.DataFrame, today: date | None = None) -> RuleContext:
+def load_context(
+    session: Session,
+    table: pd.DataFrame,
+    today: date | None = None,
+    *,
+    readable: set[int] | None = None,
+) -> RuleContext:
     """The settings and stored facts that the rules need for the rows of `table` (raw or typed).
 
     Only the organisations and references that `table` mentions are read, so validating one form
     stays fast with a million stored exchanges.
+
+    `readable`: the partnerships whose records the person who will read the messages may see
+    (`access.partnership_ids_readable`; None, the default, for all). The others' records are
+    then neither named nor matched: a row of theirs is not taken for an update of their stored
+    record, a visit of theirs reads "another partnership's exchange", and the profile of an
+    organisation that takes part in none of the readable partnerships' exchanges is not told.
     """
     programme = session.get(Programme, 1) or Programme()
     partnerships = {
@@ -755,19 +806,25 @@ def load_context(session: Session, table: pd.DataFrame, today: date | None = Non
     for name in ("partnership", "reference", "visitor_organisation", "host_organisation"):
         parsed[name] = as_text(table[name]) if name in table.columns else pd.NA
     connection = session.connection()
-    _load_existing_ids(connection, ctx, parsed)
-    _load_organisations(connection, ctx, parsed)
+    _load_existing_ids(connection, ctx, parsed, readable)
+    _load_organisations(connection, ctx, parsed, readable)
     return ctx
 
 
-def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
-    """The stored records under the (partnership, reference) keys the table names."""
+def _load_existing_ids(
+    connection: sa.Connection,
+    ctx: RuleContext,
+    parsed: pd.DataFrame,
+    readable: set[int] | None,
+) -> None:
+    """The stored records under the (partnership, reference) keys the table names (of the
+    readable partnerships)."""
     keyed = parsed[["partnership", "reference"]].dropna()
     codes, acronyms = pd.factorize(casefolded(keyed["partnership"]))
     references = keyed["reference"].to_numpy(dtype=object)
     for code, key in enumerate(np.asarray(acronyms, dtype=object).tolist()):
         terms = ctx.partnerships.get(key)
-        if terms is None:
+        if terms is None or (readable is not None and terms.id not in readable):
             continue
         rows = keyed_rows(
             connection,
@@ -779,7 +836,12 @@ def _load_existing_ids(connection: sa.Connection, ctx: RuleContext, parsed: pd.D
         ctx.existing_ids.update(((terms.id, ref), xid) for ref, xid in rows)
 
 
-def _load_organisations(connection: sa.Connection, ctx: RuleContext, parsed: pd.DataFrame) -> None:
+def _load_organisations(
+    connection: sa.Connection,
+    ctx: RuleContext,
+    parsed: pd.DataFrame,
+    readable: set[int] | None,
+) -> None:
     """The stored organisations the table names (any country), and their physical visits."""
     names = parsed["visitor_organisation"], parsed["host_organisation"]
     keys = distinct_name_keys(*names).to_pylist()
@@ -804,8 +866,29 @@ def _load_organisations(connection: sa.Connection, ctx: RuleContext, parsed: pd.
         where="modality = 'physical' AND status != 'cancelled'",
     )
     for xid, org_id, partnership_id, ref in visits:
-        name = f"{acronyms.get(partnership_id, '?')}/{ref}"
+        if readable is None or partnership_id in readable:
+            name = f"exchange {acronyms.get(partnership_id, '?')}/{ref}"
+        else:
+            name = "another partnership's exchange"
         ctx.visits.setdefault(by_id[org_id], []).append((xid, name))
+    if readable is not None and by_id:
+        seen = _organisations_in(connection, list(by_id), readable)
+        ctx.hidden_profiles = frozenset(key for i, key in by_id.items() if i not in seen)
+
+
+def _organisations_in(
+    connection: sa.Connection, org_ids: list[int], partnership_ids: set[int]
+) -> set[int]:
+    """Which of `org_ids` take part, on either side, in an exchange of `partnership_ids`."""
+    if not partnership_ids:
+        return set()
+    where = f"partnership_id IN ({', '.join(str(int(p)) for p in sorted(partnership_ids))})"
+    seen: set[int] = set()
+    for side in ("visitor_org_id", "host_org_id"):
+        select = f"SELECT {side} FROM exchange"  # noqa: S608 (our own names)
+        rows = keyed_rows(connection, select, side, org_ids, where=where)
+        seen.update(int(row[0]) for row in rows)
+    return seen
 
 
 def field_message_map(issues: Iterable[Issue]) -> dict[str, list[Issue]]:

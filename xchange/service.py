@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from xchange import access, reference
+from xchange import access, dates, reference
 from xchange.errors import NotFound, StaleRecord, ValidationFailed
 from xchange.models import AuditEvent, Exchange, Organisation, Person, Status, User, utcnow
-from xchange.parsing import Issue
+from xchange.parsing import Issue, date_out_of_range
 from xchange.rules import Validation, load_context, validate
 
 
@@ -112,16 +112,26 @@ AUDITED = (
 
 
 def check_exchange(
-    *, session: Session, data: ExchangeIn, exchange_id: int | None = None, today: date | None = None
+    *,
+    session: Session,
+    data: ExchangeIn,
+    exchange_id: int | None = None,
+    today: date | None = None,
+    reader: User | None = None,
 ) -> Validation:
     """Validate one exchange without writing: errors, warnings, working days and the lump sum.
 
     Forms call it on every change to show messages beside their fields before saving.
+    `reader`: who will read the messages; they then name only records `reader` may see
+    (`rules.load_context`). None: messages name every record, for administrators and tools.
     """
     frame = pd.DataFrame([data.as_row()], index=[0])
     if exchange_id is not None:
         frame["exchange_id"] = exchange_id
-    return validate(frame, load_context(session, frame, today))
+    readable = (
+        None if reader is None else access.partnership_ids_readable(session=session, actor=reader)
+    )
+    return validate(frame, load_context(session, frame, today, readable=readable))
 
 
 def create_exchange(
@@ -133,7 +143,7 @@ def create_exchange(
     import_batch_id: int | None = None,
 ) -> Exchange:
     """Log a new exchange for `actor`; raises PermissionDenied, ValidationFailed."""
-    validation = check_exchange(session=session, data=data, today=today)
+    validation = check_exchange(session=session, data=data, today=today, reader=actor)
     row = validation.table.iloc[0]
     partnership_id = _partnership_id(row)
     if partnership_id is not None:
@@ -181,7 +191,9 @@ def update_exchange(
 ) -> Exchange:
     """Change an exchange read at `expected_version`; StaleRecord if it changed meanwhile."""
     exchange = _writable(session, actor, exchange_id, "update")
-    validation = check_exchange(session=session, data=data, exchange_id=exchange_id, today=today)
+    validation = check_exchange(
+        session=session, data=data, exchange_id=exchange_id, today=today, reader=actor
+    )
     row = validation.table.iloc[0]
     new_partnership = _partnership_id(row)
     if new_partnership is not None and new_partnership != exchange.partnership_id:
@@ -245,8 +257,11 @@ def complete_exchange(
 ) -> Exchange:
     """Mark an exchange completed: it took place and its closing report was validated."""
     exchange = _writable(session, actor, exchange_id, "complete")
+    _check_day("validated_on", validated_on)
     data = exchange_in(session, exchange).model_copy(update={"status": Status.COMPLETED.value})
-    validation = check_exchange(session=session, data=data, exchange_id=exchange_id, today=today)
+    validation = check_exchange(
+        session=session, data=data, exchange_id=exchange_id, today=today, reader=actor
+    )
     if validation.errors:
         raise ValidationFailed(validation.issues)
     values = {
@@ -278,7 +293,9 @@ def record_payment(
 ) -> Exchange:
     """Record the lump sum paid to the visitor."""
     exchange = _writable(session, actor, exchange_id, "pay")
-    cents = int(round(Decimal(str(paid_eur)) * 100))
+    _check_day("paid_on", paid_on)
+    amount = Decimal(str(paid_eur))
+    cents = int(round(amount * 100)) if amount.is_finite() else -1  # inf, nan: refused
     if cents < 0 or cents > 110_000:
         raise ValidationFailed(
             [
@@ -342,6 +359,12 @@ def _get(session: Session, exchange_id: int) -> Exchange:
     if exchange is None:
         raise NotFound(f"There is no exchange with id {exchange_id}")
     return exchange
+
+
+def _check_day(field: str, day: date) -> None:
+    """ValidationFailed naming `field` when `day` lies outside the accepted dates."""
+    if not dates.within(day):
+        raise ValidationFailed([date_out_of_range(field, day, 0)])
 
 
 def _writable(session: Session, actor: User, exchange_id: int, action: str) -> Exchange:

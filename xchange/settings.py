@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from xchange import access, reference
+from xchange import access, dates, reference
 from xchange.errors import InvalidInput, StaleRecord
 from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, User
-from xchange.partnerships import programme, record_change, stale_changes
+from xchange.partnerships import programme, record_change
+from xchange.versioning import bump_version, stale_changes
 
 PROGRAMME_ID = 1
 
@@ -185,6 +185,10 @@ def check_settings(settings: ProgrammeSettings) -> ProgrammeSettings:
             f"one of {', '.join(readings)}."
         )
     start, end = settings.virtual_window_start, settings.virtual_window_end
+    _check_dates(
+        ("Start of the window for virtual stays", start),
+        ("End of the window for virtual stays", end),
+    )
     if start is not None and end is not None and end < start:
         raise InvalidInput(
             f"The window for virtual stays ends ({end.isoformat()}) before it starts "
@@ -260,6 +264,10 @@ def check_eligibility(countries: Iterable[Eligibility]) -> list[Eligibility]:
         code = reference.parse_country(typed)
         if code is None:
             raise InvalidInput(f"{typed!r} is not a country code or name (FR, Greece, EL...).")
+        name = reference.country_name(code)
+        _check_dates(
+            (f"{name} eligible from", entry.valid_from), (f"{name} eligible until", entry.valid_to)
+        )
         if entry.valid_from and entry.valid_to and entry.valid_to < entry.valid_from:
             raise InvalidInput(
                 f"{reference.country_name(code)} is eligible until {entry.valid_to.isoformat()}, "
@@ -287,6 +295,13 @@ def check_eligibility(countries: Iterable[Eligibility]) -> list[Eligibility]:
 
 
 # --- internals -------------------------------------------------------------------------------
+
+
+def _check_dates(*labelled: tuple[str, date | None]) -> None:
+    """`InvalidInput` naming the first date outside the accepted ones (None: no date given)."""
+    for label, day in labelled:
+        if day is not None and not dates.within(day):
+            raise InvalidInput(dates.out_of_range_message(label, day) + ".")
 
 
 def _org_types(values: Iterable[str], role: str) -> tuple[str, ...]:
@@ -322,17 +337,12 @@ def _check_version(session: Session, row: Programme, expected_version: int) -> N
 
 
 def _bump(session: Session, row: Programme, expected_version: int) -> list[int]:
-    """Next version if still at `expected_version`, in one statement (see partnerships._bump)."""
-    bumped = session.execute(
-        sa.update(Programme)
-        .where(col(Programme.id) == PROGRAMME_ID, col(Programme.version) == expected_version)
-        .values(version=expected_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    """Next version if still at `expected_version` (see `versioning.bump_version`)."""
+    bumped = bump_version(session, Programme, PROGRAMME_ID, expected_version)
+    if bumped is None:
         raise _stale(session, expected_version)
     row.version = expected_version + 1
-    return [expected_version, expected_version + 1]
+    return bumped
 
 
 def _stale(session: Session, expected_version: int) -> StaleRecord:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from xchange import dates
 from xchange.kpi import headline
 from xchange.models import AuditEvent, KpiSnapshot, User, utcnow
 from xchange.partnerships import list_partnerships
@@ -104,12 +105,13 @@ def compare(
     if partnership is not None:  # snapshots are stored under the acronym as written at setup
         scope = partnership.acronym
     query = select(KpiSnapshot).where(KpiSnapshot.scope == scope)
-    rows = sorted(session.exec(query).all(), key=lambda s: s.quarter)
+    # By quarter index, not text: a snapshot stored before the dates had bounds may be `999Q4`.
+    rows = sorted(session.exec(query).all(), key=lambda s: dates.index_of(s.quarter))
     result = []
     for snapshot in rows:
-        if before is not None and snapshot.quarter >= before:
+        if before is not None and dates.index_of(snapshot.quarter) >= dates.index_of(before):
             continue
-        _, last = parse_quarter(snapshot.quarter)
+        _, last = dates.quarter_days(snapshot.quarter)
         now = headline(session, as_of=last, partnership=partnership).as_dict()
         result.append(
             Comparison(

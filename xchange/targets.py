@@ -23,10 +23,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from xchange import breakdowns
+from xchange import breakdowns, dates
 from xchange.kpi import Filters, Headline, headline, programme_of
 from xchange.models import Partnership, PathMilestone, Programme, quarter_of
-from xchange.reference import parse_quarter, quarter_label
+from xchange.reference import quarter_label
 
 DAYS_PER_QUARTER = 365.25 / 4
 # Thresholds are products and differences of decimal fractions (0.4 - 0.05 is 0.35000000000000003
@@ -36,12 +36,7 @@ TOLERANCE = 1e-9
 
 def quarter_end(quarter: str) -> date:
     """Last day of a stored quarter (`2026Q3` -> 2026-09-30)."""
-    return parse_quarter(quarter)[1]
-
-
-def previous_quarter(quarter: str) -> str:
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+    return dates.quarter_days(quarter)[1]
 
 
 # --- the path --------------------------------------------------------------------------------
@@ -75,9 +70,8 @@ def partnership_path(
     partnership: Partnership, milestones: Sequence[tuple[date, int]]
 ) -> pd.DataFrame:
     """Quarter, quarter end and expected cumulative count over the partnership's action."""
-    quarters = breakdowns.quarter_range(
-        quarter_of(partnership.action_start), quarter_of(partnership.action_end)
-    )
+    # Clamped to the accepted quarters: an action stored before the bounds may run to 9999.
+    quarters = dates.quarter_range(partnership.action_start, partnership.action_end)
     rows = []
     for quarter in quarters:
         day = min(quarter_end(quarter), partnership.action_end)
@@ -129,12 +123,13 @@ def target_path(session: Session, *, partnership_ids: tuple[int, ...] = ()) -> T
         empty = pd.DataFrame(columns=["quarter", "quarter_end", "expected"])
         target = programme.target_exchanges if not partnership_ids else 0
         return TargetPath("programme" if not partnership_ids else "", empty, target)
-    quarters = sorted({q for path in paths for q in path["quarter"]})
+    quarters = dates.sort_quarters(list({q for path in paths for q in path["quarter"]}))
     total = pd.Series(0.0, index=quarters)
     for path, p in zip(paths, chosen, strict=True):
         own = path.set_index("quarter")["expected"].reindex(quarters)
         # Before its action a partnership expects nothing; after it, its whole target.
-        own[[q for q in quarters if q > path["quarter"].max()]] = float(p.target_exchanges)
+        end = max(map(dates.index_of, path["quarter"]), default=dates.LAST_QUARTER)
+        own[[q for q in quarters if dates.index_of(q) > end]] = float(p.target_exchanges)
         total += own.fillna(0.0)
     summed_targets = sum(p.target_exchanges for p in chosen)
     warnings: list[str] = []
@@ -204,10 +199,10 @@ def _pace(session: Session, as_of: date, filters: Filters) -> float:
 
 def pace_quarters(as_of: date) -> tuple[str, str]:
     """The two complete quarters the pace is measured over."""
-    last = previous_quarter(quarter_of(as_of))
+    last = dates.previous_quarter(quarter_of(as_of))
     if quarter_end(quarter_of(as_of)) == as_of:  # the as-of quarter itself is complete
         last = quarter_of(as_of)
-    return previous_quarter(last), last
+    return dates.previous_quarter(last), last
 
 
 def projections(session: Session, *, as_of: date, filters: Filters = Filters()) -> dict[int, float]:

@@ -7,7 +7,7 @@ which signs the person in (a local account, or Streamlit's OIDC sign-in when `[a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -105,10 +105,16 @@ def oidc_configured() -> bool:
 
 
 def current_user() -> User | None:
-    """The signed-in, active user of this browser session, read again on every run."""
+    """The signed-in, active user of this browser session, read again on every run.
+
+    The session ends when it expires, when the account is deactivated, and when its password
+    is changed elsewhere (`auth.revoke_sessions`): the user's session epoch then differs from
+    the one this session signed in at.
+    """
     user_id = st.session_state.get("user_id")
     signed_in_at: datetime | None = st.session_state.get("signed_in_at")
-    if user_id is None or signed_in_at is None:
+    epoch = st.session_state.get("session_epoch")
+    if user_id is None or signed_in_at is None or epoch is None:
         return None
     if auth.session_expired(signed_in_at):
         sign_out(message="Your session expired: please sign in again.")
@@ -118,16 +124,39 @@ def current_user() -> User | None:
         if user is None or not user.active:
             sign_out(message="This account is deactivated: ask an administrator.")
             return None
+        if not auth.session_current(user, int(epoch)):
+            sign_out(
+                message="Your password was changed or your access ended: please sign in again."
+            )
+            return None
         session.expunge(user)
         return user
 
 
+def start_session(user: User) -> None:
+    """Sign `user` in for this browser session (or carry this session on at the user's new
+    session epoch, after changing their own password)."""
+    st.session_state["user_id"] = user.id
+    st.session_state.setdefault("signed_in_at", datetime.now(UTC))
+    st.session_state["session_epoch"] = user.session_epoch
+
+
 def sign_out(message: str | None = None) -> None:
     """Forget this browser session's user (and the OIDC identity, if any)."""
-    for key in ("user_id", "signed_in_at"):
+    for key in ("user_id", "signed_in_at", "session_epoch"):
         st.session_state.pop(key, None)
     if message:
         st.session_state["sign_in_message"] = message
+
+
+def client_address() -> str | None:
+    """The address this browser session connects from, as the server sees it (None when local
+    or unknown): sign-in failures are counted per email and address. Behind a reverse proxy
+    every client has the proxy's address unless the proxy passes the client's on."""
+    try:
+        return st.context.ip_address
+    except Exception:  # no script run context (bare mode): no address
+        return None
 
 
 def _sign_in_form() -> None:
@@ -138,7 +167,7 @@ def _sign_in_form() -> None:
     )
     notice = st.session_state.pop("sign_in_message", None)
     if notice:
-        st.info(notice)
+        st.info(escape(notice))
     with st.form("sign_in"):
         email = st.text_input("Email", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
@@ -146,13 +175,15 @@ def _sign_in_form() -> None:
     if submitted:
         try:
             with db.read_session(engine()) as session:
-                user = auth.authenticate(session=session, email=email, password=password)
-                user_id = user.id
+                user = auth.authenticate(
+                    session=session, email=email, password=password, client=client_address()
+                )
+                session.expunge(user)
         except SignInRefused as exc:
-            st.error(str(exc))
+            st.error(escape(exc))
             return
-        st.session_state["user_id"] = user_id
-        st.session_state["signed_in_at"] = datetime.now(UTC)
+        st.session_state.pop("signed_in_at", None)
+        start_session(user)
         st.rerun()
 
 
@@ -171,13 +202,12 @@ def _oidc_sign_in() -> User | None:
         st.title("ClusterXchange tracker")
         reason = "is deactivated" if user is not None else "has no account in this tracker"
         st.warning(
-            f"{email or 'This identity'} {reason}: ask an administrator to add you "
-            "with the right role."
+            f"{escape(email) if email else 'This identity'} {reason}: ask an administrator to "
+            "add you with the right role."
         )
         st.button("Sign out", on_click=st.logout)
         return None
-    st.session_state.setdefault("user_id", user.id)
-    st.session_state.setdefault("signed_in_at", datetime.now(UTC))
+    start_session(user)
     return user
 
 
@@ -197,7 +227,7 @@ def require_user() -> User:
 
 def _menu(user: User) -> None:
     with st.sidebar:
-        st.markdown(f"**{user.email}**  \n{ROLE_NAMES.get(user.role, user.role)}")
+        st.markdown(f"**{escape(user.email)}**  \n{ROLE_NAMES.get(user.role, user.role)}")
         for page in pages_for(user.role):
             st.page_link(page.path, label=page.label, icon=page.icon)
         st.divider()
@@ -220,22 +250,39 @@ def page_setup(path: str, title: str) -> User:
     page = next(p for p in PAGES if p.path == path)
     _menu(user)
     if user.role not in page.roles:
-        st.error(
-            f"{ROLE_NAMES.get(user.role, user.role)}s cannot open this page"
-            + (": it changes the register, and your access is read-only." if page.writes else ".")
-        )
+        st.error(refusal(user.role, page))
         st.page_link("dashboard.py", label="Back to the dashboard", icon=":material/arrow_back:")
         st.stop()
     return user
 
 
+def refusal(role: str, page: PageLink) -> str:
+    """Why `role` may not open `page`: read-only access only for a role that writes nowhere."""
+    who = f"{ROLE_NAMES.get(role, role)}s cannot open this page"
+    if page.writes and role not in WRITERS:
+        return f"{who}: it changes the register, and your access is read-only."
+    allowed = [ROLE_NAMES.get(r, r).lower() + "s" for r in sorted(page.roles)]
+    return f"{who}: it is not for your role (only for {' and '.join(allowed)})."
+
+
 # --- shared widgets --------------------------------------------------------------------------
 
+_ZERO_WIDTH = "\u200b"
 
-def show_errors(messages: Iterable[str]) -> None:
-    """Each error in its own box, in plain words."""
-    for message in messages:
-        st.error(message)
+
+def escape(text: object) -> str:
+    """User text for a Markdown body (messages, captions, st.table cells): shown as typed.
+
+    Markdown syntax is backslash-escaped; emails, web addresses and `:codes:` (emoji, icons,
+    colours), which Streamlit turns into links or symbols even when escaped, get an invisible
+    zero-width space. HTML is never rendered anyway (no unsafe_allow_html anywhere).
+    """
+    escaped = re.sub(r"([\\`*_\[\]<>#|~$&])", r"\\\1", str(text))
+    escaped = re.sub(r"(?m)^(\s*)([-+=])", r"\1\\\2", escaped)
+    escaped = re.sub(r"(?m)^(\s*)(\d+)([.)])", r"\1\2\\\3", escaped)
+    escaped = re.sub(r":(?=[\w/])", ":" + _ZERO_WIDTH, escaped)
+    escaped = escaped.replace("@", "@" + _ZERO_WIDTH)
+    return re.sub(r"(?i)\b(www)\.", r"\1" + _ZERO_WIDTH + ".", escaped)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -274,7 +321,7 @@ def own_partnership_ids(user: User) -> set[int]:
 # into messages, and the cached lists those pages show. Imported here, with the section, so that
 # sections of this module stay independent of each other.
 
-import re  # noqa: E402
+import logging  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from typing import Any, TypeVar  # noqa: E402
@@ -354,34 +401,16 @@ FORM_LABELS = {
 }
 
 
-_ZERO_WIDTH = "\u200b"
-
-
-def escape(text: object) -> str:
-    """User text for a Markdown body (messages, captions, st.table cells): shown as typed.
-
-    Markdown syntax is backslash-escaped; emails, web addresses and `:codes:` (emoji, icons,
-    colours), which Streamlit turns into links or symbols even when escaped, get an invisible
-    zero-width space. HTML is never rendered anyway (no unsafe_allow_html anywhere).
-    """
-    escaped = re.sub(r"([\\`*_\[\]<>#|~$&])", r"\\\1", str(text))
-    escaped = re.sub(r"(?m)^(\s*)([-+=])", r"\1\\\2", escaped)
-    escaped = re.sub(r"(?m)^(\s*)(\d+)([.)])", r"\1\2\\\3", escaped)
-    escaped = re.sub(r":(?=[\w/])", ":" + _ZERO_WIDTH, escaped)
-    escaped = escaped.replace("@", "@" + _ZERO_WIDTH)
-    return re.sub(r"(?i)\b(www)\.", r"\1" + _ZERO_WIDTH + ".", escaped)
-
-
 def flash(message: str) -> None:
-    """A confirmation to show at the top of the page after the rerun that follows a write."""
-    st.session_state["flash"] = message
+    """A confirmation (plain text) to show at the top of the page after the rerun that
+    follows a write."""
+    st.session_state.setdefault("flash", []).append(message)
 
 
 def show_flash() -> None:
-    """The pending confirmation, once."""
-    message = st.session_state.pop("flash", None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
+    """The pending confirmations, once, shown as typed."""
+    for message in st.session_state.pop("flash", []):
+        st.success(escape(message), icon=":material/check_circle:")
 
 
 def read(action: Callable[..., T], **kwargs: Any) -> T:
@@ -404,14 +433,18 @@ def write(
     action: Callable[..., T],
     *,
     on_stale: Callable[[], None] | None = None,
+    reload_label: str = "Reload the exchange",
+    reload_key: str = "stale_reload",
+    spinner: str | None = None,
     check_foreign_keys: bool = True,
     **kwargs: Any,
 ) -> T | None:
     """`action(session=..., **kwargs)` in one write transaction; None when it was refused.
 
-    A refusal shows why where the call is made: a stale record lists what changed meanwhile
-    (with a Reload button calling `on_stale`), failed rules list each message.
-    `check_foreign_keys`: as for `db.write_session`.
+    A refusal shows why where the call is made, every word of it as text (messages may quote
+    what users typed or imported): a stale record says what changed meanwhile, with a button
+    (`reload_label`) calling `on_stale`; failed rules list each message. `spinner`: what to say
+    while it runs. `check_foreign_keys`: as for `db.write_session`.
     """
 
     def work() -> T:
@@ -419,23 +452,65 @@ def write(
             return action(session=session, **kwargs)
 
     try:
-        return db.with_retry(work)
+        if spinner is None:
+            return db.with_retry(work)
+        with st.spinner(escape(spinner)):
+            return db.with_retry(work)
     except StaleRecord as exc:
         changes = read(register.describe_changes, changes=exc.changes)
-        listed = "\n".join(f"- {escape(line)}" for line in changes) or "- its version"
+        listed = "".join(f"\n- {escape(line)}" for line in changes)
         st.error(
-            "Not saved: someone changed this exchange since you opened it. Changed meanwhile:"
-            f"\n{listed}\n\nReload it to see the current values, then apply your change again.",
+            f"{escape(exc)}" + (f"\n\nChanged meanwhile:{listed}" if listed else ""),
             icon=":material/sync_problem:",
         )
         if on_stale is not None:
-            st.button("Reload the exchange", on_click=on_stale, key="stale_reload")
+            st.button(
+                reload_label,
+                on_click=on_stale,
+                key=reload_key,
+                help="Forget what you typed and show the record as saved now.",
+            )
     except ValidationFailed as exc:
         listed = "\n".join(f"- {escape(i.message)}" for i in exc.issues if i.severity == "error")
         st.error(f"Not saved:\n{listed}", icon=":material/error:")
     except XchangeError as exc:
         st.error(f"Not saved: {escape(exc)}", icon=":material/block:")
+    except Exception as exc:
+        if not db.is_database_error(exc):
+            raise
+        # The person gets one sentence; the operator gets the traceback in the server's log.
+        logging.getLogger(__name__).exception("a write failed in the database")
+        st.error(
+            f"Not saved: the database reported an error ({escape(db.database_error_line(exc))}),"
+            " so nothing was changed; try again, and tell an administrator if it happens again.",
+            icon=":material/error:",
+        )
     return None
+
+
+def reloads(form: str) -> dict[str, Any]:
+    """`write`'s arguments for a form whose save may meet a stale record: its Reload button
+    forgets what the form holds, and the version it read (see `seen_version`)."""
+    return {
+        "on_stale": lambda: clear_form(form),
+        "reload_label": "Reload the current values",
+        "reload_key": f"{form}.reload",
+    }
+
+
+def saved(form: str, message: str) -> None:
+    """After a successful write: the form starts again from the saved record, the message
+    shows after the rerun."""
+    clear_form(form)
+    flash(message)
+    st.rerun()
+
+
+def seen_version(form: str, current: int) -> int:
+    """The record's version when `form` was first shown: what its save expects. Kept until
+    the form is saved or reloaded (`clear_form`), so that someone else's save in between is
+    noticed."""
+    return int(st.session_state.setdefault(f"{form}.version", current))
 
 
 # The form: one widget per ExchangeIn field, keyed `<form key>.<field>`.
@@ -756,8 +831,9 @@ def _values(form: str) -> service.ExchangeIn:
 
 
 def check(data: service.ExchangeIn, exchange_id: int | None = None) -> Validation:
-    """The rules over the form's values, nothing written (run on every change)."""
-    return read(service.check_exchange, data=data, exchange_id=exchange_id)
+    """The rules over the form's values, nothing written (run on every change); the messages
+    name only records the signed-in user may read."""
+    return read(service.check_exchange, data=data, exchange_id=exchange_id, reader=current_user())
 
 
 def show_checks(form: ExchangeForm, validation: Validation, *, tried: bool) -> None:
@@ -956,10 +1032,10 @@ def text_table(frame: pd.DataFrame, *, hide_header: bool = False) -> None:
 
 
 def open_link(exchange_id: int, label: str) -> None:
-    """A link that opens one exchange on the Exchanges page."""
+    """A link that opens one exchange on the Exchanges page; `label` is shown as typed."""
     st.page_link(
         EXCHANGES_PAGE,
-        label=label,
+        label=escape(label),
         icon=":material/open_in_new:",
         query_params={"exchange": str(exchange_id)},
     )
@@ -1030,95 +1106,10 @@ def section_picker(options: list[str], *, key: str) -> str:
 
 
 # --- administration --------------------------------------------------------------------------
-# Glue for the administration page (pages/6_Admin.py). Self-contained on purpose: its names all
-# start with `admin_` and it imports what it needs itself, even a name another section imports
-# too (hence F811), so that the other sections may change freely.
-
-from collections.abc import Callable  # noqa: E402, F811
-from typing import Any, TypeVar  # noqa: E402, F811
-
-import pandas as pd  # noqa: E402, F811
+# Widgets of the administration page (pages/6_Admin.py); it reads, writes and confirms through
+# `read`, `write`, `saved` and `flash` above, like every page.
 
 from xchange import organisations  # noqa: E402
-from xchange.errors import StaleRecord, ValidationFailed, XchangeError  # noqa: E402, F811
-
-_Result = TypeVar("_Result")
-_ADMIN_FLASH = "admin.flash"
-
-
-def admin_flash(message: str) -> None:
-    """Say `message` (a success) at the top of the page after the next rerun."""
-    st.session_state.setdefault(_ADMIN_FLASH, []).append(message)
-
-
-def show_admin_flash() -> None:
-    """The messages queued by `admin_flash`, once."""
-    for message in st.session_state.pop(_ADMIN_FLASH, []):
-        st.success(message, icon=":material/check_circle:")
-
-
-def admin_read(action: Callable[..., _Result], **kwargs: Any) -> _Result:
-    """`action(session=..., **kwargs)` in a read session of its own."""
-    with db.read_session(engine()) as session:
-        return action(session=session, **kwargs)
-
-
-def admin_write(
-    action: Callable[..., _Result],
-    *,
-    user: User,
-    spinner: str = "Saving...",
-    form: str | None = None,
-    **kwargs: Any,
-) -> _Result | None:
-    """`action(session=..., actor=user, **kwargs)` in one transaction: its result, or None after
-    showing why it was refused (in the package's plain words; nothing was written).
-
-    A stale record offers to reload `form` (its typed values and the version it read).
-    """
-    try:
-        with st.spinner(spinner):
-
-            def work() -> _Result:
-                with db.write_session(engine()) as session:
-                    return action(session=session, actor=user, **kwargs)
-
-            return db.with_retry(work)
-    except StaleRecord as exc:
-        st.error(str(exc), icon=":material/sync_problem:")
-        if form is not None:
-            st.button(
-                "Reload the current values",
-                key=f"{form}.reload",
-                on_click=reset_admin_form,
-                args=(form,),
-                help="Forget what you typed and show the record as saved now.",
-            )
-    except ValidationFailed as exc:
-        show_errors(issue.message for issue in exc.issues if issue.severity == "error")
-    except XchangeError as exc:
-        st.error(str(exc))
-    return None
-
-
-def admin_saved(form: str, message: str) -> None:
-    """After a successful write: the form starts again from the saved record, the message
-    shows after the rerun."""
-    reset_admin_form(form)
-    admin_flash(message)
-    st.rerun()
-
-
-def admin_seen_version(form: str, current: int) -> int:
-    """The record's version when `form` was first shown: what its save expects. Kept until
-    the form is saved or reloaded, so that someone else's save in between is noticed."""
-    return int(st.session_state.setdefault(f"{form}.version", current))
-
-
-def reset_admin_form(form: str) -> None:
-    """Forget everything `form` holds (keys starting `form.`): it shows the record anew."""
-    for key in [k for k in st.session_state if str(k).startswith(f"{form}.")]:
-        del st.session_state[key]
 
 
 def admin_percent(

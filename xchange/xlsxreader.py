@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from xchange.columns import BOOL_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, Issue
+from xchange.filelimits import Limits, check_workbook
 from xchange.filereader import (
     ACCEPTED,
     FileRefused,
@@ -23,16 +25,18 @@ from xchange.filereader import (
     column_key,
     filled,
 )
-from xchange.parsing import BOOL_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, Issue
 
 # Excel stores dates as days since 1899-12-30; a date cell that lost its format shows the number.
 _EXCEL_EPOCH = date(1899, 12, 30)
 _EXCEL_SERIALS = (20_000, 80_000)  # 1954 to 2119: anything else is not a date of this scheme
 
 
-def read_xlsx(data: bytes, filename: str) -> ReadResult:
+def read_xlsx(data: bytes, filename: str, limits: Limits | None = None) -> ReadResult:
     """The first sheet of the workbook whose header names the required columns (a warning
-    names it when there are several sheets); FileRefused when there is none."""
+    names it when there are several sheets); FileRefused when there is none, or when the
+    workbook exceeds `limits` (checked before calamine reads it)."""
+    limits = limits or Limits.default()
+    check_workbook(data, filename, limits)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(book.sheet_names)
@@ -49,6 +53,7 @@ def read_xlsx(data: bytes, filename: str) -> ReadResult:
     except FileRefused:
         raise
     except Exception as exc:  # calamine raises its own types for every kind of damage
+        # (a panic is a BaseException: the reading process reports it, see `guarded`)
         raise FileRefused(f"{filename} is not a readable Excel workbook ({exc})") from None
     if chosen is None:
         if not any(book.get_sheet_by_name(n).height for n in names):
@@ -74,7 +79,7 @@ def read_xlsx(data: bytes, filename: str) -> ReadResult:
     body = rows[header_at + 1 :]
     index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body))
     frame = pd.DataFrame(body, index=index, columns=range(len(header)), dtype=object)
-    result = assemble(frame, header, header_at + 1, filename, "xlsx", issues, _typed)
+    result = assemble(frame, header, header_at + 1, filename, "xlsx", issues, _typed, limits=limits)
     result.sheet = chosen
     return result
 
