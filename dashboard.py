@@ -8,9 +8,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from xchange import charts, ui
-from xchange.kpi import Filters
+from xchange import ui
+from xchange.kpi.sums import Filters
 from xchange.models import Role
+from xchange.pack import charts
 from xchange.reference import quarter_label
 
 user = ui.page_setup("dashboard.py", "Dashboard")

@@ -37,10 +37,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange import db, demo, guarded, reference
-from xchange.importer import ImportReport, read_untrusted, run_import
+from xchange import reference
+from xchange.db import engine as db
+from xchange.demo import load as demo
+from xchange.imports import guarded
+from xchange.imports.importer import ImportReport, read_untrusted, run_import
 from xchange.models import User
-from xchange.service import ExchangeIn, create_exchange
+from xchange.register.service import ExchangeIn, create_exchange
 
 TODAY = date(2026, 5, 20)  # fixed, so that every run times the same data
 SEED = demo.DEFAULT_SEED

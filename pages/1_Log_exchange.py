@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from xchange import service, ui
+from xchange import ui
+from xchange.register import service
 
 FORM = "log"
 

@@ -8,9 +8,11 @@ from functools import partial
 
 import streamlit as st
 
-from xchange import register, service, ui
+from xchange import ui
 from xchange.models import Role
 from xchange.reference import quarter_label
+from xchange.register import queries as register
+from xchange.register import service
 
 PAGE_SIZE = 100
 

@@ -8,10 +8,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from xchange import export, importer, templates, ui
+from xchange import ui
 from xchange.config import get_settings
 from xchange.errors import XchangeError
-from xchange.guarded import read_untrusted
+from xchange.exports import exchanges as export
+from xchange.exports import templates
+from xchange.imports import importer
+from xchange.imports.guarded import read_untrusted
 
 user = ui.page_setup("pages/4_Import.py", "Import a file")
 ui.show_flash()

@@ -9,10 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from xchange import auth, organisations, partnerships, settings, ui
-from xchange.db import LOCAL_ADMIN_EMAIL
+from xchange import ui
+from xchange.accounts import auth
+from xchange.db.engine import LOCAL_ADMIN_EMAIL
 from xchange.models import BeyondReading, Role
+from xchange.programme import partnerships, settings
 from xchange.reference import ORG_TYPE_LABELS, country_name
+from xchange.register import organisations
 
 user = ui.page_setup("pages/6_Admin.py", "Administration")
 st.title("Administration")

@@ -8,7 +8,7 @@ Fixtures
     test gets a copy of it, which is much faster than migrating again. Use it where a test needs a
     URL rather than an engine (the CLI's `--db`, `XCHANGE_DATABASE_URL`).
 `sqlite_engine`
-    An engine (`xchange.db.make_engine`) on `sqlite_url`; disposed when the test ends.
+    An engine (`xchange.db.engine.make_engine`) on `sqlite_url`; disposed when the test ends.
 `pg_engine`
     An engine on a PostgreSQL database of this test process's own, on the server named by
     `XCHANGE_TEST_POSTGRES_URL` (`.ci/run` sets it). The database is created and migrated once
@@ -49,7 +49,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 
 from xchange.config import normalise_url
-from xchange.db import ensure_programme, make_engine, upgrade
+from xchange.db.engine import ensure_programme, make_engine, upgrade
 
 PG_URL_VARIABLE = "XCHANGE_TEST_POSTGRES_URL"
 # The trigger by which PostgreSQL refuses to TRUNCATE the audit trail (migration 0005).

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from xchange import access
-from xchange.access import (
+from xchange.accounts import access
+from xchange.accounts.access import (
     can_see_personal_data,
     partnership_ids_readable,
     partnership_ids_writable,
@@ -21,7 +21,7 @@ from xchange.access import (
     require_write,
 )
 from xchange.config import get_settings
-from xchange.db import read_session, write_session
+from xchange.db.engine import read_session, write_session
 from xchange.errors import PermissionDenied
 from xchange.models import AuditEvent, Partnership, Role, User, UserPartnership
 

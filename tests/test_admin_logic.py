@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from xchange import auth, kpi, organisations, service, settings
-from xchange.access import partnership_ids_writable
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.accounts import auth
+from xchange.accounts.access import partnership_ids_writable
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
 from xchange.errors import InvalidInput, NotFound, PermissionDenied, StaleRecord, ValidationFailed
+from xchange.kpi import sums as kpi
 from xchange.models import (
     AuditEvent,
     EligibleCountry,
@@ -34,7 +35,8 @@ from xchange.models import (
     User,
     UserPartnership,
 )
-from xchange.partnerships import (
+from xchange.programme import settings
+from xchange.programme.partnerships import (
     InvalidPartnership,
     add_partnership,
     add_partnership_with_coordinator,
@@ -47,8 +49,9 @@ from xchange.partnerships import (
     set_reporting_periods,
     update_partnership,
 )
-from xchange.service import ExchangeIn
-from xchange.settings import Eligibility
+from xchange.programme.settings import Eligibility
+from xchange.register import organisations, service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2025, 6, 30)
 START, END = date(2024, 9, 1), date(2026, 8, 31)
@@ -402,7 +405,7 @@ def test_two_admins_saving_the_same_version_one_wins(
 ) -> None:
     """Both read version 1 and pass the early check; the first commit wins, and the second
     one's bump, which names the version it read, matches no row."""
-    from xchange import partnerships
+    from xchange.programme import partnerships
 
     admin = world.users["admin"]
     with write_session(engine) as first:
@@ -572,7 +575,7 @@ def test_milestones_refuse_a_path_that_does_not_hold(
 
 
 def test_milestones_shape_the_target_path(engine: Engine, world: World) -> None:
-    from xchange import targets
+    from xchange.kpi import targets
 
     with write_session(engine) as session:
         set_milestones(

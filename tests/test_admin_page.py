@@ -17,8 +17,12 @@ import streamlit as st
 from sqlmodel import col, func, select
 from streamlit.testing.v1 import AppTest
 
-from xchange import db, demo, organisations, partnerships, service, ui
+from xchange import ui
+from xchange.db import engine as db
+from xchange.demo import load as demo
 from xchange.models import AuditEvent, Organisation, Partnership, Programme, User
+from xchange.programme import partnerships
+from xchange.register import organisations, service
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60

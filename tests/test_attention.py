@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tests.test_register import World, make_world
-from xchange import attention, service
-from xchange.attention import AttentionItem
-from xchange.db import read_session, write_session
+from xchange.db.engine import read_session, write_session
+from xchange.register import attention, service
+from xchange.register.attention import AttentionItem
 
 TODAY = date(2025, 6, 30)  # a Monday
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from xchange.db import read_session, write_session
+from xchange.db.engine import read_session, write_session
 from xchange.models import AuditEvent
 
 

@@ -17,8 +17,9 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from xchange import auth
-from xchange.auth import (
+from xchange.accounts import auth
+from xchange.accounts.attempts import account_key, client_key, lock_duration
+from xchange.accounts.auth import (
     DEACTIVATED,
     WRONG_CREDENTIALS,
     add_user,
@@ -33,10 +34,9 @@ from xchange.auth import (
     user_by_email,
     verify_password,
 )
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
 from xchange.errors import InvalidInput, NotFound, PermissionDenied, SignInRefused, StaleRecord
 from xchange.models import AuditEvent, Partnership, Role, SignInAttempt, User, utcnow
-from xchange.sign_in_attempts import account_key, client_key, lock_duration
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADMIN_PASSWORD = "admin passphrase 1"

@@ -24,13 +24,17 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange import auth, backup, demo, kpi, service
+from xchange.accounts import auth
 from xchange.cli import cli
 from xchange.config import normalise_url
-from xchange.db import LOCAL_ADMIN_EMAIL, make_engine, read_session, upgrade, write_session
+from xchange.db import backup
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, make_engine, read_session, upgrade, write_session
+from xchange.demo import load as demo
 from xchange.errors import XchangeError
+from xchange.kpi import sums as kpi
 from xchange.models import User
-from xchange.service import ExchangeIn
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2025, 11, 20)
 

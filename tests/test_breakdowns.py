@@ -45,13 +45,15 @@ from pandas.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from xchange import breakdowns, kpi, service
-from xchange.breakdowns import Breakdown
-from xchange.db import LOCAL_ADMIN_EMAIL, make_engine, read_session, write_session
-from xchange.kpi import Definitions, Filters
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, make_engine, read_session, write_session
+from xchange.kpi import breakdowns
+from xchange.kpi import sums as kpi
+from xchange.kpi.breakdowns import Breakdown
+from xchange.kpi.sums import Definitions, Filters
 from xchange.models import Exchange, OrgType, Programme, User
-from xchange.partnerships import add_partnership, find_partnership
-from xchange.service import ExchangeIn
+from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2026, 11, 25)
 MID_Q4 = date(2026, 11, 18)  # a Wednesday: G3 has ended, G4 (ends Friday 20th) has not

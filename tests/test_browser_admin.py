@@ -13,7 +13,8 @@ import pytest
 
 from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
 from tests.test_admin_page import log_a_duplicate
-from xchange import db, demo
+from xchange.db import engine as db
+from xchange.demo import load as demo
 
 pytestmark = pytest.mark.browser
 

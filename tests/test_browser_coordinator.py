@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
-from xchange import db, demo
+from xchange.db import engine as db
+from xchange.demo import load as demo
 
 pytestmark = pytest.mark.browser
 

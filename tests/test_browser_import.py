@@ -11,7 +11,8 @@ import pytest
 
 from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
 from tests.workbooks import sparse_workbook
-from xchange import db, demo
+from xchange.db import engine as db
+from xchange.demo import load as demo
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Bulk inserts through the driver (`xchange.bulk`): rows and per-load constants land as given."""
+"""Bulk inserts through the driver (`xchange.db.bulk`): rows and per-load constants land as given."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
-from xchange import bulk, db
+from xchange.db import bulk
+from xchange.db import engine as db
 
 
 def test_rows_and_constants_of_every_kind_are_written_as_given(engine: Engine) -> None:

@@ -23,11 +23,11 @@ from sqlmodel import select
 
 from tests.test_dates import admin, stay, with_gtex
 from tests.test_importer import BASE, csv_bytes, make_register, row, xlsx_bytes
-from xchange import parsing, service
-from xchange.db import read_session, write_session
+from xchange.db.engine import read_session, write_session
 from xchange.errors import ValidationFailed
 from xchange.models import Exchange, Organisation, Person
-from xchange.parsing import COLUMNS, parse_table
+from xchange.register import parsing, service
+from xchange.register.parsing import COLUMNS, parse_table
 
 TODAY = date(2026, 6, 30)
 VALID_ROW: dict[str, Any] = {name: BASE.get(name, "") for name in COLUMNS}

@@ -22,13 +22,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange import breakdowns, charts, targets
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
-from xchange.kpi import Definitions, Headline
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.kpi import breakdowns, targets
+from xchange.kpi.sums import Definitions, Headline
+from xchange.kpi.targets import Forecast, TargetPath
 from xchange.models import User
-from xchange.partnerships import add_partnership, find_partnership
-from xchange.service import ExchangeIn, create_exchange
-from xchange.targets import Forecast, TargetPath
+from xchange.pack import charts
+from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.register.service import ExchangeIn, create_exchange
 
 AS_OF = date(2026, 8, 14)  # in 2026Q3, which is still running
 GEO_TYPES = {

@@ -23,11 +23,12 @@ from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
-from xchange import auth, db
+from xchange.accounts import auth
 from xchange.cli import cli
 from xchange.config import PROJECT_ROOT
+from xchange.db import engine as db
 from xchange.models import AuditEvent, Exchange, Partnership, Programme, User, UserPartnership
-from xchange.service import ExchangeIn, create_exchange
+from xchange.register.service import ExchangeIn, create_exchange
 
 TODAY = date(2026, 11, 25)
 PASSWORD = "a long enough passphrase 7"

@@ -21,11 +21,12 @@ from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
-from xchange import auth, db
-from xchange.backup import backup_to_file
+from xchange.accounts import auth
 from xchange.cli import ADMIN, OPEN, READER, cli
+from xchange.db import engine as db
+from xchange.db.backup import backup_to_file
 from xchange.models import AuditEvent, Role, User, UserPartnership
-from xchange.service import ExchangeIn, create_exchange
+from xchange.register.service import ExchangeIn, create_exchange
 
 ADMIN_EMAIL = "admin@x.eu"
 GTEX_COORDINATOR = "anna@cluster.eu"

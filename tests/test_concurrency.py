@@ -33,13 +33,14 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange import db, service
 from xchange.cli import cli
-from xchange.db import LOCAL_ADMIN_EMAIL, make_engine, with_retry, write_session
+from xchange.db import engine as db
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, make_engine, with_retry, write_session
 from xchange.errors import StaleRecord, ValidationFailed
 from xchange.models import User
-from xchange.partnerships import add_partnership
-from xchange.service import ExchangeIn
+from xchange.programme.partnerships import add_partnership
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2025, 6, 30)
 WRITERS = 8

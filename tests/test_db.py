@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import SQLModel, func, select
 
-from xchange import db
 from xchange.config import get_settings, normalise_url
-from xchange.db import (
+from xchange.db import engine as db
+from xchange.db.engine import (
     alembic_config,
     current_revision,
     make_engine,

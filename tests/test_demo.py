@@ -1,4 +1,4 @@
-"""Demo data: deterministic, realistic, and every exchange follows the rules (xchange.demo)."""
+"""Demo data: deterministic, realistic, and every exchange follows the rules (xchange.demo.load)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from xchange import demo, demo_facts, demo_gen, demo_words, summary
-from xchange.auth import verify_password
-from xchange.db import LOCAL_ADMIN_EMAIL, is_sqlite, make_engine, upgrade
+from xchange.accounts.auth import verify_password
+from xchange.db import summary
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, is_sqlite, make_engine, upgrade
+from xchange.demo import facts as demo_facts
+from xchange.demo import generate as demo_gen
+from xchange.demo import load as demo
+from xchange.demo import words as demo_words
 from xchange.errors import XchangeError
 from xchange.models import (
     AuditEvent,
@@ -32,9 +36,9 @@ from xchange.models import (
     User,
     UserPartnership,
 )
-from xchange.parsing import COLUMNS
 from xchange.reference import DEFAULT_ELIGIBLE, name_key
-from xchange.rules import derived_facts, load_context, validate
+from xchange.register.parsing import COLUMNS
+from xchange.register.rules import derived_facts, load_context, validate
 
 TODAY = date(2026, 5, 20)
 SEED = 7

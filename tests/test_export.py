@@ -31,10 +31,12 @@ from tests.test_importer import (
     row,
     rows,
 )
-from xchange import breakdowns, bulk, db, demo, import_writer, kpi
 from xchange.cli import cli
+from xchange.db import bulk
+from xchange.db import engine as db
+from xchange.demo import load as demo
 from xchange.errors import NotFound, PermissionDenied
-from xchange.export import (
+from xchange.exports.exchanges import (
     EXPORT_COLUMNS,
     export_csv,
     export_frame,
@@ -44,10 +46,13 @@ from xchange.export import (
     template_csv,
     template_xlsx,
 )
-from xchange.filereader import read_file
+from xchange.exports.templates import DICTIONARY
+from xchange.imports import write as import_writer
+from xchange.imports.reading import read_file
+from xchange.kpi import breakdowns
+from xchange.kpi import sums as kpi
 from xchange.models import Partnership, User
-from xchange.parsing import COLUMNS
-from xchange.templates import DICTIONARY
+from xchange.register.parsing import COLUMNS
 
 DEMO_SEED = 7
 

@@ -29,11 +29,11 @@ from tests.workbooks import (
     xlsx_from_xml,
     zip_bomb,
 )
-from xchange import guarded
-from xchange.arrowframe import from_ipc, to_ipc
-from xchange.filelimits import FileRefused, Limits, column_letters, used_range
-from xchange.filereader import ReadResult, read_file
-from xchange.guarded import read_untrusted
+from xchange.imports import guarded
+from xchange.imports.arrowframe import from_ipc, to_ipc
+from xchange.imports.guarded import read_untrusted
+from xchange.imports.limits import FileRefused, Limits, column_letters, used_range
+from xchange.imports.reading import ReadResult, read_file
 
 LIMITS = Limits(file_bytes=20 * 1024 * 1024)
 # The checks before calamine lifted: what the reading process alone must survive.
@@ -184,8 +184,8 @@ def test_at_most_two_readers_at_once() -> None:
 # Run as a script, as `xchange`, `streamlit run` and the benchmark are: multiprocessing would
 # run the parent's main script again in the child unless told not to.
 PARENT = """
-import sqlalchemy, xchange.db  # the server holds the database layer
-from xchange import guarded
+import sqlalchemy, xchange.db.engine  # the server holds the database layer
+from xchange.imports import guarded
 from tests.workbooks import send_modules
 
 receiver, sender = guarded._forkserver().Pipe(duplex=False)
@@ -196,7 +196,7 @@ modules = receiver.recv()
 process.join()
 held = [m for m in modules if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "psycopg")]
 held += [m for m in modules if m in ("xchange.db", "xchange.models")]
-assert "xchange.readchild" in modules and not held, held
+assert "xchange.imports.readchild" in modules and not held, held
 """
 
 

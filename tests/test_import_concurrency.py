@@ -32,12 +32,13 @@ from tests.test_importer import (
     row,
     rows,
 )
-from xchange import db, service
+from xchange.db import engine as db
 from xchange.errors import PermissionDenied, StaleRecord
-from xchange.filereader import read_file
-from xchange.import_writer import id_ranges
-from xchange.importer import ImportReport, UndoRefused, run_import, undo_import
+from xchange.imports.importer import ImportReport, UndoRefused, run_import, undo_import
+from xchange.imports.reading import read_file
+from xchange.imports.write import id_ranges
 from xchange.models import AuditEvent, Exchange, ImportBatch, Organisation, Person
+from xchange.register import service
 
 # Longest wait for a thread to reach a point it must reach: a hang fails, it never passes.
 DEADLINE_S = 60

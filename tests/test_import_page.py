@@ -10,7 +10,9 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from xchange import db, demo, export
+from xchange.db import engine as db
+from xchange.demo import load as demo
+from xchange.exports import exchanges as export
 from xchange.models import Exchange, User
 
 ROOT = Path(__file__).resolve().parent.parent

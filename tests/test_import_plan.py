@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.test_importer import TODAY, Register, csv_bytes, make_register, row, rows
-from xchange import db
-from xchange.import_plan import NEW_ID, STORED, VALUES, ImportPlan
-from xchange.importer import plan_import, read_file
+from xchange.db import engine as db
+from xchange.imports.importer import plan_import, read_file
+from xchange.imports.plan import NEW_ID, STORED, VALUES, ImportPlan
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
-from xchange import db, import_writer, service
 from xchange.cli import cli
+from xchange.db import engine as db
 from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
-from xchange.filereader import FileRefused, column_key, read_file
-from xchange.importer import (
+from xchange.imports import write as import_writer
+from xchange.imports.importer import (
     ImportReport,
     UndoRefused,
     annotated_copy,
@@ -36,6 +36,7 @@ from xchange.importer import (
     run_import,
     undo_import,
 )
+from xchange.imports.reading import FileRefused, column_key, read_file
 from xchange.models import (
     AuditEvent,
     Exchange,
@@ -47,8 +48,9 @@ from xchange.models import (
     User,
     UserPartnership,
 )
-from xchange.parsing import COLUMNS, REQUIRED
-from xchange.register import history_frame
+from xchange.register import service
+from xchange.register.parsing import COLUMNS, REQUIRED
+from xchange.register.queries import history_frame
 
 TODAY = date(2026, 6, 30)
 COORDINATOR = "anna@cluster.eu"
@@ -703,7 +705,7 @@ def test_a_coordinators_dry_run_names_no_other_partnerships_record(register: Reg
 
 
 def test_a_coordinators_form_names_no_other_partnerships_record(register: Register) -> None:
-    from xchange.service import ExchangeIn, check_exchange, create_exchange
+    from xchange.register.service import ExchangeIn, check_exchange, create_exchange
 
     register.load(csv_bytes([row(reference="A-SECRET", partnership="AGRI")]))
     data = ExchangeIn(**{**rules_row(), "reference": "G-1"})
@@ -845,7 +847,7 @@ def test_organisations_and_people_are_resolved_as_the_service_does(register: Reg
 
 
 def _export(register: Register, user: str | None = None) -> bytes:
-    from xchange.export import export_csv
+    from xchange.exports.exchanges import export_csv
 
     with db.read_session(register.engine) as session:
         return export_csv(session=session, actor=register.user(user))
@@ -932,8 +934,8 @@ def test_the_report_and_the_annotated_copy(register: Register) -> None:
 
 
 def test_the_report_neutralises_a_header_that_reads_as_a_formula() -> None:
-    from xchange.importer import ImportReport
-    from xchange.parsing import Issue
+    from xchange.imports.importer import ImportReport
+    from xchange.register.parsing import Issue
 
     report = ImportReport(
         filename="x.csv",

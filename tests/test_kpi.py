@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from xchange import kpi
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
-from xchange.kpi import Filters, Headline
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.kpi import sums as kpi
+from xchange.kpi.sums import Filters, Headline
 from xchange.models import Partnership, Programme, User
-from xchange.partnerships import add_partnership, find_partnership
-from xchange.service import ExchangeIn, create_exchange
+from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.register.service import ExchangeIn, create_exchange
 
 TODAY = date(2026, 11, 25)  # the rules' "today": completed stays must have ended by then
 MONDAY = date(2026, 3, 2)

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from xchange.db import write_session
-from xchange.lookup import MANY, keyed_rows
+from xchange.db.engine import write_session
+from xchange.db.lookup import MANY, keyed_rows
 
 SELECT = "SELECT id, name, created_at FROM person"
 

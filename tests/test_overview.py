@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange import demo, overview, targets
-from xchange.db import read_session
-from xchange.kpi import Filters
+from xchange.db.engine import read_session
+from xchange.demo import load as demo
+from xchange.kpi import overview, targets
+from xchange.kpi.sums import Filters
 from xchange.models import Partnership
 
 TODAY = date(2026, 11, 25)

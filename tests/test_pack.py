@@ -22,10 +22,17 @@ from sqlmodel import select
 
 from tests.browser import chromium_path
 from tests.test_pages import Register, _fresh_caches, sign_in
-from xchange import breakdowns, charts, dates, db, demo, kpi, pack, pack_sheets, snapshots
+from xchange import dates
 from xchange.cli import cli
+from xchange.db import engine as db
+from xchange.demo import load as demo
 from xchange.errors import PermissionDenied
+from xchange.kpi import breakdowns, snapshots
+from xchange.kpi import sums as kpi
 from xchange.models import Role, User, quarter_of
+from xchange.pack import build as pack
+from xchange.pack import charts
+from xchange.pack import sheets as pack_sheets
 
 ROOT = Path(__file__).resolve().parent.parent
 # The last closed quarter: the demo register is dated from today, so is the pack.
@@ -240,7 +247,7 @@ def test_a_coordinator_packs_any_partnership_and_the_programme_but_no_record(
     with db.read_session(engine) as session:
         coordinator = _user(session, register, "coordinator")
         officer = _user(session, register, "officer")
-        from xchange import access
+        from xchange.accounts import access
 
         own = access.partnership_ids_writable(session=session, actor=coordinator) or set()
         table = breakdowns.by_partnership(session).table

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from xchange import db, demo
+from xchange.db import engine as db
+from xchange.demo import load as demo
 from xchange.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +203,7 @@ def test_a_coordinator_lands_on_their_own_partnerships(register: Register) -> No
 
 
 def test_the_headline_matches_the_kpi_engine(register: Register) -> None:
-    from xchange import kpi
+    from xchange.kpi import sums as kpi
 
     at = signed_in(register, "officer")
     engine = db.make_engine(register.url)
@@ -261,7 +262,7 @@ def test_charts_are_drawn_without_map_data(register: Register) -> None:
 
 
 def test_an_empty_register_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from xchange import auth
+    from xchange.accounts import auth
     from xchange.models import Role
 
     url = f"sqlite:///{tmp_path / 'empty.db'}"

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xchange import arrowtext, parsing
-from xchange.parsing import (
+from xchange import arrowtext
+from xchange.register import parsing
+from xchange.register.parsing import (
     COLUMNS,
     REQUIRED,
     Issue,

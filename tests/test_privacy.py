@@ -22,15 +22,17 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange import audit, kpi, privacy, service
-from xchange.auth import authenticate
+from xchange.accounts.auth import authenticate
 from xchange.cli import cli
 from xchange.config import PROJECT_ROOT
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
 from xchange.errors import NotFound, PermissionDenied, SignInRefused
+from xchange.exports import audit
+from xchange.kpi import sums as kpi
 from xchange.models import AuditEvent, Exchange, Person, Programme, Role, User, utcnow
-from xchange.partnerships import add_partnership
-from xchange.service import ExchangeIn
+from xchange.programme.partnerships import add_partnership
+from xchange.register import privacy, service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2025, 6, 30)
 NAME = "Jane Doe"
@@ -374,7 +376,7 @@ def test_hostile_text_is_stored_verbatim_and_harms_nothing(engine: Engine) -> No
 
 
 def test_cli_erase_person_and_audit(sqlite_url: str, tmp_path: Path) -> None:
-    from xchange.db import make_engine
+    from xchange.db.engine import make_engine
 
     engine = make_engine(sqlite_url)
     try:

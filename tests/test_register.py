@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange import register, service
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
 from xchange.errors import PermissionDenied, StaleRecord
 from xchange.models import Exchange, Role, User, UserPartnership
-from xchange.partnerships import add_partnership
-from xchange.service import ExchangeIn
+from xchange.programme.partnerships import add_partnership
+from xchange.register import queries as register
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2025, 6, 30)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from xchange.models import Programme
 from xchange.reference import DEFAULT_ELIGIBLE
-from xchange.rules import (
+from xchange.register.rules import (
     MAX_LUMP_SUM_CENTS,
     PartnershipTerms,
     RuleContext,

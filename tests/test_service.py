@@ -21,8 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from xchange import service
-from xchange.db import LOCAL_ADMIN_EMAIL, is_sqlite, read_session, write_session
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, is_sqlite, read_session, write_session
 from xchange.errors import PermissionDenied, StaleRecord, ValidationFailed
 from xchange.models import (
     AuditEvent,
@@ -34,8 +33,9 @@ from xchange.models import (
     User,
     UserPartnership,
 )
-from xchange.partnerships import add_partnership
-from xchange.service import ExchangeIn
+from xchange.programme.partnerships import add_partnership
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2025, 6, 30)
 

@@ -21,10 +21,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from xchange import service, snapshots
 from xchange.cli import cli
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
 from xchange.errors import NotFound, PermissionDenied
+from xchange.kpi import snapshots
 from xchange.models import (
     AuditEvent,
     Exchange,
@@ -35,8 +35,9 @@ from xchange.models import (
     quarter_of,
     utcnow,
 )
-from xchange.partnerships import add_partnership, find_partnership
-from xchange.service import ExchangeIn
+from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2026, 11, 25)
 Q3 = "2026Q3"

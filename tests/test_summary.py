@@ -2,7 +2,7 @@
 
 After every kind of write (through the service, plain SQL, or a bulk load inside
 `summary.suspended`) the trigger-kept tables must hold what recomputing them from scratch gives.
-The expected sums are written here, independently of `xchange.summary`, as one GROUP BY each.
+The expected sums are written here, independently of `xchange.db.summary`, as one GROUP BY each.
 
 Triggers leave a row behind when its last exchange moves away (every measure back to 0); such
 rows weigh nothing in any sum and the KPI queries skip them (`kpi.summary_conditions`), so the
@@ -26,11 +26,12 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from xchange import service, summary
-from xchange.db import LOCAL_ADMIN_EMAIL, alembic_config, make_engine, upgrade, write_session
+from xchange.db import summary
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, alembic_config, make_engine, upgrade, write_session
 from xchange.models import Exchange, KpiDaily, KpiFlow, Organisation, Partnership, User
-from xchange.partnerships import add_partnership
-from xchange.service import ExchangeIn
+from xchange.programme.partnerships import add_partnership
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2026, 11, 25)
 MONDAY = date(2026, 2, 2)  # Q1; stays run Monday to Friday

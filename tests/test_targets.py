@@ -23,13 +23,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from xchange import service, targets
-from xchange.db import LOCAL_ADMIN_EMAIL, make_engine, read_session, write_session
-from xchange.kpi import Filters
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, make_engine, read_session, write_session
+from xchange.kpi import targets
+from xchange.kpi.sums import Filters
+from xchange.kpi.targets import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
 from xchange.models import Partnership, PathMilestone, Programme, User
-from xchange.partnerships import add_partnership, find_partnership
-from xchange.service import ExchangeIn
-from xchange.targets import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
+from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.register import service
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2026, 11, 25)
 START, END = date(2026, 1, 1), date(2027, 1, 1)  # 365 days

@@ -21,7 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
-from xchange import access, dates, db
+from xchange import dates
+from xchange.accounts import access
+from xchange.db import engine as db
 from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
 from xchange.models import Role, User, quarter_of
 
@@ -204,7 +206,7 @@ pass_context = click.make_pass_decorator(Context)
     "url",
     envvar="XCHANGE_DATABASE_URL",
     metavar="URL",
-    help="SQLAlchemy database URL [default: $XCHANGE_DATABASE_URL or data/xchange.db]",
+    help="SQLAlchemy database URL [default: $XCHANGE_DATABASE_URL or data/xchange.db.engine]",
 )
 @click.option(
     "--user",
@@ -280,7 +282,7 @@ def partnership_add(
         xchange partnership add GTEX --name "Green Textiles Partnership" \\
             --start 2026-01-01 --end 2027-12-31 --target 100
     """
-    from xchange.partnerships import add_partnership
+    from xchange.programme.partnerships import add_partnership
 
     created = ctx.write(
         lambda session, actor: add_partnership(
@@ -312,7 +314,7 @@ def partnership_list(ctx: Context, as_json: bool) -> None:
     Example:
         xchange partnership list --json
     """
-    from xchange.partnerships import list_partnerships
+    from xchange.programme.partnerships import list_partnerships
 
     with db.read_session(ctx.engine) as session:
         rows = [
@@ -370,7 +372,7 @@ def user_add(
         echo "$PASSWORD" | xchange user add anna@cluster.eu --role coordinator \\
             --partnership GTEX --password-stdin
     """
-    from xchange import auth
+    from xchange.accounts import auth
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -417,7 +419,7 @@ def demo(ctx: Context, exchanges: int, seed: int, if_empty: bool) -> None:
     Example:
         xchange demo --exchanges 1000000 --seed 7
     """
-    from xchange import demo as demo_data
+    from xchange.demo import load as demo_data
     from xchange.models import Exchange
 
     with db.read_session(ctx.engine) as session:
@@ -478,9 +480,10 @@ def kpi(
         xchange kpi --by quarter
         xchange kpi --forecast
     """
-    from xchange import kpi as kpis
-    from xchange import presentation, targets
-    from xchange.partnerships import get_partnership
+    from xchange import presentation
+    from xchange.kpi import sums as kpis
+    from xchange.kpi import targets
+    from xchange.programme.partnerships import get_partnership
 
     with db.read_session(ctx.engine) as session:
         partnership = get_partnership(session, acronym) if acronym else None
@@ -512,8 +515,8 @@ def kpi(
 def _breakdown(session: Session, by: str, as_of: date, partnership: Any) -> Any:
     import pandas as pd
 
-    from xchange import breakdowns
-    from xchange.kpi import Filters
+    from xchange.kpi import breakdowns
+    from xchange.kpi.sums import Filters
 
     filters = Filters(partnership_ids=(partnership.id,)) if partnership else Filters()
     if by == "country":
@@ -612,7 +615,7 @@ def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> 
         xchange snapshot --quarter 2026Q3
         xchange snapshot --quarter 2026Q4 --compare
     """
-    from xchange import snapshots
+    from xchange.kpi import snapshots
     from xchange.reference import quarter_label
 
     if compare:
@@ -701,7 +704,7 @@ def import_file(
     """
     from pathlib import Path
 
-    from xchange import importer
+    from xchange.imports import importer
 
     if undo_batch is not None:
         if file is not None:
@@ -758,7 +761,7 @@ def template(ctx: Context, fmt: str | None, output: str) -> None:
     Example:
         xchange template --format xlsx -o exchanges-template.xlsx
     """
-    from xchange import export
+    from xchange.exports import exchanges as export
 
     kind = _file_format(fmt, output)
     if kind == "csv":
@@ -767,7 +770,7 @@ def template(ctx: Context, fmt: str | None, output: str) -> None:
         try:
             ctx.authorise(READER, "list_partnerships")  # the list is the register's
             with db.read_session(ctx.engine) as session:
-                from xchange.partnerships import list_partnerships
+                from xchange.programme.partnerships import list_partnerships
 
                 acronyms = [p.acronym for p in list_partnerships(session)]
         except PermissionDenied:
@@ -806,7 +809,7 @@ def export(
         xchange export --format xlsx -o gtex-2026.xlsx --partnership GTEX \\
             --from 2026-01-01 --to 2026-12-31
     """
-    from xchange import export as exporting
+    from xchange.exports import exchanges as exporting
 
     if date_from and date_to and date_to < date_from:
         raise click.BadParameter(f"--to {date_to} is before --from {date_from}")
@@ -866,7 +869,7 @@ def backup(ctx: Context, output: str) -> None:
     Example:
         xchange backup -o xchange-2026-03-31.zip
     """
-    from xchange import backup as backups
+    from xchange.db import backup as backups
 
     manifest = backups.backup_to_file(ctx.engine, output)
     rows = manifest.rows()
@@ -889,7 +892,7 @@ def restore(ctx: Context, file: str) -> None:
         xchange --db postgresql://xchange@db/xchange init
         xchange --db postgresql://xchange@db/xchange restore xchange-2026-03-31.zip
     """
-    from xchange import backup as backups
+    from xchange.db import backup as backups
 
     manifest = ctx.retrying(lambda engine: backups.restore_file(engine, file))
     rows = manifest.rows()
@@ -920,7 +923,7 @@ def erase_person(ctx: Context, name: str | None, expired: bool, today: date | No
         xchange erase-person "Jane Doe"
         xchange erase-person --expired
     """
-    from xchange import privacy
+    from xchange.register import privacy
 
     if expired == (name is not None):
         raise click.UsageError("give a NAME, or --expired, not both")
@@ -952,7 +955,7 @@ def audit_export(ctx: Context, date_from: date, date_to: date, output: str | Non
     Example:
         xchange audit --from 2026-01-01 --to 2026-03-31 -o audit-2026Q1.csv
     """
-    from xchange import audit
+    from xchange.exports import audit
 
     with db.read_session(ctx.engine) as session:
         events = audit.events_between(
@@ -988,7 +991,7 @@ def report(ctx: Context, quarter: str, acronym: str | None, directory: str) -> N
     """
     from pathlib import Path
 
-    from xchange import pack
+    from xchange.pack import build as pack
 
     with db.read_session(ctx.engine) as session:
         result = pack.build_pack(
