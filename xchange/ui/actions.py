@@ -63,21 +63,25 @@ def write(
             return db.with_retry(work)
     except StaleRecord as exc:
         changes = read(register.describe_changes, changes=exc.changes)
-        listed = "".join(f"\n- {escape(line)}" for line in changes)
         st.error(
-            f"{escape(exc)}" + (f"\n\nChanged meanwhile:{listed}" if listed else ""),
+            escape(exc)
+            + ("\n\nChanged meanwhile:" if changes else "")
+            + "".join(f"\n- {escape(line)}" for line in changes),
             icon=":material/sync_problem:",
         )
         if on_stale is not None:
             st.button(
-                reload_label,
+                escape(reload_label),
                 on_click=on_stale,
                 key=reload_key,
                 help="Forget what you typed and show the record as saved now.",
             )
     except ValidationFailed as exc:
-        listed = "\n".join(f"- {escape(i.message)}" for i in exc.issues if i.severity == "error")
-        st.error(f"Not saved:\n{listed}", icon=":material/error:")
+        st.error(
+            "Not saved:\n"
+            + "\n".join(f"- {escape(i.message)}" for i in exc.issues if i.severity == "error"),
+            icon=":material/error:",
+        )
     except XchangeError as exc:
         st.error(f"Not saved: {escape(exc)}", icon=":material/block:")
     except Exception as exc:

@@ -80,8 +80,7 @@ def _side(
     form: str, side: str, choices: register.FormChoices, slots: dict[str, DeltaGenerator]
 ) -> None:
     """One side's organisation: name with the register's matches, country, type, SME, community."""
-    title = "Visiting organisation" if side == "visitor" else "Host organisation"
-    st.markdown(f"**{title}**")
+    st.markdown("**Visiting organisation**" if side == "visitor" else "**Host organisation**")
     name = st.text_input(
         "Legal name",
         key=_k(form, f"{side}_organisation.name"),
@@ -221,7 +220,9 @@ def exchange_form(
         (dates[1], "end_date", "Last day at the host"),
     ):
         with column:
-            st.date_input(label, key=_k(form, name), format="YYYY-MM-DD", help=FORM_HELP[name])
+            st.date_input(
+                escape(label), key=_k(form, name), format="YYYY-MM-DD", help=FORM_HELP[name]
+            )
             slots[name] = _slot()
     with dates[2]:
         figures = st.container()
@@ -378,10 +379,10 @@ def show_checks(form: ExchangeForm, validation: Validation, *, tried: bool) -> N
         if len(empty) > 6:
             st.caption(f"{len(empty)} required fields are still empty.")
         elif empty:
-            st.caption(f"Still to fill in: {', '.join(empty)}.")
+            st.caption(f"Still to fill in: {escape(', '.join(empty))}.")
         errors = len([i for i in validation.errors if tried or i.code != "missing_value"])
         if errors:
             st.caption(
-                f"{errors} problem{'s' if errors > 1 else ''} to fix before saving, marked "
+                f"{number(errors)} problem{'s' if errors > 1 else ''} to fix before saving, marked "
                 "beside their fields. Warnings never block saving."
             )

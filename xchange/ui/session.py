@@ -195,7 +195,7 @@ def _oidc_sign_in() -> User | None:
         st.title("ClusterXchange tracker")
         reason = "is deactivated" if user is not None else "has no account in this tracker"
         st.warning(
-            f"{escape(email) if email else 'This identity'} {reason}: ask an administrator to "
+            f"{escape(email) if email else 'This identity'} {escape(reason)}: ask an administrator to "
             "add you with the right role."
         )
         st.button("Sign out", on_click=st.logout)
@@ -220,9 +220,9 @@ def require_user() -> User:
 
 def _menu(user: User) -> None:
     with st.sidebar:
-        st.markdown(f"**{escape(user.email)}**  \n{ROLE_NAMES.get(user.role, user.role)}")
+        st.markdown(f"**{escape(user.email)}**  \n{escape(ROLE_NAMES.get(user.role, user.role))}")
         for page in pages_for(user.role):
-            st.page_link(page.path, label=page.label, icon=page.icon)
+            st.page_link(page.path, label=escape(page.label), icon=page.icon)
         st.divider()
         if oidc_configured():
             st.button("Sign out", on_click=st.logout, key="sign_out")
@@ -243,7 +243,7 @@ def page_setup(path: str, title: str) -> User:
     page = next(p for p in PAGES if p.path == path)
     _menu(user)
     if user.role not in page.roles:
-        st.error(refusal(user.role, page))
+        st.error(escape(refusal(user.role, page)))
         st.page_link("dashboard.py", label="Back to the dashboard", icon=":material/arrow_back:")
         st.stop()
     return user

@@ -80,7 +80,7 @@ def organisations_tab(user: User) -> None:
     ):
         with column:
             query = st.text_input(
-                f"Find {what}",
+                f"Find {escape(what)}",
                 key=f"merge.{side}_query",
                 placeholder="Part of the name, or #id",
                 help="Any part of the name, in any case; #12 finds the organisation with id 12.",
@@ -90,7 +90,7 @@ def organisations_tab(user: User) -> None:
                 o.id: f"{o.label()} · {o.exchanges:,} exchanges" for o in found
             }
             picks[side] = st.selectbox(
-                label,
+                escape(label),
                 options=list(labels),
                 index=0 if query.startswith("#") and labels else None,
                 format_func=labels.__getitem__,
@@ -124,20 +124,16 @@ def organisations_tab(user: User) -> None:
                             st.session_state["merge.confirm"] = (keep_id, merge_id)
                             st.rerun()
                     else:
-                        merged, kept_name = (
-                            escape(preview.merge.name),
-                            escape(preview.keep.name),
-                        )
                         st.warning(
-                            f"Merge {merged} into {kept_name}? "
+                            f"Merge {escape(preview.merge.name)} into {escape(preview.keep.name)}? "
                             f"{number(preview.moves)} "
                             f"{'exchange moves' if preview.moves == 1 else 'exchanges move'} and "
-                            f"{merged} is deleted. This cannot be undone here.",
+                            f"{escape(preview.merge.name)} is deleted. This cannot be undone here.",
                             icon=":material/warning:",
                         )
                         yes_column, no_column = st.columns(2)
                         confirmed = yes_column.button(
-                            f"Yes, merge into {kept_name}",
+                            f"Yes, merge into {escape(preview.keep.name)}",
                             type="primary",
                             key="merge.yes",
                             help="Moves the exchanges and deletes the duplicate.",

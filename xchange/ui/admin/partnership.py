@@ -149,11 +149,10 @@ def change_partnership(
                     ),
                 },
             )
-            full_rate = euros(row["full_rate_eur"])
             st.caption(
-                f"Stays hosted elsewhere get the full rate ({full_rate})."
+                f"Stays hosted elsewhere get the full rate ({euros(row['full_rate_eur'])})."
                 if rates_now
-                else f"None yet: every stay gets the full rate ({full_rate})."
+                else f"None yet: every stay gets the full rate ({euros(row['full_rate_eur'])})."
             )
             st.caption(EDITOR_HELP)
             save_rates = st.form_submit_button(

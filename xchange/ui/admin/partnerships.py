@@ -10,7 +10,7 @@ from xchange.presentation import euros, iso, number, percent
 from xchange.programme import partnerships, settings
 from xchange.ui.actions import read, saved, write
 from xchange.ui.admin.partnership import change_partnership
-from xchange.ui.admin.widgets import password_help
+from xchange.ui.admin.widgets import PASSWORD_HELP
 from xchange.ui.session import oidc_configured
 
 
@@ -125,7 +125,7 @@ def partnerships_tab(user: User) -> None:
                 "Initial password",
                 type="password",
                 key=f"{form}.password",
-                help=password_help(sso) + " Leave it empty for an existing coordinator.",
+                help=PASSWORD_HELP[sso] + " Leave it empty for an existing coordinator.",
             )
             st.caption(
                 "Reporting periods start as interim (month 12, when the action is longer) and "

@@ -10,7 +10,7 @@ from xchange.db.engine import LOCAL_ADMIN_EMAIL
 from xchange.models import Role, User
 from xchange.programme import partnerships
 from xchange.ui.actions import read, reloads, saved, seen_version, write
-from xchange.ui.admin.widgets import password_help
+from xchange.ui.admin.widgets import PASSWORD_HELP
 from xchange.ui.session import ROLE_NAMES, oidc_configured, start_session
 
 
@@ -79,7 +79,7 @@ def users_tab(user: User) -> None:
                 help="A coordinator needs at least one; other roles none.",
             )
             password = st.text_input(
-                "Initial password", type="password", key=f"{form}.password", help=password_help(sso)
+                "Initial password", type="password", key=f"{form}.password", help=PASSWORD_HELP[sso]
             )
             add = st.form_submit_button("Add user", type="primary")
         if add:
@@ -196,7 +196,7 @@ def users_tab(user: User) -> None:
                 "New password",
                 type="password",
                 key=f"{form}.password",
-                help=password_help(sso) + " Setting it also lifts a lock after failed sign-ins.",
+                help=PASSWORD_HELP[sso] + " Setting it also lifts a lock after failed sign-ins.",
             )
             reset = st.form_submit_button("Set password")
         if reset:

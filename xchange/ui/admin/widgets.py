@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from xchange.ui.text import escape
+
 
 def admin_percent(
     label: str, fraction: float | None, *, key: str, help: str, optional: bool = False
@@ -14,14 +16,14 @@ def admin_percent(
     """A share typed in percent (50.0), returned as a fraction (0.5); empty -> None when
     `optional`."""
     typed = st.number_input(
-        label,
+        escape(label),
         min_value=0.0,
         max_value=100.0,
         value=None if fraction is None else round(fraction * 100, 2),
         step=1.0,
         format="%.1f",
         key=key,
-        help=help,
+        help=escape(help),
         placeholder="the programme's" if optional else None,
     )
     return None if typed is None else round(float(typed) / 100, 6)
@@ -50,10 +52,12 @@ def admin_rows(frame: pd.DataFrame) -> list[list[Any]]:
 EDITOR_HELP = "Add a line in the empty row at the bottom; select lines to delete them."
 
 
-def password_help(sso: bool) -> str:
-    """What an initial or new password must be (and that it may stay empty with single sign-on)."""
-    return (
-        "At least 10 characters, not only digits, not the email address. Give it to them "
-        "through another channel than the email; an administrator can reset it here at any time."
-        + (" Leave it empty when they sign in through single sign-on." if sso else "")
-    )
+_PASSWORD = (
+    "At least 10 characters, not only digits, not the email address. Give it to them through "
+    "another channel than the email; an administrator can reset it here at any time."
+)
+# What an initial or new password must be, by whether single sign-on is configured.
+PASSWORD_HELP = {
+    False: _PASSWORD,
+    True: _PASSWORD + " Leave it empty when they sign in through single sign-on.",
+}
