@@ -1,5 +1,10 @@
-"""User text on the page: the one place where text that may come from a person or a file
-becomes Markdown (`escape`, `md`), and confirmations carried over a rerun (`flash`)."""
+"""User text on the page: the one way text that may come from a person or a file becomes
+Markdown (`escape`), and confirmations carried over a rerun (`flash`, shown escaped).
+
+Streamlit reads Markdown in messages, captions, titles, widget labels and help texts. Pages and
+the ui modules pass such text only as a literal, a constant table, or through `escape` (or a
+number/date formatter of xchange.presentation); tests/test_ui_escaping.py enforces it.
+"""
 
 from __future__ import annotations
 
