@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
-from tests.test_admin_page import log_a_duplicate
+from tests.browser.helpers import CHROMIUM_ARGS, chromium_path, screenshot, served
+from tests.pages.test_admin_page import log_a_duplicate
 from xchange.db import engine as db
 from xchange.demo import load as demo
 

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_importer import BASE, csv_bytes, rows, xlsx_bytes
-from tests.workbooks import (
+from tests.imports.test_importer import BASE, csv_bytes, rows, xlsx_bytes
+from tests.imports.workbooks import (
     HEADER,
     header_row,
     shared_strings_bomb,
@@ -186,7 +186,7 @@ def test_at_most_two_readers_at_once() -> None:
 PARENT = """
 import sqlalchemy, xchange.db.engine  # the server holds the database layer
 from xchange.imports import guarded
-from tests.workbooks import send_modules
+from tests.imports.workbooks import send_modules
 
 receiver, sender = guarded._forkserver().Pipe(duplex=False)
 process = guarded._ReadingProcess(target=send_modules, args=(sender,))
@@ -203,7 +203,7 @@ assert "xchange.imports.readchild" in modules and not held, held
 def test_the_reading_process_imports_nothing_from_the_database_layer(tmp_path: Any) -> None:
     script = tmp_path / "parent.py"
     script.write_text(PARENT)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=root)
     subprocess.run([sys.executable, str(script)], check=True, cwd=root, env=env, timeout=120)
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from tests.imports.test_importer import BASE, csv_bytes, make_register, row, xlsx_bytes
 from tests.test_dates import admin, stay, with_gtex
-from tests.test_importer import BASE, csv_bytes, make_register, row, xlsx_bytes
 from xchange.db.engine import read_session, write_session
 from xchange.errors import ValidationFailed
 from xchange.models import Exchange, Organisation, Person

@@ -16,7 +16,7 @@ from xchange.db import engine as db
 from xchange.demo import load as demo
 from xchange.models import User
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 
 

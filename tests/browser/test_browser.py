@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
+from tests.browser.helpers import CHROMIUM_ARGS, chromium_path, screenshot, served
 from xchange.db import engine as db
 from xchange.demo import load as demo
 

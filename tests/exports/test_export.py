@@ -21,7 +21,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from tests.test_importer import (
+from tests.imports.test_importer import (
     COORDINATOR,
     OFFICER,
     TODAY,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
-from tests.workbooks import sparse_workbook
+from tests.browser.helpers import CHROMIUM_ARGS, chromium_path, screenshot, served
+from tests.imports.workbooks import sparse_workbook
 from xchange.db import engine as db
 from xchange.demo import load as demo
 

@@ -286,7 +286,7 @@ def test_export_holds_only_the_readers_records(register: Register) -> None:
 
 def test_every_command_declares_who_may_run_it() -> None:
     """...and is in the table above, so that a new command cannot skip either."""
-    from tests.test_cli import COMMANDS
+    from tests.cli.test_cli import COMMANDS
 
     tried = {" ".join(shlex.split(command)[:2]) for command, _ in CASES}
     for path, command in COMMANDS:

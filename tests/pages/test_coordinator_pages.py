@@ -25,7 +25,7 @@ from xchange.register import attention, service
 from xchange.register import queries as register_module
 from xchange.register.service import ExchangeIn
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90
 LOG, EXCHANGES, ATTENTION = (
     "pages/1_Log_exchange.py",

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.test_concurrency import run_together
-from tests.test_importer import (
+from tests.db.test_concurrency import run_together
+from tests.imports.test_importer import (
     OFFICER,
     TODAY,
     Register,

@@ -20,8 +20,8 @@ from pypdf import PdfReader
 from sqlalchemy import text as sa_text
 from sqlmodel import select
 
-from tests.browser import chromium_path
-from tests.test_pages import Register, _fresh_caches, sign_in
+from tests.browser.helpers import chromium_path
+from tests.pages.test_pages import Register, _fresh_caches, sign_in
 from xchange import dates
 from xchange.cli import cli
 from xchange.db import engine as db
@@ -34,7 +34,7 @@ from xchange.pack import build as pack
 from xchange.pack import charts
 from xchange.pack import sheets as pack_sheets
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # The last closed quarter: the demo register is dated from today, so is the pack.
 QUARTER = dates.previous_quarter(quarter_of(date.today()))
 EARLIER = dates.previous_quarter(QUARTER)

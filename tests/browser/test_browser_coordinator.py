@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, screenshot, served
+from tests.browser.helpers import CHROMIUM_ARGS, chromium_path, screenshot, served
 from xchange.db import engine as db
 from xchange.demo import load as demo
 

@@ -15,7 +15,7 @@ from xchange.demo import load as demo
 from xchange.exports import exchanges as export
 from xchange.models import Exchange, User
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

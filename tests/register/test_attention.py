@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tests.test_register import World, make_world
+from tests.register.test_register import World, make_world
 from xchange.db.engine import read_session, write_session
 from xchange.register import attention, service
 from xchange.register.attention import AttentionItem

@@ -24,7 +24,7 @@ from xchange.models import AuditEvent, Organisation, Partnership, Programme, Use
 from xchange.programme import partnerships
 from xchange.register import organisations, service
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 PAGE = "pages/6_Admin.py"
 

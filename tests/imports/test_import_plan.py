@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.test_importer import TODAY, Register, csv_bytes, make_register, row, rows
+from tests.imports.test_importer import TODAY, Register, csv_bytes, make_register, row, rows
 from xchange.db import engine as db
 from xchange.imports.importer import plan_import, read_file
 from xchange.imports.plan import NEW_ID, STORED, VALUES, ImportPlan
