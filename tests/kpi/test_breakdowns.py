@@ -29,7 +29,6 @@ NONE is a third partnership without exchanges. Nothing ends in 2026Q1: a gap qua
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -38,20 +37,21 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from xchange.db.engine import LOCAL_ADMIN_EMAIL, make_engine, read_session, write_session
+from tests import factories
+from tests.factories import clear_register, engine_on_copy, set_programme, stay
+from xchange.db.engine import read_session, write_session
 from xchange.kpi import breakdowns
 from xchange.kpi import sums as kpi
 from xchange.kpi.breakdowns import Breakdown
 from xchange.kpi.sums import Definitions, Filters
-from xchange.models import Exchange, OrgType, Programme, User
-from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.models import Exchange, OrgType
+from xchange.programme.partnerships import find_partnership
 from xchange.register import service
 from xchange.register.service import ExchangeIn
 
@@ -65,10 +65,6 @@ PARTNERSHIPS = {
     "GTEX": (date(2026, 1, 1), date(2027, 12, 31), 100),
     "NONE": (date(2026, 1, 1), date(2027, 12, 31), 60),
 }
-
-
-def stay(monday: date) -> dict[str, date]:
-    return {"start_date": monday, "end_date": monday + timedelta(days=4)}
 
 
 SME_VISITOR = {"visitor_is_sme": True, "visitor_type": "SME"}
@@ -200,21 +196,9 @@ BASE: dict[str, Any] = {
 }
 
 
-def admin(session: Session) -> User:
-    return session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).one()
-
-
 def add_partnerships(session: Session, acronyms: dict[str, tuple[date, date, int]]) -> None:
     for acronym, (start, end, target) in acronyms.items():
-        add_partnership(
-            session=session,
-            actor=admin(session),
-            acronym=acronym,
-            name=f"{acronym} partnership",
-            action_start=start,
-            action_end=end,
-            target_exchanges=target,
-        )
+        factories.partnership(session, acronym, start, end, target)
 
 
 def exchange_values(reference: str, spec: dict[str, Any]) -> ExchangeIn:
@@ -233,7 +217,7 @@ def correct(session: Session, exchange: Exchange, changes: dict[str, Any]) -> Ex
     data = service.exchange_in(session, exchange).model_copy(update=changes)
     return service.update_exchange(
         session=session,
-        actor=admin(session),
+        actor=factories.admin(session),
         exchange_id=exchange.id,
         expected_version=exchange.version,
         data=data,
@@ -244,7 +228,7 @@ def correct(session: Session, exchange: Exchange, changes: dict[str, Any]) -> Ex
 def build_register(engine: Engine) -> None:
     with write_session(engine) as session:
         add_partnerships(session, PARTNERSHIPS)
-        actor = admin(session)
+        actor = factories.admin(session)
         for reference, (spec, correction, paid) in REGISTER.items():
             exchange = service.create_exchange(
                 session=session, actor=actor, data=exchange_values(reference, spec), today=TODAY
@@ -267,27 +251,13 @@ def build_register(engine: Engine) -> None:
 def register_file(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file holding the register, built once for the module."""
     path = tmp_path_factory.mktemp("register") / "xchange.db"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        build_register(engine)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        engine.dispose()
-    return path
+    return factories.register_file(sqlite_template, path, build_register)
 
 
 @pytest.fixture
 def register(register_file: Path, tmp_path: Path) -> Iterator[Engine]:
     """An engine on this test's own copy of the register."""
-    path = tmp_path / "xchange.db"
-    shutil.copyfile(register_file, path)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+    yield from engine_on_copy(register_file, tmp_path)
 
 
 Builder = Callable[..., Breakdown]
@@ -314,15 +284,6 @@ def pid(engine: Engine, acronym: str) -> int:
         found = find_partnership(session, acronym)
         assert found is not None and found.id is not None
         return found.id
-
-
-def set_programme(engine: Engine, **values: Any) -> None:
-    with write_session(engine) as session:
-        programme = session.get(Programme, 1)
-        assert programme is not None
-        for name, value in values.items():
-            setattr(programme, name, value)
-        session.add(programme)
 
 
 # --- by partnership ----------------------------------------------------------------------------
@@ -825,16 +786,10 @@ def fresh_register(
 ) -> None:
     """Empty the register (partnerships stay), set the readings, log `exchanges`."""
     with write_session(engine) as session:
-        # The audit trail stays: it is append-only (migration 0005) and no figure reads it.
-        for table in ("exchange", "organisation"):
-            session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+        clear_register(session)
         if find_partnership(session, "ALPHA") is None:
             add_partnerships(session, RANDOM_PARTNERSHIPS)
-        programme = session.get(Programme, 1)
-        assert programme is not None
-        for name, value in reading.items():
-            setattr(programme, name, value)
-        session.add(programme)
+    set_programme(engine, **reading)
     with write_session(engine) as session:
         for n, drawn in enumerate(exchanges):
             spec = {k: v for k, v in drawn.items() if k not in ("week", "moved_to")}
@@ -843,7 +798,7 @@ def fresh_register(
                 spec["visitor_type"] = "SME"
             exchange = service.create_exchange(
                 session=session,
-                actor=admin(session),
+                actor=factories.admin(session),
                 data=exchange_values(f"P-{n}", spec),
                 today=TODAY,
             )

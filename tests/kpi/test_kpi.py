@@ -14,17 +14,18 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
+from tests import factories
+from tests.factories import clear_register, set_programme, stay
+from xchange.db.engine import read_session, write_session
 from xchange.kpi import sums as kpi
 from xchange.kpi.sums import Filters, Headline
-from xchange.models import Partnership, Programme, User
-from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.models import Partnership
+from xchange.programme.partnerships import find_partnership
 from xchange.register.service import ExchangeIn, create_exchange
 
 TODAY = date(2026, 11, 25)  # the rules' "today": completed stays must have ended by then
@@ -41,8 +42,7 @@ BASE: dict[str, Any] = {
     "partnership": "GTEX",
     "status": "completed",
     "modality": "physical",
-    "start_date": MONDAY,
-    "end_date": MONDAY + timedelta(days=4),
+    **stay(MONDAY),
     "visitor_type": "cluster organisation",
     "visitor_country": "DE",
     "visitor_is_sme": False,
@@ -55,25 +55,13 @@ BASE: dict[str, Any] = {
 }
 
 
-def admin(session: Session) -> User:
-    return session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).one()
-
-
 def ensure_partnership(session: Session, acronym: str, **overrides: Any) -> Partnership:
     """The partnership `acronym`, added (target 100 unless given) if it is not there yet."""
     found = find_partnership(session, acronym)
     if found is not None:
         return found
     target = overrides.pop("target_exchanges", 100)
-    partnership = add_partnership(
-        session=session,
-        actor=admin(session),
-        acronym=acronym,
-        name=f"{acronym} partnership",
-        action_start=date(2026, 1, 1),
-        action_end=date(2027, 12, 31),
-        target_exchanges=target,
-    )
+    partnership = factories.partnership(session, acronym, target=target)
     for name, value in overrides.items():  # targets the CLI does not set (sme_share_target...)
         setattr(partnership, name, value)
     session.add(partnership)
@@ -84,7 +72,7 @@ def ensure_partnership(session: Session, acronym: str, **overrides: Any) -> Part
 def log(engine: Engine, specs: Sequence[dict[str, Any]]) -> None:
     """Create one exchange per spec (overrides of BASE) through the service, in one transaction."""
     with write_session(engine) as session:
-        actor = admin(session)
+        actor = factories.admin(session)
         for acronym in sorted({spec.get("partnership", BASE["partnership"]) for spec in specs}):
             ensure_partnership(session, acronym)
         for n, spec in enumerate(specs, start=1):
@@ -97,15 +85,6 @@ def log(engine: Engine, specs: Sequence[dict[str, Any]]) -> None:
             if values["status"] == "cancelled":
                 values.setdefault("cancellation_reason", "The visitor could not travel")
             create_exchange(session=session, actor=actor, data=ExchangeIn(**values), today=TODAY)
-
-
-def set_programme(engine: Engine, **values: Any) -> None:
-    with write_session(engine) as session:
-        programme = session.get(Programme, 1)
-        assert programme is not None
-        for name, value in values.items():
-            setattr(programme, name, value)
-        session.add(programme)
 
 
 def headline(
@@ -454,17 +433,14 @@ def fresh_register(
 ) -> None:
     """Empty the register, set the programme's readings, then log `exchanges`."""
     with write_session(engine) as session:
-        # The audit trail stays: it is append-only (migration 0005) and no figure reads it.
-        for table in ("exchange", "person", "organisation"):
-            session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+        clear_register(session)
         for acronym in PARTNERSHIPS:
             ensure_partnership(session, acronym)
     set_programme(engine, **reading)
     specs = []
     for drawn in exchanges:
         spec = {name: value for name, value in drawn.items() if name != "week"}
-        monday = date(2026, 1, 5) + timedelta(weeks=drawn["week"])
-        spec.update(start_date=monday, end_date=monday + timedelta(days=4))
+        spec.update(stay(date(2026, 1, 5) + timedelta(weeks=drawn["week"])))
         if spec["visitor_is_sme"]:
             spec["visitor_type"] = "SME"
         specs.append(spec)

@@ -13,22 +13,23 @@ copied for each test; once more on PostgreSQL for the check that both give the s
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from xchange.db.engine import LOCAL_ADMIN_EMAIL, make_engine, read_session, write_session
+from tests import factories
+from tests.factories import engine_on_copy, set_programme, stay
+from xchange.db.engine import read_session, write_session
 from xchange.kpi import targets
 from xchange.kpi.sums import Filters
 from xchange.kpi.targets import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
-from xchange.models import Partnership, PathMilestone, Programme, User
-from xchange.programme.partnerships import add_partnership, find_partnership
+from xchange.models import Partnership, PathMilestone
+from xchange.programme.partnerships import find_partnership
 from xchange.register import service
 from xchange.register.service import ExchangeIn
 
@@ -114,37 +115,12 @@ def test_partnership_path_mid_quarter_action_with_a_milestone() -> None:
 # --- the programme's path ----------------------------------------------------------------------
 
 
-def admin(session: Session) -> User:
-    return session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).one()
-
-
-def add(session: Session, acronym: str, start: date, end: date, target: int) -> Partnership:
-    return add_partnership(
-        session=session,
-        actor=admin(session),
-        acronym=acronym,
-        name=f"{acronym} partnership",
-        action_start=start,
-        action_end=end,
-        target_exchanges=target,
-    )
-
-
-def set_programme(engine: Engine, **values: Any) -> None:
-    with write_session(engine) as session:
-        programme = session.get(Programme, 1)
-        assert programme is not None
-        for name, value in values.items():
-            setattr(programme, name, value)
-        session.add(programme)
-
-
 @pytest.fixture
 def two_actions(sqlite_engine: Engine) -> Engine:
     """EARLY: 2026 (target 100); LATE: July 2026 to June 2027 (target 300). No exchanges."""
     with write_session(sqlite_engine) as session:
-        add(session, "EARLY", date(2026, 1, 1), date(2026, 12, 31), 100)
-        add(session, "LATE", date(2026, 7, 1), date(2027, 6, 30), 300)
+        factories.partnership(session, "EARLY", date(2026, 1, 1), date(2026, 12, 31), 100)
+        factories.partnership(session, "LATE", date(2026, 7, 1), date(2027, 6, 30), 300)
     return sqlite_engine
 
 
@@ -354,10 +330,6 @@ def test_pace_quarters(as_of: date, expected: tuple[str, str]) -> None:
 # --- the forecast ------------------------------------------------------------------------------
 
 
-def stay(monday: date) -> dict[str, date]:
-    return {"start_date": monday, "end_date": monday + timedelta(days=4)}
-
-
 # (partnership, Monday of the stay, status, SME visitor)
 STAYS = [
     ("LONG", date(2026, 3, 2), "completed", True),  # 2026Q1
@@ -383,8 +355,8 @@ LONG_END, SHORT_END = date(2027, 12, 31), date(2026, 12, 31)
 
 def build_register(engine: Engine) -> None:
     with write_session(engine) as session:
-        add(session, "LONG", date(2026, 1, 1), LONG_END, 100)
-        add(session, "SHORT", date(2025, 7, 1), SHORT_END, 20)
+        factories.partnership(session, "LONG", date(2026, 1, 1), LONG_END, 100)
+        factories.partnership(session, "SHORT", date(2025, 7, 1), SHORT_END, 20)
         for n, (acronym, monday, status, sme) in enumerate(STAYS, start=1):
             data = ExchangeIn(
                 partnership=acronym,
@@ -402,32 +374,20 @@ def build_register(engine: Engine) -> None:
                 host_is_sme=False,
                 host_community="external" if n % 2 else "partner",
             )
-            service.create_exchange(session=session, actor=admin(session), data=data, today=TODAY)
+            service.create_exchange(
+                session=session, actor=factories.admin(session), data=data, today=TODAY
+            )
 
 
 @pytest.fixture(scope="module")
 def register_file(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("targets") / "xchange.db"
-    shutil.copyfile(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        build_register(engine)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        engine.dispose()
-    return path
+    return factories.register_file(sqlite_template, path, build_register)
 
 
 @pytest.fixture
 def register(register_file: Path, tmp_path: Path) -> Iterator[Engine]:
-    path = tmp_path / "xchange.db"
-    shutil.copyfile(register_file, path)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
+    yield from engine_on_copy(register_file, tmp_path)
 
 
 def forecast(engine: Engine, acronym: str | None, as_of: date) -> targets.Forecast:

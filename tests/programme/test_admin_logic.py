@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from tests import factories
+from tests.factories import ident
 from xchange.accounts import auth
 from xchange.accounts.access import partnership_ids_writable
 from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
@@ -33,12 +35,10 @@ from xchange.models import (
     ReportingPeriod,
     Role,
     User,
-    UserPartnership,
 )
 from xchange.programme import settings
 from xchange.programme.partnerships import (
     InvalidPartnership,
-    add_partnership,
     add_partnership_with_coordinator,
     host_rates,
     partnership_table,
@@ -74,7 +74,7 @@ class World:
 
 
 # name -> (email, role, active, partnership coordinated)
-ACTORS: dict[str, tuple[str, Role, bool, str | None]] = {
+ACTORS: factories.Actors = {
     "coordinator": ("coord-alpha@x.eu", Role.COORDINATOR, True, "ALPHA"),
     "officer": ("officer@eismea.eu", Role.OFFICER, True, None),
     "deactivated admin": ("gone@x.eu", Role.ADMIN, False, None),
@@ -84,34 +84,8 @@ ACTORS: dict[str, tuple[str, Role, bool, str | None]] = {
 @pytest.fixture
 def world(engine: Engine) -> World:
     with write_session(engine) as session:
-        admin = session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).one()
-        ids = {
-            acronym: _id(
-                add_partnership(
-                    session=session,
-                    actor=admin,
-                    acronym=acronym,
-                    name=f"{acronym} cluster partnership",
-                    action_start=START,
-                    action_end=END,
-                ).id
-            )
-            for acronym in ("ALPHA", "BETA")
-        }
-        users = {"admin": admin}
-        for name, (email, role, active, acronym) in ACTORS.items():
-            user = User(email=email, role=role.value, active=active)
-            session.add(user)
-            session.flush()
-            if acronym:
-                session.add(UserPartnership(user_id=_id(user.id), partnership_id=ids[acronym]))
-            users[name] = user
+        ids, users = factories.cast(session, ACTORS, START, END)
     return World(alpha=ids["ALPHA"], beta=ids["BETA"], users=users)
-
-
-def _id(value: int | None) -> int:
-    assert value is not None
-    return value
 
 
 def events(engine: Engine, **where: Any) -> list[AuditEvent]:
@@ -607,7 +581,7 @@ def test_a_partnership_and_its_new_coordinator_in_one_step(engine: Engine, world
             coordinator_password="gamma passphrase 1",
         )
         assert coordinator is not None
-        gamma_id, coordinator_id = _id(created.id), _id(coordinator.id)
+        gamma_id, coordinator_id = ident(created.id), ident(coordinator.id)
     with read_session(engine) as session:
         signed_in = auth.authenticate(
             session=session, email="new.coord@gamma.eu", password="gamma passphrase 1"
@@ -638,7 +612,7 @@ def test_an_existing_coordinator_takes_the_new_partnership_too(
         assert coordinator is not None and coordinator.id == world.users["coordinator"].id
     with read_session(engine) as session:
         own = partnership_ids_writable(session=session, actor=world.users["coordinator"])
-    assert own == {world.alpha, _id(created.id)}
+    assert own == {world.alpha, ident(created.id)}
 
 
 @pytest.mark.parametrize(
@@ -883,7 +857,7 @@ def stay(reference: str, **changes: Any) -> ExchangeIn:
 def log(engine: Engine, world: World, *stays: ExchangeIn) -> list[int]:
     with write_session(engine) as session:
         return [
-            _id(
+            ident(
                 service.create_exchange(
                     session=session, actor=world.users["admin"], data=data, today=TODAY
                 ).id
@@ -897,7 +871,7 @@ def org_id(engine: Engine, name: str, country: str) -> int:
         found = session.exec(
             select(Organisation).where(Organisation.name == name, Organisation.country == country)
         ).one()
-        return _id(found.id)
+        return ident(found.id)
 
 
 def test_merge_moves_exchanges_on_both_sides_and_audits_each_move(

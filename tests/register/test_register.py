@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
-from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
+from tests import factories
+from xchange.db.engine import read_session, write_session
 from xchange.errors import PermissionDenied, StaleRecord
-from xchange.models import Exchange, Role, User, UserPartnership
-from xchange.programme.partnerships import add_partnership
+from xchange.models import Exchange, Role, User
 from xchange.register import queries as register
 from xchange.register import service
 from xchange.register.service import ExchangeIn
@@ -74,7 +73,7 @@ class World:
 
 
 # name -> (email, role, active, partnership coordinated)
-ACTORS: dict[str, tuple[str, Role, bool, str | None]] = {
+ACTORS: factories.Actors = {
     "coordinator": ("coord-alpha@x.eu", Role.COORDINATOR, True, "ALPHA"),
     "other coordinator": ("coord-beta@x.eu", Role.COORDINATOR, True, "BETA"),
     "officer": ("officer@eismea.eu", Role.OFFICER, True, None),
@@ -85,28 +84,7 @@ ACTORS: dict[str, tuple[str, Role, bool, str | None]] = {
 def make_world(engine: Engine) -> World:
     """ALPHA, BETA and ACTORS in a migrated, empty register (test_attention uses it too)."""
     with write_session(engine) as session:
-        admin = session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).one()
-        ids: dict[str, int] = {}
-        for acronym in ("ALPHA", "BETA"):
-            partnership = add_partnership(
-                session=session,
-                actor=admin,
-                acronym=acronym,
-                name=f"{acronym} cluster partnership",
-                action_start=date(2024, 9, 1),
-                action_end=date(2026, 8, 31),
-            )
-            assert partnership.id is not None
-            ids[acronym] = partnership.id
-        users = {"admin": admin}
-        for name, (email, role, active, acronym) in ACTORS.items():
-            user = User(email=email, role=role.value, active=active)
-            session.add(user)
-            session.flush()
-            assert user.id is not None
-            if acronym:
-                session.add(UserPartnership(user_id=user.id, partnership_id=ids[acronym]))
-            users[name] = user
+        ids, users = factories.cast(session, ACTORS, date(2024, 9, 1), date(2026, 8, 31))
     return World(engine, ids["ALPHA"], ids["BETA"], users)
 
 

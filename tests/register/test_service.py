@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from tests import factories
+from tests.factories import ident
 from xchange.db.engine import LOCAL_ADMIN_EMAIL, is_sqlite, read_session, write_session
 from xchange.errors import PermissionDenied, StaleRecord, ValidationFailed
 from xchange.models import (
@@ -31,9 +33,7 @@ from xchange.models import (
     Person,
     Role,
     User,
-    UserPartnership,
 )
-from xchange.programme.partnerships import add_partnership
 from xchange.register import service
 from xchange.register.service import ExchangeIn
 
@@ -110,7 +110,7 @@ class World:
 
 
 # name -> (email, role, active, partnership coordinated); "admin" is the seeded local admin.
-ACTORS: dict[str, tuple[str, Role, bool, str | None]] = {
+ACTORS: factories.Actors = {
     "coordinator": ("coord-alpha@x.eu", Role.COORDINATOR, True, "ALPHA"),
     "other coordinator": ("coord-beta@x.eu", Role.COORDINATOR, True, "BETA"),
     "officer": ("officer@eismea.eu", Role.OFFICER, True, None),
@@ -121,34 +121,8 @@ ACTORS: dict[str, tuple[str, Role, bool, str | None]] = {
 @pytest.fixture
 def world(engine: Engine) -> World:
     with write_session(engine) as session:
-        admin = session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).one()
-        ids = {
-            acronym: _id(
-                add_partnership(
-                    session=session,
-                    actor=admin,
-                    acronym=acronym,
-                    name=f"{acronym} cluster partnership",
-                    action_start=date(2024, 9, 1),
-                    action_end=date(2026, 8, 31),
-                ).id
-            )
-            for acronym in ("ALPHA", "BETA")
-        }
-        users = {"admin": admin}
-        for name, (email, role, active, acronym) in ACTORS.items():
-            user = User(email=email, role=role.value, active=active)
-            session.add(user)
-            session.flush()
-            if acronym:
-                session.add(UserPartnership(user_id=_id(user.id), partnership_id=ids[acronym]))
-            users[name] = user
+        ids, users = factories.cast(session, ACTORS, date(2024, 9, 1), date(2026, 8, 31))
     return World(alpha=ids["ALPHA"], beta=ids["BETA"], users=users)
-
-
-def _id(value: int | None) -> int:
-    assert value is not None
-    return value
 
 
 def seed(engine: Engine, world: World) -> int:
@@ -169,14 +143,14 @@ def seed(engine: Engine, world: World) -> int:
         )
         exchange = Exchange(
             partnership_id=world.alpha,
-            visitor_org_id=_id(visitor.id),
-            host_org_id=_id(host.id),
+            visitor_org_id=ident(visitor.id),
+            host_org_id=ident(host.id),
             representative_id=service.person_for(session, "Jane Doe").id,
             **STORED_BASE,
         )
         session.add(exchange)
         session.flush()
-        return _id(exchange.id)
+        return ident(exchange.id)
 
 
 def create(engine: Engine, actor: User, **changes: Any) -> Exchange:
@@ -220,7 +194,7 @@ def test_create_stores_the_values_and_derived_facts(
     engine: Engine, world: World, actor: str
 ) -> None:
     user = world.users[actor]
-    exchange = stored(engine, _id(create(engine, user).id))
+    exchange = stored(engine, ident(create(engine, user).id))
     assert {name: getattr(exchange, name) for name in STORED_BASE} == STORED_BASE
     assert exchange.partnership_id == world.alpha
     assert (exchange.created_by, exchange.updated_by) == (user.id, user.id)
@@ -259,7 +233,7 @@ def test_create_stores_the_lump_sum(
 ) -> None:
     with write_session(engine) as session:
         session.add(HostCountryRate(partnership_id=world.alpha, country="RO", rate_cents=80_000))
-    exchange = stored(engine, _id(create(engine, world.users["admin"], **changes).id))
+    exchange = stored(engine, ident(create(engine, world.users["admin"], **changes).id))
     assert (exchange.lump_sum_cents, exchange.reduced_rate) == (cents, reduced)
 
 
@@ -502,7 +476,7 @@ def test_complete_and_record_payment(engine: Engine, world: World) -> None:
 
 def test_complete_refuses_a_stay_not_yet_over(engine: Engine, world: World) -> None:
     admin = world.users["admin"]
-    exchange_id = _id(
+    exchange_id = ident(
         create(engine, admin, start_date=date(2025, 7, 7), end_date=date(2025, 7, 11)).id
     )
     with pytest.raises(ValidationFailed) as excinfo, write_session(engine) as session:
@@ -620,7 +594,7 @@ def test_permissions(engine: Engine, world: World, actor: str, action: str) -> N
     if ALLOWED[actor]:
         with write_session(engine) as session:
             result = call(session, user, exchange_id)
-        assert getattr(stored(engine, _id(result.id)), field) == value
+        assert getattr(stored(engine, ident(result.id)), field) == value
         [event] = events(engine, entity="exchange")
         assert (event.action, event.actor_id, event.entity_id) == (action, user.id, result.id)
         return
