@@ -21,11 +21,10 @@ from sqlalchemy import text as sa_text
 from sqlmodel import select
 
 from tests.browser.helpers import chromium_path
-from tests.pages.test_pages import Register, _fresh_caches, sign_in
+from tests.pages.helpers import Register, demo_register, fresh_caches, open_dashboard, sign_in
 from xchange import dates
 from xchange.cli import cli
 from xchange.db import engine as db
-from xchange.demo import load as demo
 from xchange.errors import PermissionDenied
 from xchange.kpi import breakdowns, snapshots
 from xchange.kpi import sums as kpi
@@ -34,7 +33,6 @@ from xchange.pack import build as pack
 from xchange.pack import charts
 from xchange.pack import sheets as pack_sheets
 
-ROOT = Path(__file__).resolve().parents[2]
 # The last closed quarter: the demo register is dated from today, so is the pack.
 QUARTER = dates.previous_quarter(quarter_of(date.today()))
 EARLIER = dates.previous_quarter(QUARTER)
@@ -49,16 +47,14 @@ class Built:
 @pytest.fixture(scope="module")
 def register(tmp_path_factory: pytest.TempPathFactory) -> Register:
     """A demo register with a snapshot of the quarter before the pack's."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('pack') / 'demo.db'}"
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    summary = demo.load_demo(engine, exchanges=400, seed=7)
+    register = demo_register(tmp_path_factory.mktemp("pack") / "demo.db")
+    engine = db.make_engine(register.url)
     with db.write_session(engine) as session:
         admin = session.exec(select(User).where(User.role == Role.ADMIN.value)).first()
         assert admin is not None
         snapshots.take_snapshot(session=session, actor=admin, quarter=EARLIER)
     engine.dispose()
-    return Register(url, {role: (email, password) for email, role, password in summary.accounts})
+    return register
 
 
 def _user(session: object, register: Register, role: str) -> User:
@@ -306,15 +302,14 @@ def test_a_quarter_not_begun_is_refused() -> None:
 @pytest.fixture
 def page_register(register: Register, monkeypatch: pytest.MonkeyPatch) -> Iterator[Register]:
     monkeypatch.setenv("XCHANGE_DATABASE_URL", register.url)
-    _fresh_caches()
+    fresh_caches()
     yield register
-    _fresh_caches()
+    fresh_caches()
 
 
 def _open_reports(register: Register, role: str) -> object:
-    from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    at = open_dashboard(120)
     sign_in(at, *register.accounts[role])
     return at.switch_page("pages/5_Reports.py").run()
 

@@ -7,73 +7,46 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlmodel import col, func, select
 from streamlit.testing.v1 import AppTest
 
+from tests.pages import helpers
+from tests.pages.helpers import Register, fresh_caches
 from xchange import ui
 from xchange.db import engine as db
-from xchange.demo import load as demo
 from xchange.models import AuditEvent, Organisation, Partnership, Programme, User
 from xchange.programme import partnerships
 from xchange.register import organisations, service
 
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 60
 PAGE = "pages/6_Admin.py"
 
 
-@dataclass(frozen=True)
-class Register:
-    """A demo database of this test's own and its accounts: role -> (email, password)."""
-
-    url: str
-    accounts: dict[str, tuple[str, str]]
-
-
-def _fresh_caches() -> None:
-    # Engines and figures are cached per process: each test starts clean.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    path = tmp_path_factory.mktemp("admin") / "demo.db"
-    engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
-    summary = demo.load_demo(engine, exchanges=400, seed=7)
-    with engine.connect() as connection:  # one file to copy: the log folded into it
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path, {role: (email, password) for email, role, password in summary.accounts}
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Register:
+    return helpers.demo_register(tmp_path_factory.mktemp("admin") / "demo.db")
 
 
 @pytest.fixture
 def register(
-    demo_template: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_template: Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Register]:
-    template, accounts = demo_template
+    """This test's own copy of the demo register (the page writes)."""
     copy = tmp_path / "demo.db"
-    shutil.copyfile(template, copy)
+    shutil.copyfile(demo_template.url.removeprefix("sqlite:///"), copy)
     url = f"sqlite:///{copy}"
     monkeypatch.setenv("XCHANGE_DATABASE_URL", url)
-    _fresh_caches()
-    yield Register(url, accounts)
-    _fresh_caches()
+    fresh_caches()
+    yield Register(url, demo_template.accounts)
+    fresh_caches()
 
 
 def sign_in(email: str, password: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
-    at.text_input[0].input(email)
-    at.text_input[1].input(password)
-    return at.button[0].click().run()
+    return helpers.sign_in(helpers.open_dashboard(), email, password)
 
 
 def admin_page(register: Register) -> AppTest:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
+from tests.pages import helpers
+from tests.pages.helpers import ROOT, fresh_caches, open_dashboard, sign_in
 from xchange.db import engine as db
-from xchange.demo import load as demo
 from xchange.models import AuditEvent, Exchange, Partnership, User
 from xchange.register import attention, service
 from xchange.register import queries as register_module
 from xchange.register.service import ExchangeIn
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90
 LOG, EXCHANGES, ATTENTION = (
     "pages/1_Log_exchange.py",
@@ -38,12 +38,8 @@ LAST_MONDAY = TODAY - timedelta(days=TODAY.weekday() + 7)
 LAST_FRIDAY = LAST_MONDAY + timedelta(days=4)
 
 
-@dataclass(frozen=True)
-class Register:
+class Register(helpers.Register):
     """This test's own copy of the demo register, and its accounts: role -> (email, password)."""
-
-    url: str
-    accounts: dict[str, tuple[str, str]]
 
     def engine(self) -> Engine:
         return db.make_engine(self.url)
@@ -96,39 +92,25 @@ class Register:
 
 
 @pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    path = tmp_path_factory.mktemp("coordinator-pages") / "demo.db"
-    engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
-    summary = demo.load_demo(engine, exchanges=400, seed=7)
-    with engine.connect() as connection:  # one file holds everything: copies are complete
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path, {role: (email, password) for email, role, password in summary.accounts}
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> helpers.Register:
+    return helpers.demo_register(tmp_path_factory.mktemp("coordinator-pages") / "demo.db")
 
 
 @pytest.fixture
 def register(
-    demo_template: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_template: helpers.Register, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Register]:
-    template, accounts = demo_template
     path = tmp_path / "demo.db"
-    shutil.copyfile(template, path)
+    shutil.copyfile(demo_template.url.removeprefix("sqlite:///"), path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("XCHANGE_DATABASE_URL", url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield Register(url, accounts)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    fresh_caches()
+    yield Register(url, demo_template.accounts)
+    fresh_caches()
 
 
 def signed_in(register: Register, role: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
-    email, password = register.accounts[role]
-    at.text_input[0].input(email)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
+    at = sign_in(open_dashboard(TIMEOUT), *register.accounts[role])
     assert not at.exception
     return at
 

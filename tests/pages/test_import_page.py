@@ -7,38 +7,25 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.helpers import demo_register, fresh_caches, open_dashboard, sign_in
 from xchange.db import engine as db
-from xchange.demo import load as demo
 from xchange.exports import exchanges as export
 from xchange.models import Exchange, User
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, dict]]:
-    url = f"sqlite:///{tmp_path / 'import.db'}"
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    summary = demo.load_demo(engine, exchanges=120, seed=5)
-    engine.dispose()
-    monkeypatch.setenv("XCHANGE_DATABASE_URL", url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield url, {role: (email, password) for email, role, password in summary.accounts}
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    register = demo_register(tmp_path / "import.db", exchanges=120, seed=5)
+    monkeypatch.setenv("XCHANGE_DATABASE_URL", register.url)
+    fresh_caches()
+    yield register.url, register.accounts
+    fresh_caches()
 
 
 def import_page(accounts: dict, role: str = "admin") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
-    email, password = accounts[role]
-    at.text_input[0].input(email)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
+    at = sign_in(open_dashboard(120), *accounts[role])
     return at.switch_page("pages/4_Import.py").run()
 
 

@@ -3,63 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.pages import helpers
+from tests.pages.helpers import Register, fresh_caches, open_dashboard, sign_in
 from xchange.db import engine as db
-from xchange.demo import load as demo
 from xchange.models import User
-
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 60
-
-
-@dataclass(frozen=True)
-class Register:
-    """A demo database and its accounts: role -> (email, password)."""
-
-    url: str
-    accounts: dict[str, tuple[str, str]]
-
-
-def _fresh_caches() -> None:
-    # Engines and figures are cached per process: each test starts clean.
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture(scope="module")
 def demo_register(tmp_path_factory: pytest.TempPathFactory) -> Register:
-    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'demo.db'}"
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    summary = demo.load_demo(engine, exchanges=400, seed=7)
-    engine.dispose()
-    return Register(url, {role: (email, password) for email, role, password in summary.accounts})
+    return helpers.demo_register(tmp_path_factory.mktemp("pages") / "demo.db")
 
 
 @pytest.fixture
 def register(demo_register: Register, monkeypatch: pytest.MonkeyPatch) -> Iterator[Register]:
     monkeypatch.setenv("XCHANGE_DATABASE_URL", demo_register.url)
-    _fresh_caches()
+    fresh_caches()
     yield demo_register
-    _fresh_caches()
-
-
-def open_dashboard() -> AppTest:
-    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT).run()
-
-
-def sign_in(at: AppTest, email: str, password: str) -> AppTest:
-    at.text_input[0].input(email)
-    at.text_input[1].input(password)
-    return at.button[0].click().run()
+    fresh_caches()
 
 
 def signed_in(register: Register, role: str) -> AppTest:
@@ -278,8 +245,8 @@ def test_an_empty_register_says_what_to_do(tmp_path: Path, monkeypatch: pytest.M
         )
     engine.dispose()
     monkeypatch.setenv("XCHANGE_DATABASE_URL", url)
-    _fresh_caches()
+    fresh_caches()
     at = sign_in(open_dashboard(), "officer@ec.europa.eu", "officer-password-1")
     assert not at.exception
     assert [i.value for i in at.info] == ["No exchanges yet: log one or import a file."]
-    _fresh_caches()
+    fresh_caches()
