@@ -278,7 +278,7 @@ def test_bulk_rows_cover_every_column() -> None:
     # A column added to the schema must be added to the bulk load too: say so plainly here.
     data = demo_gen.generate(50, SEED, TODAY)
     facts = demo_facts.stored_facts(data)
-    columns = demo._exchange_columns(data, facts, list(range(1, 13)), (1, 1, 1), True)
+    columns = demo.exchange_columns(data, facts, list(range(1, 13)), (1, 1, 1), True)
     written = [*columns, *demo.exchange_constants(1)]
     assert sorted(written) == sorted(column.name for column in Exchange.__table__.columns)
     assert set(demo.ORGANISATION_COLUMNS) == {c.name for c in Organisation.__table__.columns}

@@ -41,7 +41,7 @@ UNCHECKED = dataclasses.replace(LIMITS, columns=10**6, cells=10**12, seconds=60)
 
 
 def readers() -> list[Any]:
-    return [p for p in multiprocessing.active_children() if type(p).__name__ == "_ReadingProcess"]
+    return [p for p in multiprocessing.active_children() if isinstance(p, guarded.ReadingProcess)]
 
 
 @pytest.fixture(autouse=True)
@@ -188,8 +188,8 @@ import sqlalchemy, xchange.db.engine  # the server holds the database layer
 from xchange.imports import guarded
 from tests.imports.workbooks import send_modules
 
-receiver, sender = guarded._forkserver().Pipe(duplex=False)
-process = guarded._ReadingProcess(target=send_modules, args=(sender,))
+receiver, sender = guarded.reading_context().Pipe(duplex=False)
+process = guarded.ReadingProcess(target=send_modules, args=(sender,))
 process.start()
 sender.close()
 modules = receiver.recv()
