@@ -277,7 +277,7 @@ def test_acting_as_a_coordinator(url: str, engine: Engine) -> None:
 
 
 def test_unknown_user_is_refused(sqlite_url: str) -> None:
-    """A refused permission (exit 3), like any other; tests/test_cli_permissions.py has more."""
+    """A refused permission (exit 3), like any other; tests/cli/test_cli_permissions.py has more."""
     assert refused(xc(sqlite_url, ADD_GTEX, user="nobody@x.eu"), 3) == (
         "error: Permission denied: There is no user nobody@x.eu: add one with `xchange user add`"
     )

@@ -1,7 +1,7 @@
 """The audit trail is append-only in the database itself (migration 0005), on SQLite and
 PostgreSQL: whatever sends the statement, an UPDATE or DELETE of an audit row is refused.
 
-tests/test_privacy.py checks the other half: no code path in the package tries.
+tests/register/test_privacy.py checks the other half: no code path in the package tries.
 """
 
 from __future__ import annotations

@@ -210,7 +210,7 @@ def run_writer_processes(
 @pytest.mark.slow
 def test_eight_writers_lose_nothing(pg_engine: Engine) -> None:
     # Measured on 2 cores, PostgreSQL 15 on the same machine, shared with other work (`pytest
-    # -s tests/test_concurrency.py`): 8 x 500 = 4,000 exchanges in 312 s (12.8/s; a writer's
+    # -s tests/db/test_concurrency.py`): 8 x 500 = 4,000 exchanges in 312 s (12.8/s; a writer's
     # second half, on a register twice as full, took 137 s against 172 s for its first), the
     # whole file in 348 s; 401 s (10.0/s) under heavier load. Threads in one process managed
     # about 5-7/s: each create is ~0.1 s of CPU (mostly validating the row), so the writers need
