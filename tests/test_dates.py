@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.test_importer import BASE, csv_bytes, make_register, row, xlsx_bytes
+from tests.imports.test_importer import BASE, csv_bytes, make_register, row, xlsx_bytes
 from xchange import dates
 from xchange.cli import cli
 from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session

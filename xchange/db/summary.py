@@ -140,7 +140,7 @@ def rebuild(connection: sa.Connection) -> None:
 
 
 # The measures of `COMMON_MEASURES` and `DAILY_MEASURES` over a frame of exchange rows (column
-# -> values, blanks None), for `sums_of`. tests/test_summary.py checks them against the SQL.
+# -> values, blanks None), for `sums_of`. tests/db/test_summary.py checks them against the SQL.
 def _frame_measures(rows: pd.DataFrame) -> dict[str, Any]:
     def flag(name: str) -> Any:
         return rows[name].fillna(False).astype(bool).to_numpy()

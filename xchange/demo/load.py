@@ -311,7 +311,7 @@ def _write_bulk(
         )
         bulk.insert_rows(connection, "person", PERSON_COLUMNS, people)
         bases = (exchange_base, org_base, person_base)
-        columns = _exchange_columns(data, facts, partnership_ids, bases, sqlite)
+        columns = exchange_columns(data, facts, partnership_ids, bases, sqlite)
         rows = zip(*columns.values(), strict=True)
         constants = exchange_constants(admin_id)
         # The KPI summaries' per-row triggers would double the cost: sum once at the end.
@@ -339,7 +339,7 @@ def exchange_constants(admin_id: int | None) -> dict[str, int | None]:
     return {"import_batch_id": None, "created_by": admin_id, "updated_by": admin_id, "version": 1}
 
 
-def _exchange_columns(
+def exchange_columns(
     data: DemoData,
     facts: dict[str, Array],
     partnership_ids: list[int],

@@ -1,7 +1,7 @@
 """The audit trail out: every recorded write (and refused attempt) of a period, as CSV.
 
 The trail is append-only: the package adds `AuditEvent` rows and never updates or deletes one
-(tests/test_privacy.py scans the source to keep it so).
+(tests/register/test_privacy.py scans the source to keep it so).
 """
 
 from __future__ import annotations

@@ -77,8 +77,8 @@ def read_untrusted(
 def _run(folder: str, filename: str, limits: Limits) -> tuple[int, bytes]:
     """(peak resident bytes, answer) from one reading process of the upload in `folder`;
     the process is gone on return."""
-    receiver, sender = _forkserver().Pipe(duplex=False)
-    process = _ReadingProcess(
+    receiver, sender = reading_context().Pipe(duplex=False)
+    process = ReadingProcess(
         target=readchild.run, args=(sender, folder, filename, limits, HEADROOM), daemon=True
     )
     try:
@@ -144,11 +144,12 @@ def start() -> None:
     first file."""
     from multiprocessing import forkserver
 
-    _forkserver()
+    reading_context()
     forkserver.ensure_running()
 
 
-def _forkserver() -> Any:
+def reading_context() -> Any:
+    """The forkserver context that reading processes start from, the reader preloaded."""
     global _context
     if _context is None:
         forkserver = multiprocessing.get_context("forkserver")
@@ -181,7 +182,9 @@ class _Popen(popen_forkserver.Popen):
             spawn.get_preparation_data = prepare
 
 
-class _ReadingProcess(context.ForkServerProcess):
+class ReadingProcess(context.ForkServerProcess):
+    """A process started from `reading_context()` without the parent's `__main__` (`_Popen`)."""
+
     @staticmethod
     def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
         return _Popen(process_obj)
