@@ -93,14 +93,6 @@ class Filters:
     quarters: tuple[str, ...] = ()  # quarters of the end date, "2026Q3"
 
 
-def counted_condition(as_of: date, definitions: Definitions) -> sa.ColumnElement[bool]:
-    """SQL for "this exchange counts as of `as_of`"."""
-    condition = (X.c.status == "completed") & (X.c.end_date <= as_of)
-    if not definitions.count_virtual:
-        condition &= X.c.modality == "physical"
-    return condition
-
-
 def beyond_condition(definitions: Definitions) -> sa.ColumnElement[bool]:
     """SQL for "this exchange involves participants beyond the partnership community"."""
     if definitions.beyond_reading == BeyondReading.NARROW:
@@ -481,13 +473,6 @@ def result_sums(session: Session | Connection, query: sa.Select[Any], width: int
     columns = list(zip(*rows, strict=True))
     figures = np.array(columns[width:], dtype=np.int64).T
     return Sums([list(column) for column in columns[:width]], figures)
-
-
-def result_frame(
-    session: Session | Connection, query: sa.Select[Any], keys: list[str]
-) -> pd.DataFrame:
-    """The rows of `query` (its keys, then the six figures) as a frame, figures as int64."""
-    return result_sums(session, query, len(keys)).frame(keys)
 
 
 def _stack(rows: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:

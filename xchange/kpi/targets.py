@@ -27,7 +27,6 @@ from xchange import dates
 from xchange.kpi import breakdowns
 from xchange.kpi.sums import Filters, Headline, headline, programme_of
 from xchange.models import Partnership, PathMilestone, Programme, quarter_of
-from xchange.reference import quarter_label
 
 DAYS_PER_QUARTER = 365.25 / 4
 # Thresholds are products and differences of decimal fractions (0.4 - 0.05 is 0.35000000000000003
@@ -548,8 +547,3 @@ def _expected_on(path: TargetPath, day: date) -> float:
             return previous_value + (value - previous_value) * (day - previous_end).days / span
         previous_end, previous_value = end, value
     return float(values[-1])
-
-
-def describe_quarter(quarter: str) -> str:
-    """`2026Q3` -> `2026-Q3` for screens and reports."""
-    return quarter_label(quarter)

@@ -6,8 +6,7 @@ streamlit. The same figures feed
 
 - the dashboard: `st.plotly_chart(fig, config=charts.config(), theme=None)` (`theme=None` keeps
   the house style instead of Streamlit's colours);
-- the quarterly pack: `to_image(fig, format="png")` (or svg, pdf) through kaleido and the
-  system's Chromium, offline: plotly.js from the installed package, MathJax off.
+- the quarterly pack: drawn to PNG, SVG and PDF by `xchange.pack.render.ChartRenderer`.
 
 House style (`house_style`): white, DejaVu Sans, type sized for print, legend under the plot, and
 series that stay apart in grayscale: dark / medium / light tones, solid / dashed / dotted lines,
@@ -18,13 +17,8 @@ a map: the app runs offline, so country flows are a Sankey diagram.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import html
-import os
-import shutil
 import textwrap
-from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -32,7 +26,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from xchange import dates
-from xchange.errors import XchangeError
 from xchange.kpi.sums import Definitions
 from xchange.kpi.targets import Forecast, TargetPath
 from xchange.models import quarter_of
@@ -57,7 +50,6 @@ SUBTITLE_WIDTH = 105  # characters of 13 px type in a 1000 px wide figure
 EXPORT_WIDTH = 1000
 EXPORT_HEIGHT = 600
 EXPORT_SCALE = 2.0
-ImageFormat = Literal["png", "svg", "pdf", "jpeg", "webp"]
 
 
 def _axis() -> dict[str, Any]:
@@ -742,87 +734,3 @@ def ecosystems_chart(table: pd.DataFrame, *, scope: str, as_of: date) -> go.Figu
     if not sum(counted):
         _say_empty(fig)
     return fig
-
-
-# --- static export -------------------------------------------------------------------------------
-
-
-class ExportUnavailable(XchangeError):
-    """Static images need kaleido and a Chrome or Chromium browser; one of them is missing."""
-
-
-def find_chromium() -> str | None:
-    """The browser kaleido drives: `XCHANGE_CHROMIUM`, then `BROWSER_PATH` (kaleido's own
-    variable), then chromium / chromium-browser / google-chrome on PATH; None when none is there."""
-    for variable in ("XCHANGE_CHROMIUM", "BROWSER_PATH"):
-        path = os.environ.get(variable)
-        if path and os.access(path, os.X_OK):
-            return path
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def to_images(
-    figures: Sequence[go.Figure],
-    *,
-    format: ImageFormat = "png",
-    width: int = EXPORT_WIDTH,
-    height: int | None = None,
-    scale: float = EXPORT_SCALE,
-    browser: str | None = None,
-) -> list[bytes]:
-    """Render figures to image bytes with one headless browser (a few seconds to start it).
-
-    Offline by construction: plotly.js comes from the installed plotly package and MathJax is
-    off, so the page loads nothing from the network. `height` defaults to each figure's own
-    layout height, else 600 px. The browser is `browser`, else `find_chromium()`.
-    Raises ExportUnavailable when kaleido or the browser is missing.
-    """
-    try:
-        import kaleido
-    except ImportError as error:  # an optional extra for the dashboard, required for the pack
-        raise ExportUnavailable("Static export needs the kaleido package.") from error
-    path = browser or find_chromium()
-    if path is None or not os.access(path, os.X_OK):
-        raise ExportUnavailable(
-            "Static export needs Chrome or Chromium: install Debian's chromium, or set "
-            "XCHANGE_CHROMIUM to the browser's path."
-        )
-    options = [
-        {
-            "format": format,
-            "width": width,
-            "height": height or fig.layout.height or EXPORT_HEIGHT,
-            "scale": scale,
-        }
-        for fig in figures
-    ]
-
-    async def render() -> list[bytes]:
-        async with kaleido.Kaleido(path=path, mathjax=False, n=1) as browser_session:
-            return [
-                await browser_session.calc_fig(fig, opts=opts)
-                for fig, opts in zip(figures, options, strict=True)
-            ]
-
-    # A thread of its own, so this works where an event loop is already running (a notebook).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, render()).result()
-
-
-def to_image(
-    fig: go.Figure,
-    *,
-    format: ImageFormat = "png",
-    width: int = EXPORT_WIDTH,
-    height: int | None = None,
-    scale: float = EXPORT_SCALE,
-    browser: str | None = None,
-) -> bytes:
-    """One figure as PNG, SVG, PDF... bytes; see `to_images` (prefer it for several figures)."""
-    return to_images(
-        [fig], format=format, width=width, height=height, scale=scale, browser=browser
-    )[0]

@@ -12,7 +12,7 @@ a `RuleContext` that `load_context` fills with just the rows the table mentions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -889,14 +889,6 @@ def _organisations_in(
         rows = keyed_rows(connection, select, side, org_ids, where=where)
         seen.update(int(row[0]) for row in rows)
     return seen
-
-
-def field_message_map(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
-    """Issues grouped by field, for a form that shows each message beside its widget."""
-    grouped: dict[str, list[Issue]] = {}
-    for issue in issues:
-        grouped.setdefault(issue.field, []).append(issue)
-    return grouped
 
 
 __all__ = [
