@@ -174,3 +174,33 @@ def test_find_cycle_finds_a_cycle() -> None:
 def test_every_room_has_a_rank() -> None:
     rooms = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
     assert rooms <= set(RANKS), f"give {sorted(rooms - set(RANKS))} a place in RANKS"
+
+
+LAZY_ROOMS = ("db", "accounts", "programme", "kpi", "exports", "pack", "demo")
+
+
+def test_importing_a_room_loads_nothing_heavy() -> None:
+    """A room's `__init__` names its API lazily: the CLI and the reading child pay for a
+    submodule (and SQLAlchemy, pandas...) only when they use one of its names."""
+    import subprocess
+    import sys
+
+    rooms = ", ".join(f"xchange.{name}" for name in LAZY_ROOMS)
+    code = (
+        f"import sys, {rooms}\n"
+        "heavy = sorted({'sqlalchemy', 'sqlmodel', 'pandas', 'numpy'} & set(sys.modules))\n"
+        "print(','.join(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_every_public_name_of_a_room_resolves() -> None:
+    import importlib
+
+    for name in LAZY_ROOMS:
+        package = importlib.import_module(f"xchange.{name}")
+        assert sorted(package.__all__) == sorted(package._SUBMODULES), name
+        for public, module in package._SUBMODULES.items():
+            defined = getattr(importlib.import_module(f"xchange.{name}.{module}"), public)
+            assert getattr(package, public) is defined, f"xchange.{name}.{public}"

@@ -1,1 +1,141 @@
-"""accounts."""
+"""Who may do what: the access rules (roles, scopes, what a role may read or write), sign-in
+and sessions (passwords, tokens, attempts).
+
+Importing the room costs nothing: each public name below loads its submodule on first use
+(PEP 562), so a command or the file-reading child pays only for what it touches.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xchange.accounts.access import (
+        acting_user,
+        can_see_personal_data,
+        engine_of,
+        log,
+        partnership_ids_readable,
+        partnership_ids_writable,
+        record_refusal,
+        require_admin,
+        require_kpi_read,
+        require_read,
+        require_write,
+    )
+    from xchange.accounts.attempts import (
+        account_key,
+        client_key,
+        forget,
+        key,
+        lock_duration,
+        lock_message,
+        locked_until,
+        record_failure,
+    )
+    from xchange.accounts.auth import (
+        add_user,
+        authenticate,
+        check_password_policy,
+        configure_hasher,
+        hash_password,
+        list_users,
+        normalise_email,
+        revoke_sessions,
+        session_current,
+        session_expired,
+        set_active,
+        set_password,
+        set_role_and_partnerships,
+        user_by_email,
+        verify_password,
+    )
+
+# Public name -> the submodule that defines it (read by `__getattr__` and by
+# tests/test_architecture.py, which follows these names to their module).
+_SUBMODULES = {
+    "account_key": "attempts",
+    "acting_user": "access",
+    "add_user": "auth",
+    "authenticate": "auth",
+    "can_see_personal_data": "access",
+    "check_password_policy": "auth",
+    "client_key": "attempts",
+    "configure_hasher": "auth",
+    "engine_of": "access",
+    "forget": "attempts",
+    "hash_password": "auth",
+    "key": "attempts",
+    "list_users": "auth",
+    "lock_duration": "attempts",
+    "lock_message": "attempts",
+    "locked_until": "attempts",
+    "log": "access",
+    "normalise_email": "auth",
+    "partnership_ids_readable": "access",
+    "partnership_ids_writable": "access",
+    "record_failure": "attempts",
+    "record_refusal": "access",
+    "require_admin": "access",
+    "require_kpi_read": "access",
+    "require_read": "access",
+    "require_write": "access",
+    "revoke_sessions": "auth",
+    "session_current": "auth",
+    "session_expired": "auth",
+    "set_active": "auth",
+    "set_password": "auth",
+    "set_role_and_partnerships": "auth",
+    "user_by_email": "auth",
+    "verify_password": "auth",
+}
+__all__ = [
+    "account_key",
+    "acting_user",
+    "add_user",
+    "authenticate",
+    "can_see_personal_data",
+    "check_password_policy",
+    "client_key",
+    "configure_hasher",
+    "engine_of",
+    "forget",
+    "hash_password",
+    "key",
+    "list_users",
+    "lock_duration",
+    "lock_message",
+    "locked_until",
+    "log",
+    "normalise_email",
+    "partnership_ids_readable",
+    "partnership_ids_writable",
+    "record_failure",
+    "record_refusal",
+    "require_admin",
+    "require_kpi_read",
+    "require_read",
+    "require_write",
+    "revoke_sessions",
+    "session_current",
+    "session_expired",
+    "set_active",
+    "set_password",
+    "set_role_and_partnerships",
+    "user_by_email",
+    "verify_password",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _SUBMODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})

@@ -1,1 +1,131 @@
-"""pack."""
+"""The quarterly pack: the figures gathered once (`data`), the chart builders (`charts`), one
+headless Chromium to draw them (`render`), the workbook (`sheets`), the PDF report (`pdf`) and
+the files or zip that hold them (`build`).
+
+Importing the room costs nothing: each public name below loads its submodule on first use
+(PEP 562), so a command or the file-reading child pays only for what it touches.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xchange.pack.build import PackResult, build_pack, figures, pack_zip, zip_name
+    from xchange.pack.charts import (
+        config,
+        ecosystems_chart,
+        flows_chart,
+        house_style,
+        partnerships_chart,
+        plain,
+        progress_chart,
+        quarter_order,
+        share_chart,
+        template,
+    )
+    from xchange.pack.data import PackData, as_of_for, gather
+    from xchange.pack.pdf import report_pdf
+    from xchange.pack.render import ChartRenderer, ExportUnavailable, browser_path, find_chromium
+    from xchange.pack.sheets import (
+        chart_tables,
+        comparisons,
+        definitions,
+        ecosystems,
+        flows,
+        partnerships,
+        progress,
+        share,
+        summary,
+        summary_rows,
+        workbook,
+    )
+
+# Public name -> the submodule that defines it (read by `__getattr__` and by
+# tests/test_architecture.py, which follows these names to their module).
+_SUBMODULES = {
+    "as_of_for": "data",
+    "browser_path": "render",
+    "build_pack": "build",
+    "chart_tables": "sheets",
+    "ChartRenderer": "render",
+    "comparisons": "sheets",
+    "config": "charts",
+    "definitions": "sheets",
+    "ecosystems": "sheets",
+    "ecosystems_chart": "charts",
+    "ExportUnavailable": "render",
+    "figures": "build",
+    "find_chromium": "render",
+    "flows": "sheets",
+    "flows_chart": "charts",
+    "gather": "data",
+    "house_style": "charts",
+    "pack_zip": "build",
+    "PackData": "data",
+    "PackResult": "build",
+    "partnerships": "sheets",
+    "partnerships_chart": "charts",
+    "plain": "charts",
+    "progress": "sheets",
+    "progress_chart": "charts",
+    "quarter_order": "charts",
+    "report_pdf": "pdf",
+    "share": "sheets",
+    "share_chart": "charts",
+    "summary": "sheets",
+    "summary_rows": "sheets",
+    "template": "charts",
+    "workbook": "sheets",
+    "zip_name": "build",
+}
+__all__ = [
+    "as_of_for",
+    "browser_path",
+    "build_pack",
+    "chart_tables",
+    "ChartRenderer",
+    "comparisons",
+    "config",
+    "definitions",
+    "ecosystems",
+    "ecosystems_chart",
+    "ExportUnavailable",
+    "figures",
+    "find_chromium",
+    "flows",
+    "flows_chart",
+    "gather",
+    "house_style",
+    "pack_zip",
+    "PackData",
+    "PackResult",
+    "partnerships",
+    "partnerships_chart",
+    "plain",
+    "progress",
+    "progress_chart",
+    "quarter_order",
+    "report_pdf",
+    "share",
+    "share_chart",
+    "summary",
+    "summary_rows",
+    "template",
+    "workbook",
+    "zip_name",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _SUBMODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})
