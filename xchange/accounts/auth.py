@@ -29,8 +29,8 @@ from xchange.accounts import attempts
 from xchange.accounts.access import UNKNOWN_EMAIL, engine_of, require_admin
 from xchange.config import get_settings
 from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, with_retry, write_session
-from xchange.db.versioning import bump_version, stale_changes
-from xchange.errors import InvalidInput, NotFound, SignInRefused, StaleRecord
+from xchange.db.versioning import check_version, next_version, record_change
+from xchange.errors import InvalidInput, NotFound, SignInRefused
 from xchange.models import AuditEvent, Partnership, Role, User, UserPartnership, utcnow
 
 WRONG_CREDENTIALS = "Wrong email or password."
@@ -392,7 +392,7 @@ def add_user(
     }
     if password is not None:
         changes["password"] = "changed"
-    _record_change(session, actor, user, "create", changes)
+    record_change(session, actor, "user", user.id, "create", changes)
     session.flush()
     return user
 
@@ -422,7 +422,7 @@ def set_password(
     user.failed_logins = 0
     attempts.forget(session, attempts.account_key(user.email))
     revoke_sessions(session=session, user=user)
-    _record_change(session, actor, user, "update", changes)
+    record_change(session, actor, "user", user.id, "update", changes)
     session.flush()
     return user
 
@@ -451,7 +451,7 @@ def set_active(
         "active": [user.active, active],
         "version": _bump(session, user, expected_version),
     }
-    _record_change(session, actor, user, "update", changes)
+    record_change(session, actor, "user", user.id, "update", changes)
     user.active = active
     if not active:
         revoke_sessions(session=session, user=user)
@@ -508,7 +508,7 @@ def set_role_and_partnerships(
             session.delete(link)
         session.flush()  # the old links go before the new ones arrive (same primary keys)
         session.add_all(UserPartnership(user_id=user_id, partnership_id=pid) for pid, _ in linked)
-    _record_change(session, actor, user, "update", changes)
+    record_change(session, actor, "user", user.id, "update", changes)
     session.flush()
     return user
 
@@ -518,30 +518,12 @@ def _user(session: Session, user_id: int, expected_version: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
-    if user.version != expected_version:
-        raise _stale(session, user, expected_version)
+    check_version(session, user, expected_version, entity="user", what=f"User {user.email}")
     return user
 
 
 def _bump(session: Session, user: User, expected_version: int) -> list[int]:
-    """The user's next version, in one statement with the check (`versioning.bump_version`)."""
-    assert user.id is not None
-    bumped = bump_version(session, User, user.id, expected_version)
-    if bumped is None:
-        raise _stale(session, user, expected_version)
-    user.version = expected_version + 1
-    return bumped
-
-
-def _stale(session: Session, user: User, expected_version: int) -> StaleRecord:
-    assert user.id is not None
-    changes = stale_changes(session, "user", user.id, expected_version)
-    fields = ", ".join(name.replace("_", " ") for name in sorted(changes)) or "its version"
-    return StaleRecord(
-        f"User {user.email} was changed by someone else since you opened it ({fields}); "
-        "nothing was saved. Reload it and apply your change again.",
-        changes,
-    )
+    return next_version(session, user, expected_version, entity="user", what=f"User {user.email}")
 
 
 def _role(role: Role | str) -> Role:
@@ -573,18 +555,3 @@ def _partnerships_for(
         plural = "s" if len(unknown) > 1 else ""
         raise InvalidInput(f"Unknown partnership{plural}: {', '.join(unknown)}.")
     return sorted((p.id, p.acronym) for p in found if p.id is not None)
-
-
-def _record_change(
-    session: Session, actor: User, user: User, action: str, changes: dict[str, Any]
-) -> None:
-    session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            actor_label=actor.email[:EMAIL_MAX_LENGTH],
-            entity="user",
-            entity_id=user.id,
-            action=action,
-            changes=changes,
-        )
-    )

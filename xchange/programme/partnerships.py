@@ -21,10 +21,9 @@ from sqlmodel import Session, col, select
 
 from xchange import dates, reference
 from xchange.accounts import access
-from xchange.db.versioning import bump_version, stale_changes
-from xchange.errors import InvalidInput, NotFound, StaleRecord, XchangeError
+from xchange.db.versioning import check_version, next_version, record_change
+from xchange.errors import InvalidInput, NotFound, XchangeError
 from xchange.models import (
-    AuditEvent,
     EligibleCountry,
     HostCountryRate,
     Partnership,
@@ -623,27 +622,6 @@ def partnership_table(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def record_change(
-    session: Session,
-    actor: User,
-    entity: str,
-    entity_id: int | None,
-    action: str,
-    changes: dict[str, Any],
-) -> None:
-    """Add an `AuditEvent`: `changes` maps each field to `[old, new]` (JSON values)."""
-    session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            actor_label=actor.email,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes=changes,
-        )
-    )
-
-
 # --- internals -------------------------------------------------------------------------------
 
 
@@ -738,31 +716,13 @@ def _check_milestones(
 
 
 def _check_version(session: Session, partnership: Partnership, expected_version: int) -> None:
-    """Refuse early, before validating, a write that read an older version."""
-    if partnership.version != expected_version:
-        raise _stale(session, partnership, expected_version)
+    what = f"Partnership {partnership.acronym}"
+    check_version(session, partnership, expected_version, entity="partnership", what=what)
 
 
 def _bump(session: Session, partnership: Partnership, expected_version: int) -> list[int]:
-    """Move the partnership to the next version if it is still at `expected_version` (see
-    `versioning.bump_version`); the audit pair `[old, new]`, else `StaleRecord`."""
-    assert partnership.id is not None
-    bumped = bump_version(session, Partnership, partnership.id, expected_version)
-    if bumped is None:
-        raise _stale(session, partnership, expected_version)
-    partnership.version = expected_version + 1
-    return bumped
-
-
-def _stale(session: Session, partnership: Partnership, expected_version: int) -> StaleRecord:
-    assert partnership.id is not None
-    changes = stale_changes(session, "partnership", partnership.id, expected_version)
-    fields = ", ".join(name.replace("_", " ") for name in sorted(changes)) or "its version"
-    return StaleRecord(
-        f"Partnership {partnership.acronym} was changed by someone else since you opened it "
-        f"({fields}); nothing was saved. Reload it and apply your change again.",
-        changes,
-    )
+    what = f"Partnership {partnership.acronym}"
+    return next_version(session, partnership, expected_version, entity="partnership", what=what)
 
 
 def _terms(partnership: Partnership) -> dict[str, Any]:
