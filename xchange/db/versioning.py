@@ -44,18 +44,18 @@ def record_change(
 ) -> None:
     """Add an `AuditEvent`: `changes` maps each field to `[old, new]` (JSON values); `at` is
     now unless given (the trail is append-only: an event's moment is set once)."""
-    session.add(
-        AuditEvent(
-            **({} if at is None else {"at": at}),
-            actor_id=actor.id,
-            actor_label=actor.email,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes=changes,
-            import_batch_id=import_batch_id,
-        )
+    event = AuditEvent(
+        actor_id=actor.id,
+        actor_label=actor.email,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        changes=changes,
+        import_batch_id=import_batch_id,
     )
+    if at is not None:
+        event.at = at
+    session.add(event)
 
 
 def check_version(
