@@ -567,16 +567,6 @@ def _or(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def programme_of(session: Session | Connection) -> Programme:
-    """The programme's settings row (the defaults when there is none), on a session or not."""
-    if isinstance(session, Session):
-        found = session.get(Programme, 1)
-    else:  # a Connection has no `get`: read the row's columns and build the model from them
-        row = session.execute(sa.select(Programme).where(sa.column("id") == 1)).first()
-        found = Programme(**row._mapping) if row is not None else None
-    return found or Programme()
-
-
 @dataclass(frozen=True)
 class Targets:
     """The programme's targets and definitions: what the headline and breakdowns need of it."""

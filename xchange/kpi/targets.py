@@ -25,8 +25,9 @@ from sqlmodel import Session, select
 
 from xchange import dates
 from xchange.kpi import breakdowns
-from xchange.kpi.sums import Filters, Headline, headline, programme_of
+from xchange.kpi.sums import Filters, Headline, headline
 from xchange.models import Partnership, PathMilestone, Programme, quarter_of
+from xchange.programme.row import read_programme
 
 DAYS_PER_QUARTER = 365.25 / 4
 # Thresholds are products and differences of decimal fractions (0.4 - 0.05 is 0.35000000000000003
@@ -114,7 +115,7 @@ def target_path(session: Session, *, partnership_ids: tuple[int, ...] = ()) -> T
     The programme's path is the sum of every partnership's path scaled so that it ends at the
     programme's target; a warning says when the partnership targets do not add up to it.
     """
-    programme = programme_of(session)
+    programme = read_programme(session)
     partnerships = list(session.exec(select(Partnership)).all())
     chosen = [p for p in partnerships if not partnership_ids or p.id in partnership_ids]
     milestones = _milestones(session)
@@ -214,7 +215,7 @@ def projections(session: Session, *, as_of: date, filters: Filters = Filters()) 
     """
     from xchange.kpi.sums import Definitions, grouped
 
-    definitions = Definitions.of(programme_of(session))
+    definitions = Definitions.of(read_programme(session))
     counted = grouped(
         session, ["partnership_id"], as_of=as_of, definitions=definitions, filters=filters
     ).set_index("partnership_id")["counted"]
@@ -318,7 +319,7 @@ def forecast(
     pace, confirmed stays and projection are the scope's own (a plain sum over partnerships).
     """
     as_of = as_of or date.today()
-    programme: Programme = programme_of(session)
+    programme: Programme = read_programme(session)
     if partnership is not None:
         filters = replace(filters, partnership_ids=(partnership.id or 0,))
     figures = headline(session, as_of=as_of, filters=filters)
@@ -452,7 +453,7 @@ def partnership_forecasts(
     )
 
     as_of = as_of or date.today()
-    programme = programme_of(session)
+    programme = read_programme(session)
     definitions = Definitions.of(programme)
     table = breakdowns.by_partnership(session, as_of=as_of, filters=filters).table
     recent = grouped(

@@ -28,7 +28,6 @@ from xchange.models import (
     HostCountryRate,
     Partnership,
     PathMilestone,
-    Programme,
     ReportingPeriod,
     Role,
     User,
@@ -509,14 +508,6 @@ def host_rates(session: Session, partnership_id: int) -> dict[str, int]:
         select(HostCountryRate).where(HostCountryRate.partnership_id == partnership_id)
     ).all()
     return {row.country: row.rate_cents for row in rows}
-
-
-def programme(session: Session) -> Programme:
-    """The programme settings row (created by `xchange init`)."""
-    row = session.get(Programme, 1)
-    if row is None:
-        raise NotFound("The database is not initialised: run `xchange init`")
-    return row
 
 
 def eligible_countries(session: Session, on: date | None = None) -> list[str]:

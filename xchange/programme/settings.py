@@ -26,9 +26,7 @@ from xchange.accounts import access
 from xchange.db.versioning import check_version, next_version, record_change
 from xchange.errors import InvalidInput
 from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, User
-from xchange.programme.partnerships import programme
-
-PROGRAMME_ID = 1
+from xchange.programme.row import PROGRAMME_ID, programme
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from xchange.models import (
     EligibleCountry,
     HostCountryRate,
     Partnership,
-    Programme,
 )
+from xchange.programme.row import read_programme
 from xchange.register.orgkeys import distinct_name_keys, org_keys
 from xchange.register.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
 
@@ -783,7 +783,7 @@ def load_context(
     record, a visit of theirs reads "another partnership's exchange", and the profile of an
     organisation that takes part in none of the readable partnerships' exchanges is not told.
     """
-    programme = session.get(Programme, 1) or Programme()
+    programme = read_programme(session)
     partnerships = {
         p.acronym.casefold(): PartnershipTerms(p.id or 0, p.acronym, p.full_rate_cents)
         for p in session.exec(select(Partnership)).all()
