@@ -730,7 +730,7 @@ def test_the_as_of_quarter_from_either_side_agrees_with_the_exchange_table(
     ]
     fresh_register(engine, stays, {"beyond_reading": "broad", "count_virtual": False})
     with read_session(engine) as session:
-        assert kpi._completed_in_quarter(session, as_of, Filters()) == sides
+        assert kpi.completed_in_quarter(session, as_of, Filters()) == sides
     for name in ("flows", "by_visitor_country", "by_host_country", "by_partnership"):
         builder, options = BUILDERS[name]
         for filters in (Filters(), Filters(countries=("IT", "ES"))):
