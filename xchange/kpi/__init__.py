@@ -45,22 +45,28 @@ if TYPE_CHECKING:
         uses_summary,
     )
     from xchange.kpi.overview import FilterChoices, Overview, filter_choices
+    from xchange.kpi.paths import (
+        TargetPath,
+        expected_at,
+        expected_on,
+        milestones_by_partnership,
+        partnership_path,
+        quarter_end,
+        target_path,
+    )
     from xchange.kpi.snapshots import Comparison, compare, take_snapshot
     from xchange.kpi.sums import Headline, Targets, headline, programme_targets, share
     from xchange.kpi.targets import (
+        DAYS_PER_QUARTER,
+        TOLERANCE,
         Forecast,
         KpiStatus,
-        TargetPath,
-        expected_at,
         forecast,
         pace_quarters,
         partnership_forecasts,
-        partnership_path,
         projections,
-        quarter_end,
         share_gap,
         share_status,
-        target_path,
     )
 
 # Public name -> the submodule that defines it (read by `__getattr__` and by
@@ -80,8 +86,10 @@ _SUBMODULES = {
     "completed_in_quarter": "grouping",
     "countries": "breakdowns",
     "CountryTables": "breakdowns",
+    "DAYS_PER_QUARTER": "targets",
     "Definitions": "counting",
-    "expected_at": "targets",
+    "expected_at": "paths",
+    "expected_on": "paths",
     "figure_sums": "grouping",
     "filter_choices": "overview",
     "filter_conditions": "counting",
@@ -97,15 +105,16 @@ _SUBMODULES = {
     "KpiStatus": "targets",
     "last_activity": "breakdowns",
     "listen_for_changes": "cache",
+    "milestones_by_partnership": "paths",
     "money_and_sides": "breakdowns",
     "Overview": "overview",
     "pace_quarters": "targets",
     "partnership_forecasts": "targets",
-    "partnership_path": "targets",
+    "partnership_path": "paths",
     "programme_targets": "sums",
     "projections": "targets",
     "quarter_bounds": "grouping",
-    "quarter_end": "targets",
+    "quarter_end": "paths",
     "ratios": "breakdowns",
     "raw_source": "grouping",
     "result_sums": "grouping",
@@ -118,9 +127,10 @@ _SUBMODULES = {
     "summary_source": "grouping",
     "Sums": "grouping",
     "take_snapshot": "snapshots",
-    "target_path": "targets",
-    "TargetPath": "targets",
+    "target_path": "paths",
+    "TargetPath": "paths",
     "Targets": "sums",
+    "TOLERANCE": "targets",
     "uses_summary": "grouping",
 }
 __all__ = [
@@ -138,8 +148,10 @@ __all__ = [
     "completed_in_quarter",
     "countries",
     "CountryTables",
+    "DAYS_PER_QUARTER",
     "Definitions",
     "expected_at",
+    "expected_on",
     "figure_sums",
     "filter_choices",
     "filter_conditions",
@@ -155,6 +167,7 @@ __all__ = [
     "KpiStatus",
     "last_activity",
     "listen_for_changes",
+    "milestones_by_partnership",
     "money_and_sides",
     "Overview",
     "pace_quarters",
@@ -179,6 +192,7 @@ __all__ = [
     "target_path",
     "TargetPath",
     "Targets",
+    "TOLERANCE",
     "uses_summary",
 ]
 
