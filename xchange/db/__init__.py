@@ -2,14 +2,14 @@
 backups, and one audit/versioning helper (record a change, refuse a stale version, list what
 changed since). Only this room speaks SQL dialects; everything above takes a session.
 
-Importing the room costs nothing: each public name below loads its submodule on first use
-(PEP 562), so a command or the file-reading child pays only for what it touches.
+Its public names load on first use (`xchange.lazy`).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from xchange.lazy import lazy_names
 
 if TYPE_CHECKING:
     from xchange.db.backup import (
@@ -72,7 +72,17 @@ if TYPE_CHECKING:
         suspended,
         trigger_sql,
     )
-    from xchange.db.versioning import bump_version, stale_changes
+    from xchange.db.versioning import (
+        Versioned,
+        as_it_stood,
+        bump_version,
+        changes_after,
+        check_version,
+        next_version,
+        record_change,
+        stale_changes,
+        stale_record,
+    )
 
 # Public name -> the submodule that defines it (read by `__getattr__` and by
 # tests/test_architecture.py, which follows these names to their module).
@@ -80,9 +90,12 @@ _SUBMODULES = {
     "add_sums": "summary",
     "alembic_config": "engine",
     "arrow_table": "bulk",
+    "as_it_stood": "versioning",
     "backup_to_file": "backup",
     "BackupError": "backup",
     "bump_version": "versioning",
+    "changes_after": "versioning",
+    "check_version": "versioning",
     "Column": "bulk",
     "current_revision": "engine",
     "data_tables": "backup",
@@ -105,10 +118,12 @@ _SUBMODULES = {
     "make_engine": "engine",
     "Manifest": "backup",
     "next_id": "bulk",
+    "next_version": "versioning",
     "queue_imports": "engine",
     "read_manifest": "backup",
     "read_session": "engine",
     "rebuild": "summary",
+    "record_change": "versioning",
     "restore": "backup",
     "restore_file": "backup",
     "snapshot": "backup",
@@ -117,6 +132,7 @@ _SUBMODULES = {
     "staged_sums": "summary",
     "stages": "bulk",
     "stale_changes": "versioning",
+    "stale_record": "versioning",
     "sums_of": "summary",
     "suspended": "summary",
     "sync_id_sequence": "bulk",
@@ -127,6 +143,7 @@ _SUBMODULES = {
     "trigger_sql": "summary",
     "upgrade": "engine",
     "vacuum_analyze": "bulk",
+    "Versioned": "versioning",
     "with_retry": "engine",
     "write": "engine",
     "write_backup": "backup",
@@ -136,9 +153,12 @@ __all__ = [
     "add_sums",
     "alembic_config",
     "arrow_table",
+    "as_it_stood",
     "backup_to_file",
     "BackupError",
     "bump_version",
+    "changes_after",
+    "check_version",
     "Column",
     "current_revision",
     "data_tables",
@@ -161,10 +181,12 @@ __all__ = [
     "make_engine",
     "Manifest",
     "next_id",
+    "next_version",
     "queue_imports",
     "read_manifest",
     "read_session",
     "rebuild",
+    "record_change",
     "restore",
     "restore_file",
     "snapshot",
@@ -173,6 +195,7 @@ __all__ = [
     "staged_sums",
     "stages",
     "stale_changes",
+    "stale_record",
     "sums_of",
     "suspended",
     "sync_id_sequence",
@@ -183,21 +206,11 @@ __all__ = [
     "trigger_sql",
     "upgrade",
     "vacuum_analyze",
+    "Versioned",
     "with_retry",
     "write",
     "write_backup",
     "write_session",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _SUBMODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # once loaded, a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = lazy_names(__name__, _SUBMODULES)

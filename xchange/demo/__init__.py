@@ -1,14 +1,14 @@
 """Deterministic demo data: a seeded generator of organisations, people and exchanges that
 feeds `xchange demo`, the benchmarks and the tests.
 
-Importing the room costs nothing: each public name below loads its submodule on first use
-(PEP 562), so a command or the file-reading child pays only for what it touches.
+Its public names load on first use (`xchange.lazy`).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from xchange.lazy import lazy_names
 
 if TYPE_CHECKING:
     from xchange.demo.facts import (
@@ -97,15 +97,4 @@ __all__ = [
     "visitors",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _SUBMODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # once loaded, a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = lazy_names(__name__, _SUBMODULES)
