@@ -143,7 +143,7 @@ HAND_WRITTEN = [
 
 def flows_sql(before: int, after: int) -> str:
     """The flows query for an as-of quarter with these completed stays before / after as-of:
-    exactly what ours computes (xchange.kpi.sums._grouped_by_quarters)."""
+    exactly what ours computes (xchange.kpi.grouping._grouped_by_quarters)."""
     subtract = after < before
     whole = FLOW_WHOLE.format(until="<=" if subtract else "<")
     if min(before, after) == 0:

@@ -8,9 +8,6 @@ a value that recurs once, so that a column of 100,000 cells costs few Python obj
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -104,8 +101,3 @@ def objects(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with plain Python values and None for blanks in every column (dtype object)."""
     columns = {name: plain(frame[name]) for name in frame.columns}
     return pd.DataFrame(columns, index=frame.index, columns=frame.columns, dtype=object)
-
-
-def iter_values(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[tuple[Any, ...]]:
-    """Rows of `frame`'s `columns` as tuples of plain Python values."""
-    return zip(*(frame[name].tolist() for name in columns), strict=True)

@@ -48,7 +48,7 @@ from xchange.exports.exchanges import (
 )
 from xchange.exports.templates import DICTIONARY
 from xchange.imports import write as import_writer
-from xchange.imports.reading import read_file
+from xchange.imports.files import read_file
 from xchange.kpi import breakdowns
 from xchange.kpi import sums as kpi
 from xchange.models import Partnership, User

@@ -31,9 +31,10 @@ from tests.imports.workbooks import (
 )
 from xchange.imports import guarded
 from xchange.imports.arrowframe import from_ipc, to_ipc
+from xchange.imports.files import read_file
 from xchange.imports.guarded import read_untrusted
 from xchange.imports.limits import FileRefused, Limits, column_letters, used_range
-from xchange.imports.reading import ReadResult, read_file
+from xchange.imports.reading import ReadResult
 
 LIMITS = Limits(file_bytes=20 * 1024 * 1024)
 # The checks before calamine lifted: what the reading process alone must survive.

@@ -34,8 +34,8 @@ from tests.imports.test_importer import (
 )
 from xchange.db import engine as db
 from xchange.errors import PermissionDenied, StaleRecord
+from xchange.imports.files import read_file
 from xchange.imports.importer import ImportReport, UndoRefused, run_import, undo_import
-from xchange.imports.reading import read_file
 from xchange.imports.write import id_ranges
 from xchange.models import AuditEvent, Exchange, ImportBatch, Organisation, Person
 from xchange.register import service

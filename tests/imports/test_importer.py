@@ -28,6 +28,7 @@ from xchange.cli import cli
 from xchange.db import engine as db
 from xchange.errors import PermissionDenied, ValidationFailed, XchangeError
 from xchange.imports import write as import_writer
+from xchange.imports.files import read_file
 from xchange.imports.importer import (
     ImportReport,
     UndoRefused,
@@ -36,7 +37,7 @@ from xchange.imports.importer import (
     run_import,
     undo_import,
 )
-from xchange.imports.reading import FileRefused, column_key, read_file
+from xchange.imports.reading import FileRefused, column_key
 from xchange.models import (
     AuditEvent,
     Exchange,

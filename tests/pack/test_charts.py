@@ -27,7 +27,7 @@ from xchange.kpi import breakdowns, targets
 from xchange.kpi.sums import Definitions, Headline
 from xchange.kpi.targets import Forecast, TargetPath
 from xchange.models import User
-from xchange.pack import charts
+from xchange.pack import charts, render
 from xchange.programme.partnerships import add_partnership, find_partnership
 from xchange.register.service import ExchangeIn, create_exchange
 
@@ -565,7 +565,7 @@ def test_builders_take_the_real_breakdowns(sqlite_engine: Engine) -> None:
 
 def _browser() -> str:
     """The Chromium to export with; skipped without one, a failure under CI=true."""
-    path = os.environ.get("XCHANGE_TEST_CHROMIUM") or charts.find_chromium()
+    path = os.environ.get("XCHANGE_TEST_CHROMIUM") or render.find_chromium()
     if path and os.access(path, os.X_OK):
         return path
     message = "no Chrome or Chromium (set XCHANGE_TEST_CHROMIUM or install Debian's chromium)"
@@ -578,23 +578,20 @@ def _browser() -> str:
 def test_every_chart_exports_to_png_and_pdf() -> None:
     from PIL import Image
 
-    browser = _browser()
     figures = [build() for build in ALL.values()]
 
-    images = charts.to_images(figures, width=800, height=500, scale=1.5, browser=browser)
+    with render.ChartRenderer(_browser()) as renderer:
+        images = renderer.render(figures, formats=("png", "pdf"))
 
     assert len(images) == len(figures)
     for image in images:
-        with Image.open(io.BytesIO(image)) as decoded:
+        with Image.open(io.BytesIO(image["png"])) as decoded:
             assert decoded.format == "PNG"
-            assert decoded.size == (1200, 750)
-    # PDF for the pack, at the figure's own height.
-    assert charts.to_image(BUILDERS["partnerships"](), format="pdf", browser=browser).startswith(
-        b"%PDF"
-    )
+            assert decoded.size[0] == charts.EXPORT_WIDTH * charts.EXPORT_SCALE
+        assert image["pdf"].startswith(b"%PDF")
 
 
 def test_export_without_a_browser_is_a_clear_error(tmp_path: Any) -> None:
     missing = str(tmp_path / "no-chromium")
-    with pytest.raises(charts.ExportUnavailable, match="Chromium"):
-        charts.to_image(BUILDERS["progress"](), browser=missing)
+    with pytest.raises(render.ExportUnavailable, match="Chromium"):
+        render.ChartRenderer(missing).render([BUILDERS["progress"]()])

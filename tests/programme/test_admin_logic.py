@@ -49,6 +49,7 @@ from xchange.programme.partnerships import (
     set_reporting_periods,
     update_partnership,
 )
+from xchange.programme.row import read_programme
 from xchange.programme.settings import Eligibility
 from xchange.register import organisations, service
 from xchange.register.service import ExchangeIn
@@ -668,7 +669,7 @@ def test_update_programme_saves_and_audits_old_to_new(engine: Engine, world: Wor
         assert row.version == 2
     with read_session(engine) as session:
         saved = settings.read_settings(session)
-        definitions = kpi.Definitions.of(kpi.programme_of(session))
+        definitions = kpi.Definitions.of(read_programme(session))
     assert saved.visitor_types == ("cluster_organisation", "sme")
     assert (saved.target_exchanges, saved.at_risk_ratio) == (1200, 0.8)
     assert definitions == kpi.Definitions(beyond_reading="narrow", count_virtual=True)

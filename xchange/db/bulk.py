@@ -28,7 +28,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from xchange.db.engine import is_sqlite
+from xchange.db.engine import STAGES, is_sqlite
 
 # One column of a bulk load (see `insert_columns`).
 Column = Sequence[Any] | npt.NDArray[Any] | pd.Series
@@ -40,9 +40,6 @@ _SQLITE_LOAD_CACHE_KIB = 2 * 1024 * 1024
 _SQLITE_MAX_PARAMETERS = 16_384
 # From this many rows on, an SQLite load is staged through Arrow (see `_staged_insert`).
 STAGE_MIN_ROWS = 5_000
-# `ConnectionRecord.info` key listing the staging databases attached to a connection; the
-# engine detaches them when the connection goes back to the pool (`db._sqlite_engine`).
-STAGES = "xchange_bulk_stages"
 
 
 def date_texts(days: npt.NDArray[np.datetime64]) -> list[str | None]:
@@ -241,13 +238,6 @@ def _attach(connection: sa.Connection, path: Path) -> str:
     connection.exec_driver_sql(f"ATTACH DATABASE ? AS {schema}", (str(path),))
     stages.append(schema)
     return schema
-
-
-def detach_stages(driver: Any, info: dict[Any, Any]) -> None:
-    """Detach the staging databases `_insert_staged` attached to a connection (outside a
-    transaction: a transaction that read one holds it locked)."""
-    for schema in info.pop(STAGES, []):
-        driver.execute(f"DETACH DATABASE {schema}")
 
 
 def _sqlite_literal(value: int | str | None) -> str:

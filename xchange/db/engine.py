@@ -33,6 +33,10 @@ SQLITE_PAGE_SIZE = 16_384
 # `ConnectionRecord.info` key: this connection's transaction runs with foreign keys unchecked.
 _FOREIGN_KEYS_OFF = "xchange_foreign_keys_off"
 
+# `ConnectionRecord.info` key listing the staging databases a bulk load attached to a
+# connection (`bulk.insert_staged`); checkin detaches them.
+STAGES = "xchange_bulk_stages"
+
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
@@ -77,8 +81,6 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         # Back in the pool, its transaction over: let go of any bulk load's staging file, and
         # check foreign keys again for whoever uses the connection next.
         if dbapi_conn is not None:
-            from xchange.db.bulk import detach_stages
-
             detach_stages(dbapi_conn, record.info)
             if record.info.pop(_FOREIGN_KEYS_OFF, False):
                 dbapi_conn.execute("PRAGMA foreign_keys=ON")
@@ -93,6 +95,13 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
     return engine
+
+
+def detach_stages(driver: Any, info: dict[Any, Any]) -> None:
+    """Detach the staging databases a bulk load attached to a connection (outside a
+    transaction: a transaction that read one holds it locked)."""
+    for schema in info.pop(STAGES, []):
+        driver.execute(f"DETACH DATABASE {schema}")
 
 
 def is_sqlite(engine: Engine | sa.Connection) -> bool:

@@ -12,7 +12,7 @@ nothing. `version` lets the importer refuse a row whose record changed since the
 Two protections:
 - A text cell starting with = + - @, a tab or a carriage return could run as a formula when the
   file is opened ("CSV injection"): it gets a leading apostrophe, in both formats. The importer
-  takes it away again (`filereader.unneutralise`).
+  takes it away again (`xchange.exports.formulas`).
 - Roles without access to personal data (officers) get a pseudonym for the representative,
   `person-` and ten hex digits of a keyed hash of the person's id: stable across exports, so
   rows of one person can be told apart, never the name.
@@ -33,10 +33,11 @@ from sqlmodel import Session, SQLModel
 
 from xchange import reference
 from xchange.accounts import access
+from xchange.columns import VERSION
 from xchange.config import get_settings
 from xchange.errors import PermissionDenied
+from xchange.exports.formulas import neutralise
 from xchange.exports.templates import template_csv, template_xlsx, write_header
-from xchange.imports.reading import FORMULA_STARTS, VERSION
 from xchange.models import User
 from xchange.register.parsing import COLUMNS
 
@@ -52,17 +53,6 @@ __all__ = [
 ]
 
 EXPORT_COLUMNS = (*COLUMNS, VERSION)
-
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet could run as a formula, made inert with a leading apostrophe.
-
-    `=HYPERLINK("http://x")` -> `'=HYPERLINK("http://x")`; numbers, dates and other text are
-    returned unchanged.
-    """
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
 
 
 def pseudonym(person_id: int, key: bytes | None = None) -> str:

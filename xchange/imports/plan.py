@@ -39,7 +39,6 @@ from xchange.plaincolumns import (
     rows_at,
     with_blank,
 )
-from xchange.plaincolumns import iter_values as iter_values  # for the writer and undo
 from xchange.plaincolumns import objects as objects
 from xchange.register.parsing import Issue, field_label
 from xchange.register.rules import RuleContext

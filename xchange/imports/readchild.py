@@ -14,8 +14,9 @@ from pathlib import Path
 
 from xchange.columns import COLUMNS
 from xchange.imports.arrowframe import to_ipc, write_ipc
+from xchange.imports.files import read_file
 from xchange.imports.limits import Limits
-from xchange.imports.reading import FileRefused, read_file
+from xchange.imports.reading import FileRefused
 
 # What the first byte of an answer says.
 READ, REFUSED, FAILED = b"R", b"F", b"E"

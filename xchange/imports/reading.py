@@ -1,6 +1,6 @@
 """Reading an import file: CSV or XLSX bytes in, a raw table of canonical columns out.
 
-    result = read_file(data, "exchanges.csv")   # FileRefused for a file that cannot be read
+    result = read_file(data, "exchanges.csv")   # xchange.imports.files; FileRefused if unreadable
     result.frame      # canonical columns, cells as written, indexed by spreadsheet row (header: 1)
     result.issues     # warnings about the file as a whole (encoding, sheet chosen), row errors
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import dataclasses
 import difflib
 import io
 import re
@@ -32,19 +31,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from xchange.arrowtext import arrow_text, edges, is_utf8, printable, to_numpy, where
-from xchange.columns import COLUMNS, REQUIRED, Issue
-from xchange.imports.limits import FileRefused, Limits, check_columns, check_size
+from xchange.columns import COLUMNS, REQUIRED, VERSION, Issue
+from xchange.exports.formulas import unneutralise
+from xchange.imports.limits import FileRefused, Limits, check_columns
 
-VERSION = "version"
 ACCEPTED = (*COLUMNS, VERSION)
 # Columns our annotated copies add: ignored on reading, so a corrected copy imports as it is.
 ANNOTATIONS = ("import_status", "import_messages")
 DELIMITERS = (",", ";", "\t", "|")
-# The first character of a cell that a spreadsheet may run as a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SHOWN = 5  # row numbers named in one warning
 
-__all__ = ["FileRefused", "Limits", "ReadResult", "read_file"]  # FileRefused: from filelimits
+__all__ = ["FileRefused", "Limits", "ReadResult", "read_csv"]  # FileRefused: from filelimits
 
 
 @dataclass
@@ -97,48 +94,6 @@ def column_key(header: object) -> str:
     """The canonical spelling of a header: `Visitor-Country ` -> `visitor_country`."""
     text = unicodedata.normalize("NFKC", str(header)).replace("\ufeff", "")
     return re.sub(r"[^0-9a-z]+", "_", text.casefold()).strip("_")
-
-
-def read_file(
-    data: bytes, filename: str, *, max_bytes: int | None = None, limits: Limits | None = None
-) -> ReadResult:
-    """Read CSV or XLSX `data` in this process, within `limits` (`Limits.default()`, its file
-    size `max_bytes` when given); raises FileRefused with a sentence saying what is wrong.
-
-    Files from users go through `guarded.read_untrusted`, which runs this in a process of its
-    own with a memory and time limit."""
-    limits = limits or Limits.default()
-    if max_bytes is not None:
-        limits = dataclasses.replace(limits, file_bytes=max_bytes)
-    check_size(len(data), filename, limits)
-    if _blank(data):
-        raise FileRefused(f"{filename} is empty")
-    kind = _kind(data, filename)
-    if kind == "xlsx":
-        from xchange.imports.xlsx import read_xlsx
-
-        return read_xlsx(data, filename, limits)
-    return _read_csv(data, filename, limits)
-
-
-def _blank(data: bytes) -> bool:
-    """True when `data` holds only spaces, line ends and BOM bytes (looking at the head first:
-    stripping a whole file to find that it holds something copies all of it)."""
-    blank = b" \t\r\n\xef\xbb\xbf"
-    return not data[:4096].strip(blank) and not data.strip(blank)
-
-
-def _kind(data: bytes, filename: str) -> str:
-    if data.startswith(b"PK\x03\x04"):  # a zip container: XLSX (whatever the name says)
-        return "xlsx"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):  # the pre-2007 binary format
-        raise FileRefused(
-            f"{filename} is an old Excel workbook (.xls): save it as .xlsx or CSV and try again"
-        )
-    suffix = filename.rsplit(".", 1)[-1].casefold() if "." in filename else ""
-    if suffix in ("xlsx", "xlsm"):
-        raise FileRefused(f"{filename} is not a readable Excel workbook: save it again from Excel")
-    return "csv"
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -220,7 +175,7 @@ def _cp1252(line: bytes) -> str:
         return line.decode("latin-1")
 
 
-def _read_csv(data: bytes, filename: str, limits: Limits) -> ReadResult:
+def read_csv(data: bytes, filename: str, limits: Limits) -> ReadResult:
     source = decode(data, filename)
     first = _first_line(source)
     # Before anything builds a column per header cell (100,000 empty ones took 39 s): the
@@ -519,13 +474,6 @@ def _arrow_cells(column: pd.Series) -> pa.Array:
     if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
         values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
     return values
-
-
-def unneutralise(value: Any) -> Any:
-    """`'=SUM(A1)` (a cell our export protected) -> `=SUM(A1)`; anything else unchanged."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
-        return value[1:]
-    return value
 
 
 def _letter(position: int) -> str:

@@ -47,8 +47,8 @@ from xchange.imports.plan import (
 from xchange.models import AuditEvent, ImportBatch, User, utcnow
 
 if TYPE_CHECKING:
-    from xchange.imports.importer import ImportReport
     from xchange.imports.plan import ImportPlan
+    from xchange.imports.report import ImportReport
 
 VISIT_INDEX = "uq_exchange_one_physical_visit"
 # New exchanges' summary sums by table (`summary.sums_of`), maybe staged (`staged_sums`).

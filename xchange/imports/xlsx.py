@@ -1,4 +1,4 @@
-"""Reading an XLSX workbook for `filereader.read_file`: the sheet, its header and typed cells.
+"""Reading an XLSX workbook for `xchange.imports.files.read_file`: the sheet, its header and typed cells.
 
 Workbooks are read by calamine (Rust), ten times faster than openpyxl on 100,000 rows. Cells
 come typed: dates as dates, numbers as floats, booleans as booleans. The rules read those

@@ -14,9 +14,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -25,138 +24,52 @@ from sqlmodel import Session, select
 
 from xchange import dates
 from xchange.kpi import breakdowns
-from xchange.kpi.sums import Filters, Headline, headline, programme_of
-from xchange.models import Partnership, PathMilestone, Programme, quarter_of
-from xchange.reference import quarter_label
+from xchange.kpi.paths import (
+    TargetPath,
+    expected_at,
+    expected_on,
+    milestones_by_partnership,
+    partnership_path,
+    quarter_end,
+    target_path,
+)
+from xchange.kpi.sums import Filters, Headline, headline
+from xchange.models import Partnership, Programme, quarter_of
+from xchange.programme.row import read_programme
+
+# The path has a module of its own; its names stay importable from here.
+__all__ = [
+    "AT_RISK",
+    "DAYS_PER_QUARTER",
+    "Forecast",
+    "KpiStatus",
+    "NO_DATA",
+    "OFF_TRACK",
+    "ON_TRACK",
+    "TOLERANCE",
+    "TargetPath",
+    "expected_at",
+    "expected_on",
+    "forecast",
+    "milestones_by_partnership",
+    "pace_quarters",
+    "partnership_forecasts",
+    "partnership_path",
+    "projections",
+    "quarter_end",
+    "share_gap",
+    "share_status",
+    "target_path",
+]
+
 
 DAYS_PER_QUARTER = 365.25 / 4
+
+
 # Thresholds are products and differences of decimal fractions (0.4 - 0.05 is 0.35000000000000003
 # in binary floating point): a value exactly on a threshold must land on it, not a hair below.
 TOLERANCE = 1e-9
 
-
-def quarter_end(quarter: str) -> date:
-    """Last day of a stored quarter (`2026Q3` -> 2026-09-30)."""
-    return dates.quarter_days(quarter)[1]
-
-
-# --- the path --------------------------------------------------------------------------------
-
-
-def expected_at(
-    day: date,
-    start: date,
-    end: date,
-    target: int,
-    milestones: Sequence[tuple[date, int]] = (),
-) -> float:
-    """Expected cumulative exchanges on `day`: piecewise linear through (start, 0), the
-    milestones and (end, target); 0 before the start, the target after the end."""
-    points = [
-        (start, 0.0),
-        *((d, float(c)) for d, c in sorted(milestones) if start < d < end),
-        (end, float(target)),
-    ]
-    if day <= start:
-        return 0.0
-    if day >= end:
-        return float(target)
-    for (d0, c0), (d1, c1) in zip(points, points[1:], strict=False):
-        if d0 <= day <= d1:
-            return c0 + (c1 - c0) * (day - d0).days / max((d1 - d0).days, 1)
-    return float(target)
-
-
-def partnership_path(
-    partnership: Partnership, milestones: Sequence[tuple[date, int]]
-) -> pd.DataFrame:
-    """Quarter, quarter end and expected cumulative count over the partnership's action."""
-    # Clamped to the accepted quarters: an action stored before the bounds may run to 9999.
-    quarters = dates.quarter_range(partnership.action_start, partnership.action_end)
-    rows = []
-    for quarter in quarters:
-        day = min(quarter_end(quarter), partnership.action_end)
-        rows.append(
-            (
-                quarter,
-                day,
-                expected_at(
-                    day,
-                    partnership.action_start,
-                    partnership.action_end,
-                    partnership.target_exchanges,
-                    milestones,
-                ),
-            )
-        )
-    return pd.DataFrame(rows, columns=["quarter", "quarter_end", "expected"])
-
-
-def _milestones(session: Session) -> dict[int, list[tuple[date, int]]]:
-    found: dict[int, list[tuple[date, int]]] = {}
-    for m in session.exec(select(PathMilestone)).all():
-        found.setdefault(m.partnership_id, []).append((m.due_on, m.cumulative))
-    return found
-
-
-@dataclass
-class TargetPath:
-    """The expected cumulative count per quarter, and any warning about the targets."""
-
-    scope: str
-    table: pd.DataFrame  # quarter, quarter_end, expected
-    target: int
-    warnings: list[str] = field(default_factory=list)
-
-
-def target_path(session: Session, *, partnership_ids: tuple[int, ...] = ()) -> TargetPath:
-    """The path of one or several partnerships, or of the programme (no ids).
-
-    The programme's path is the sum of every partnership's path scaled so that it ends at the
-    programme's target; a warning says when the partnership targets do not add up to it.
-    """
-    programme = programme_of(session)
-    partnerships = list(session.exec(select(Partnership)).all())
-    chosen = [p for p in partnerships if not partnership_ids or p.id in partnership_ids]
-    milestones = _milestones(session)
-    paths = [partnership_path(p, milestones.get(p.id or 0, [])) for p in chosen]
-    if not paths:
-        empty = pd.DataFrame(columns=["quarter", "quarter_end", "expected"])
-        target = programme.target_exchanges if not partnership_ids else 0
-        return TargetPath("programme" if not partnership_ids else "", empty, target)
-    quarters = dates.sort_quarters(list({q for path in paths for q in path["quarter"]}))
-    total = pd.Series(0.0, index=quarters)
-    for path, p in zip(paths, chosen, strict=True):
-        own = path.set_index("quarter")["expected"].reindex(quarters)
-        # Before its action a partnership expects nothing; after it, its whole target.
-        end = max(map(dates.index_of, path["quarter"]), default=dates.LAST_QUARTER)
-        own[[q for q in quarters if dates.index_of(q) > end]] = float(p.target_exchanges)
-        total += own.fillna(0.0)
-    summed_targets = sum(p.target_exchanges for p in chosen)
-    warnings: list[str] = []
-    if partnership_ids:
-        scope = ", ".join(p.acronym for p in chosen)
-        target = summed_targets
-    else:
-        scope, target = "programme", programme.target_exchanges
-        if summed_targets != target:
-            warnings.append(
-                f"The partnerships' targets add up to {summed_targets:,}, not the programme's "
-                f"{target:,}: the programme path is their paths scaled to end at {target:,}."
-            )
-        if summed_targets:
-            total = total * (target / summed_targets)
-    table = pd.DataFrame(
-        {
-            "quarter": quarters,
-            "quarter_end": [quarter_end(q) for q in quarters],
-            "expected": total.to_numpy(),
-        }
-    )
-    return TargetPath(scope, table, target, warnings)
-
-
-# --- forecast and status ---------------------------------------------------------------------
 
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "on track", "at risk", "off track", "no data"
 
@@ -215,7 +128,7 @@ def projections(session: Session, *, as_of: date, filters: Filters = Filters()) 
     """
     from xchange.kpi.sums import Definitions, grouped
 
-    definitions = Definitions.of(programme_of(session))
+    definitions = Definitions.of(read_programme(session))
     counted = grouped(
         session, ["partnership_id"], as_of=as_of, definitions=definitions, filters=filters
     ).set_index("partnership_id")["counted"]
@@ -319,7 +232,7 @@ def forecast(
     pace, confirmed stays and projection are the scope's own (a plain sum over partnerships).
     """
     as_of = as_of or date.today()
-    programme: Programme = programme_of(session)
+    programme: Programme = read_programme(session)
     if partnership is not None:
         filters = replace(filters, partnership_ids=(partnership.id or 0,))
     figures = headline(session, as_of=as_of, filters=filters)
@@ -328,7 +241,7 @@ def forecast(
     action_end = max((p.action_end for p in chosen), default=as_of)
     if len(chosen) == 1:  # its own path, which reaches the target on the action's last day
         (only,) = chosen
-        own = partnership_path(only, _milestones(session).get(only.id or 0, []))
+        own = partnership_path(only, milestones_by_partnership(session).get(only.id or 0, []))
         path = TargetPath(only.acronym, own, only.target_exchanges)
     else:
         path = target_path(session, partnership_ids=ids)
@@ -348,7 +261,7 @@ def forecast(
         quarters_left=quarters_left,
         confirmed=confirmed,
         projection=projection,
-        expected_now=_expected_on(path, as_of),
+        expected_now=expected_on(path, as_of),
     )
 
 
@@ -453,7 +366,7 @@ def partnership_forecasts(
     )
 
     as_of = as_of or date.today()
-    programme = programme_of(session)
+    programme = read_programme(session)
     definitions = Definitions.of(programme)
     table = breakdowns.by_partnership(session, as_of=as_of, filters=filters).table
     recent = grouped(
@@ -483,7 +396,7 @@ def partnership_forecasts(
         .where(table_.c.status == "confirmed", table_.c.end_date > as_of, *conditions)
         .group_by(table_.c.partnership_id, table_.c.end_date)
     ).all()
-    milestones = _milestones(session)
+    milestones = milestones_by_partnership(session)
     partnerships = {p.id: p for p in session.exec(select(Partnership)).all()}
     result: dict[int, Forecast] = {}
     for row in table.to_dict(orient="records"):
@@ -524,32 +437,10 @@ def partnership_forecasts(
             quarters_left=quarters_left,
             confirmed=confirmed,
             projection=figures.counted + max(pace * quarters_left, float(confirmed)),
-            expected_now=_expected_on(path, as_of),
+            expected_now=expected_on(path, as_of),
         )
     return result
 
 
 def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _expected_on(path: TargetPath, day: date) -> float:
-    """The path's value on `day`, interpolated between quarter ends."""
-    if path.table.empty:
-        return 0.0
-    ends = list(path.table["quarter_end"])
-    values = list(path.table["expected"])
-    if day >= ends[-1]:
-        return float(values[-1])
-    previous_end, previous_value = ends[0] - timedelta(days=91), 0.0
-    for end, value in zip(ends, values, strict=True):
-        if day <= end:
-            span = max((end - previous_end).days, 1)
-            return previous_value + (value - previous_value) * (day - previous_end).days / span
-        previous_end, previous_value = end, value
-    return float(values[-1])
-
-
-def describe_quarter(quarter: str) -> str:
-    """`2026Q3` -> `2026-Q3` for screens and reports."""
-    return quarter_label(quarter)

@@ -6,8 +6,7 @@ streamlit. The same figures feed
 
 - the dashboard: `st.plotly_chart(fig, config=charts.config(), theme=None)` (`theme=None` keeps
   the house style instead of Streamlit's colours);
-- the quarterly pack: `to_image(fig, format="png")` (or svg, pdf) through kaleido and the
-  system's Chromium, offline: plotly.js from the installed package, MathJax off.
+- the quarterly pack: drawn to PNG, SVG and PDF by `xchange.pack.render.ChartRenderer`.
 
 House style (`house_style`): white, DejaVu Sans, type sized for print, legend under the plot, and
 series that stay apart in grayscale: dark / medium / light tones, solid / dashed / dotted lines,
@@ -16,173 +15,63 @@ different markers. Numbers read like 1,000 and 52.3 % in labels and hover alike
 a map: the app runs offline, so country flows are a Sankey diagram.
 """
 
-from __future__ import annotations
-
-import asyncio
-import concurrent.futures
-import html
-import os
-import shutil
-import textwrap
-from collections.abc import Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from xchange import dates
-from xchange.errors import XchangeError
 from xchange.kpi.sums import Definitions
 from xchange.kpi.targets import Forecast, TargetPath
 from xchange.models import quarter_of
+from xchange.pack.flows import OTHER, flows_chart
+from xchange.pack.style import (
+    ACCENT,
+    DARK,
+    EMPTY_MESSAGE,
+    EXPORT_HEIGHT,
+    EXPORT_SCALE,
+    EXPORT_WIDTH,
+    FONT_FAMILY,
+    INK,
+    LIGHT,
+    MEDIUM,
+    MUTED,
+    SUBTITLE_WIDTH,
+    chart_title,
+    config,
+    house_style,
+    plain,
+    quarter_order,
+    say_empty,
+    template,
+)
 from xchange.presentation import number, percent
-from xchange.reference import ECOSYSTEMS, country_name, quarter_label
+from xchange.reference import ECOSYSTEMS, quarter_label
 
-# --- house style -------------------------------------------------------------------------------
-
-FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"  # fonts-dejavu-core: .ci/run installs it
-INK = "#1a1a1a"
-GRID = "#dedede"
-# Three blues that print as three clearly different grays (about 20 %, 47 % and 75 % luminance).
-DARK = "#0b2f6b"
-MEDIUM = "#4f7fbf"
-LIGHT = "#a9c6e8"
-ACCENT = "#b8431f"  # targets and floors; always dashed, so it needs no colour to be told apart
-MUTED = "#6f6f6f"
-EMPTY_MESSAGE = "No exchanges counted yet"
-SUBTITLE_WIDTH = 105  # characters of 13 px type in a 1000 px wide figure
-
-# Static export: a 1000 x 600 px figure at scale 2 prints sharp at about 17 cm wide.
-EXPORT_WIDTH = 1000
-EXPORT_HEIGHT = 600
-EXPORT_SCALE = 2.0
-ImageFormat = Literal["png", "svg", "pdf", "jpeg", "webp"]
-
-
-def _axis() -> dict[str, Any]:
-    return {
-        "showline": True,
-        "linecolor": INK,
-        "ticks": "outside",
-        "tickcolor": INK,
-        "tickfont": {"size": 12},
-        "title": {"font": {"size": 14}},
-        "gridcolor": GRID,
-        "zeroline": False,
-        "automargin": True,
-    }
-
-
-def template() -> go.layout.Template:
-    """The house template: plain white, print-sized type, legend at the bottom, no external font."""
-    return go.layout.Template(
-        layout={
-            "font": {"family": FONT_FAMILY, "size": 13, "color": INK},
-            "paper_bgcolor": "white",
-            "plot_bgcolor": "white",
-            "colorway": [DARK, MEDIUM, LIGHT, ACCENT, MUTED],
-            "separators": ".,",  # 1,000.5
-            "title": {"x": 0, "xref": "paper", "xanchor": "left", "font": {"size": 18}},
-            "margin": {"l": 80, "r": 40, "t": 100, "b": 110},
-            "legend": {
-                "orientation": "h",
-                "x": 0,
-                "xanchor": "left",
-                "y": 0,
-                "yanchor": "bottom",
-                "yref": "container",
-                "font": {"size": 12},
-            },
-            "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}, "bgcolor": "white"},
-            "xaxis": _axis(),
-            "yaxis": _axis(),
-        },
-        data={"bar": [go.Bar(marker={"line": {"color": INK, "width": 0.6}})]},
-    )
-
-
-def house_style(
-    fig: go.Figure,
-    *,
-    title: str,
-    subtitle: str | None = None,
-    height: int | None = None,
-) -> go.Figure:
-    """Apply the house template, a title and a subtitle (smaller, grey, wrapped to fit an exported
-    figure; a newline starts a new line) and, if given, the height; return `fig` itself."""
-    title_spec: dict[str, Any] = {"text": title}
-    lines = _wrap(subtitle) if subtitle else []
-    if lines:
-        title_spec["subtitle"] = {"text": "<br>".join(lines), "font": {"size": 13, "color": MUTED}}
-    fig.update_layout(
-        template=template(), title=title_spec, margin={"t": 80 + 20 * max(len(lines), 1)}
-    )
-    if height is not None:
-        fig.update_layout(height=height)
-    return fig
-
-
-def _wrap(text: str, width: int = SUBTITLE_WIDTH) -> list[str]:
-    """Plotly does not wrap text: break a subtitle into lines that fit an exported figure; each
-    paragraph (separated by a newline) starts on a line of its own."""
-    return [
-        line
-        for paragraph in text.splitlines()
-        for line in textwrap.wrap(paragraph, width=width, break_long_words=False)
-    ]
-
-
-def config(*, filename: str = "clusterxchange-chart") -> dict[str, Any]:
-    """Plotly config for `st.plotly_chart(..., config=...)` or `fig.show(config=...)`.
-
-    No plotly logo, no math typesetting, and the camera button saves a 2x PNG named `filename`.
-    """
-    return {
-        "displaylogo": False,
-        "typesetMath": False,
-        "responsive": True,
-        "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
-        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": EXPORT_SCALE},
-    }
-
-
-def plain(text: str) -> str:
-    """User text (an acronym) for a chart: plotly reads `<b>`, `<a href=...>` and entities in
-    every text it draws, so `<`, `>` and `&` become entities and show as typed."""
-    return html.escape(text, quote=False)
-
-
-def _scope_label(scope: str) -> str:
-    return "Programme" if scope.casefold() == "programme" else plain(scope)
-
-
-def _title(scope: str, what: str, as_of: date) -> str:
-    return f"{_scope_label(scope)} — {what}, as of {quarter_label(quarter_of(as_of))}"
-
-
-def _say_empty(fig: go.Figure, message: str = EMPTY_MESSAGE) -> go.Figure:
-    """Write `message` across the plot; with no trace at all, hide the meaningless axes."""
-    fig.add_annotation(
-        text=message,
-        xref="paper",
-        yref="paper",
-        x=0.5,
-        y=0.5,
-        showarrow=False,
-        font={"size": 18, "color": MUTED},
-        bgcolor="white",  # legible over a target path or floor line
-        borderpad=6,
-    )
-    if not fig.data:
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-    return fig
-
-
-def quarter_order(column: pd.Series) -> pd.Series:
-    """A sort key for a column of quarters: time order, which text order is not for every year."""
-    return column.map(lambda q: dates.index_of(str(q)))
+# The house style's names, and the flows chart, are read from here by the pages and the pack.
+__all__ = [
+    "EMPTY_MESSAGE",
+    "EXPORT_HEIGHT",
+    "EXPORT_SCALE",
+    "EXPORT_WIDTH",
+    "FONT_FAMILY",
+    "NOT_GIVEN",
+    "OTHER",
+    "SHARES",
+    "SUBTITLE_WIDTH",
+    "config",
+    "ecosystems_chart",
+    "flows_chart",
+    "house_style",
+    "partnerships_chart",
+    "plain",
+    "progress_chart",
+    "quarter_order",
+    "share_chart",
+    "template",
+]
 
 
 def _label(quarter: object) -> str:
@@ -302,7 +191,7 @@ def progress_chart(
     notes = [f"Counted: completed stays ended by {as_of.isoformat()}; the pipeline is not in it."]
     house_style(
         fig,
-        title=_title(scope, "cumulative exchanges counted", as_of),
+        title=chart_title(scope, "cumulative exchanges counted", as_of),
         subtitle="\n".join([*notes, *path.warnings]),
         height=560,
     )
@@ -315,7 +204,7 @@ def progress_chart(
     )
     fig.update_yaxes(title="Exchanges (cumulative)", tickformat=",", rangemode="tozero")
     if not any(cumulative):
-        _say_empty(fig)
+        say_empty(fig)
     return fig
 
 
@@ -422,7 +311,7 @@ def share_chart(
         subtitle += f" Beyond community: {definitions.beyond_reading} reading."
     house_style(
         fig,
-        title=_title(scope, f"share {what}", as_of),
+        title=chart_title(scope, f"share {what}", as_of),
         subtitle=subtitle,
         height=520,
     )
@@ -430,7 +319,7 @@ def share_chart(
     fig.update_yaxes(title="Share of counted exchanges", range=[0, 100], ticksuffix=" %", dtick=25)
     fig.update_layout(bargap=0.35, margin={"r": 110})
     if not any(v is not None for v in shares):
-        _say_empty(fig)
+        say_empty(fig)
     return fig
 
 
@@ -532,146 +421,8 @@ def partnerships_chart(table: pd.DataFrame, *, as_of: date) -> go.Figure:
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_layout(bargap=0.3, margin={"r": 130})
     if not len(rows) or not int(rows["counted"].sum()):
-        _say_empty(fig)
+        say_empty(fig)
     return fig
-
-
-# --- flows between countries ---------------------------------------------------------------------
-
-OTHER = "Other"
-
-
-def flows_chart(table: pd.DataFrame, *, scope: str, as_of: date, top: int = 40) -> go.Figure:
-    """Counted exchanges between countries as a Sankey diagram: visitors' countries on the left,
-    hosts' countries on the right, the `top` largest flows drawn and the rest grouped as "Other".
-
-    `table` is `breakdowns.flows(...).table` (visitor_country, host_country, counted). No map:
-    the app runs offline.
-    """
-    fig = go.Figure()
-    rows = table[table["counted"] > 0] if len(table) else table
-    if len(rows):
-        rows = rows.sort_values(
-            ["counted", "visitor_country", "host_country"], ascending=[False, True, True]
-        )
-    shown, rest = rows.iloc[:top], rows.iloc[top:]
-    left = _node_order(shown, "visitor_country")
-    right = _node_order(shown, "host_country")
-    if len(rest):
-        left.append(OTHER)
-        right.append(OTHER)
-    other = f"{OTHER} ({number(len(rest))} smaller pairs)"
-    labels = [other if c == OTHER else country_name(c) for c in [*left, *right]]
-    sides = ["Visitors from"] * len(left) + ["Hosted in"] * len(right)
-    sources = [left.index(str(v)) for v in shown["visitor_country"]]
-    targets = [len(left) + right.index(str(h)) for h in shown["host_country"]]
-    values = [int(v) for v in shown["counted"]]
-    hovers = [
-        f"{country_name(v)} → {country_name(h)}: {number(n)} counted, SME share {percent(s)}"
-        for v, h, n, s in zip(
-            shown["visitor_country"],
-            shown["host_country"],
-            values,
-            shown.get("sme_share", [None] * len(shown)),
-            strict=True,
-        )
-    ]
-    if len(rest):
-        sources.append(left.index(OTHER))
-        targets.append(len(left) + right.index(OTHER))
-        values.append(int(rest["counted"].sum()))
-        hovers.append(f"{number(len(rest))} smaller flows: {number(values[-1])} counted in all")
-    if values:
-        fig.add_trace(
-            go.Sankey(
-                arrangement="snap",
-                valueformat=",.0f",
-                node={
-                    "label": labels,
-                    # Largest on top, visitors left, hosts right (plotly's own layout shuffles).
-                    "x": [0.001] * len(left) + [0.999] * len(right),
-                    "y": _stacked(_side_totals(sources, values, len(left)))
-                    + _stacked(_side_totals([t - len(left) for t in targets], values, len(right))),
-                    "pad": 12,
-                    "thickness": 16,
-                    "color": [DARK] * (len(left) - bool(len(rest)))
-                    + [LIGHT] * bool(len(rest))
-                    + [MEDIUM] * (len(right) - bool(len(rest)))
-                    + [LIGHT] * bool(len(rest)),
-                    "line": {"color": INK, "width": 0.5},
-                    "customdata": sides,
-                    "hovertemplate": "%{customdata} %{label}: %{value:,.0f} counted<extra></extra>",
-                },
-                link={
-                    "source": sources,
-                    "target": targets,
-                    "value": values,
-                    # The grouped rest lighter, so that the named flows stand out.
-                    "color": ["rgba(90, 90, 90, 0.35)"] * len(shown)
-                    + ["rgba(170, 170, 170, 0.25)"] * bool(len(rest)),
-                    "customdata": hovers,
-                    "hovertemplate": "%{customdata}<extra></extra>",
-                },
-                textfont={"family": FONT_FAMILY, "size": 12, "color": INK},
-            )
-        )
-        for x, text, anchor in ((0, "Visitor's country", "left"), (1, "Host's country", "right")):
-            fig.add_annotation(
-                x=x,
-                y=1.0,
-                xref="paper",
-                yref="paper",
-                yanchor="bottom",
-                xanchor=anchor,
-                text=f"<b>{text}</b>",
-                showarrow=False,
-            )
-    total = int(rows["counted"].sum()) if len(rows) else 0
-    subtitle = f"{number(total)} counted exchanges in {number(len(rows))} country pairs"
-    if len(rest):
-        subtitle += (
-            f"; the {number(len(shown))} largest pairs drawn, the other {number(len(rest))} "
-            f"({number(values[-1])} exchanges) grouped as Other"
-        )
-    house_style(
-        fig,
-        title=_title(scope, "flows between countries", as_of),
-        subtitle=subtitle + ".",
-        height=max(520, 200 + 34 * max(len(left), len(right))),
-    )
-    fig.update_layout(margin={"t": fig.layout.margin.t + 30})  # room for the two headings
-    if not values:
-        _say_empty(fig)
-    return fig
-
-
-def _side_totals(nodes: list[int], values: list[int], count: int) -> list[int]:
-    totals = [0] * count
-    for node, value in zip(nodes, values, strict=True):
-        totals[node] += value
-    return totals
-
-
-def _stacked(totals: list[int]) -> list[float]:
-    """Node centres, in [0, 1] from the top, for nodes stacked in order with a small gap."""
-    gap = 0.02
-    span = 1 - gap * max(len(totals) - 1, 0)
-    whole = sum(totals) or 1
-    centres, top = [], 0.0
-    for total in totals:
-        height = span * total / whole
-        centres.append(min(max(top + height / 2, 0.001), 0.999))
-        top += height + gap
-    return centres
-
-
-def _node_order(rows: pd.DataFrame, column: str) -> list[str]:
-    """Countries of one side, largest total first (then by code, so the order is stable)."""
-    if not len(rows):
-        return []
-    totals = rows.groupby(column)["counted"].sum().reset_index()
-    totals = totals.sort_values(["counted", column], ascending=[False, True])
-    return [str(c) for c in totals[column]]
 
 
 # --- ecosystems -----------------------------------------------------------------------------------
@@ -729,7 +480,7 @@ def ecosystems_chart(table: pd.DataFrame, *, scope: str, as_of: date) -> go.Figu
         )
     house_style(
         fig,
-        title=_title(scope, "exchanges counted by industrial ecosystem", as_of),
+        title=chart_title(scope, "exchanges counted by industrial ecosystem", as_of),
         subtitle=(
             f"Counted exchanges (completed stays ended by {as_of.isoformat()}); in brackets, "
             "the share of them involving an SME."
@@ -740,89 +491,5 @@ def ecosystems_chart(table: pd.DataFrame, *, scope: str, as_of: date) -> go.Figu
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_layout(bargap=0.3, showlegend=False)
     if not sum(counted):
-        _say_empty(fig)
+        say_empty(fig)
     return fig
-
-
-# --- static export -------------------------------------------------------------------------------
-
-
-class ExportUnavailable(XchangeError):
-    """Static images need kaleido and a Chrome or Chromium browser; one of them is missing."""
-
-
-def find_chromium() -> str | None:
-    """The browser kaleido drives: `XCHANGE_CHROMIUM`, then `BROWSER_PATH` (kaleido's own
-    variable), then chromium / chromium-browser / google-chrome on PATH; None when none is there."""
-    for variable in ("XCHANGE_CHROMIUM", "BROWSER_PATH"):
-        path = os.environ.get(variable)
-        if path and os.access(path, os.X_OK):
-            return path
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def to_images(
-    figures: Sequence[go.Figure],
-    *,
-    format: ImageFormat = "png",
-    width: int = EXPORT_WIDTH,
-    height: int | None = None,
-    scale: float = EXPORT_SCALE,
-    browser: str | None = None,
-) -> list[bytes]:
-    """Render figures to image bytes with one headless browser (a few seconds to start it).
-
-    Offline by construction: plotly.js comes from the installed plotly package and MathJax is
-    off, so the page loads nothing from the network. `height` defaults to each figure's own
-    layout height, else 600 px. The browser is `browser`, else `find_chromium()`.
-    Raises ExportUnavailable when kaleido or the browser is missing.
-    """
-    try:
-        import kaleido
-    except ImportError as error:  # an optional extra for the dashboard, required for the pack
-        raise ExportUnavailable("Static export needs the kaleido package.") from error
-    path = browser or find_chromium()
-    if path is None or not os.access(path, os.X_OK):
-        raise ExportUnavailable(
-            "Static export needs Chrome or Chromium: install Debian's chromium, or set "
-            "XCHANGE_CHROMIUM to the browser's path."
-        )
-    options = [
-        {
-            "format": format,
-            "width": width,
-            "height": height or fig.layout.height or EXPORT_HEIGHT,
-            "scale": scale,
-        }
-        for fig in figures
-    ]
-
-    async def render() -> list[bytes]:
-        async with kaleido.Kaleido(path=path, mathjax=False, n=1) as browser_session:
-            return [
-                await browser_session.calc_fig(fig, opts=opts)
-                for fig, opts in zip(figures, options, strict=True)
-            ]
-
-    # A thread of its own, so this works where an event loop is already running (a notebook).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, render()).result()
-
-
-def to_image(
-    fig: go.Figure,
-    *,
-    format: ImageFormat = "png",
-    width: int = EXPORT_WIDTH,
-    height: int | None = None,
-    scale: float = EXPORT_SCALE,
-    browser: str | None = None,
-) -> bytes:
-    """One figure as PNG, SVG, PDF... bytes; see `to_images` (prefer it for several figures)."""
-    return to_images(
-        [fig], format=format, width=width, height=height, scale=scale, browser=browser
-    )[0]

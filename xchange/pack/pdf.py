@@ -22,7 +22,7 @@ from xchange.presentation import number, percent
 from xchange.reference import quarter_label
 
 if TYPE_CHECKING:
-    from xchange.pack.build import PackData
+    from xchange.pack.data import PackData
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CAPTIONS = {

@@ -23,7 +23,7 @@ from xchange.presentation import number, percent
 from xchange.reference import country_name, quarter_label
 
 if TYPE_CHECKING:
-    from xchange.pack.build import PackData
+    from xchange.pack.data import PackData
 
 # How each column reads in Excel: counts, decimals, shares or text (the default).
 COUNT, DECIMAL, SHARE = "#,##0", "#,##0.0", "0.0 %"
@@ -133,7 +133,7 @@ def partnerships(data: PackData) -> pd.DataFrame:
 def flows(data: PackData) -> pd.DataFrame:
     """Every country pair with counted exchanges, largest first; the chart draws the first
     `FLOWS_TOP` and groups the rest as "Other"."""
-    from xchange.pack.build import FLOWS_TOP
+    from xchange.pack.data import FLOWS_TOP
 
     rows = data.flows[data.flows["counted"] > 0].sort_values(
         ["counted", "visitor_country", "host_country"], ascending=[False, True, True]
@@ -297,7 +297,7 @@ def comparisons(data: PackData) -> pd.DataFrame:
 
 
 def chart_tables(data: PackData) -> dict[str, pd.DataFrame]:
-    """Sheet name -> the figures of that chart (see `xchange.pack.build.CHARTS`)."""
+    """Sheet name -> the figures of that chart (see `xchange.pack.data.CHARTS`)."""
     return {
         "Progress": progress(data),
         "SME share": share(data, "sme"),
@@ -313,7 +313,7 @@ def workbook(data: PackData, drawn: dict[str, go.Figure]) -> bytes:
     when snapshots are stored, As reported."""
     import xlsxwriter
 
-    from xchange.pack.build import CHARTS
+    from xchange.pack.data import CHARTS
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})

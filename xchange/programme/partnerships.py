@@ -10,46 +10,70 @@ caller's `db.write_session` commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import pandas as pd
-import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
-from xchange import dates, reference
 from xchange.accounts import access
-from xchange.db.versioning import bump_version, stale_changes
-from xchange.errors import InvalidInput, NotFound, StaleRecord, XchangeError
+from xchange.db.versioning import record_change
+from xchange.errors import InvalidInput
 from xchange.models import (
-    AuditEvent,
-    EligibleCountry,
-    HostCountryRate,
     Partnership,
-    PathMilestone,
-    Programme,
     ReportingPeriod,
     Role,
     User,
     UserPartnership,
 )
+from xchange.programme.checks import (
+    LABEL_MAX_LENGTH,
+    MAX_FULL_RATE_EUR,
+    InvalidPartnership,
+    bump_partnership,
+    check_milestones,
+    check_partnership_version,
+    check_periods,
+    check_share,
+    check_terms,
+    default_reporting_periods,
+    milestones_json,
+    periods_json,
+)
+from xchange.programme.lookup import (
+    eligible_countries,
+    find_partnership,
+    get_partnership,
+    get_partnership_by_id,
+    host_rates,
+    list_partnerships,
+    partnership_table,
+    path_milestones,
+    reporting_periods,
+)
+from xchange.programme.schedules import set_host_rates, set_milestones, set_reporting_periods
 
-# The scheme's cap for one full lump sum, in euros (rules.MAX_LUMP_SUM_CENTS in cents).
-MAX_FULL_RATE_EUR = 1100.0
-LABEL_MAX_LENGTH = 40  # ReportingPeriod.label
-
-
-class InvalidPartnership(XchangeError):
-    """A partnership's settings do not hold together (dates, targets, acronym)."""
-
-
-def default_reporting_periods(start: date, end: date) -> list[tuple[str, date]]:
-    """Interim at month 12 (when the action is longer), and final at the action's end."""
-    interim = start + relativedelta(months=12) - relativedelta(days=1)
-    periods = [("interim", interim)] if interim < end else []
-    return [*periods, ("final", end)]
+__all__ = [
+    "LABEL_MAX_LENGTH",
+    "MAX_FULL_RATE_EUR",
+    "InvalidPartnership",
+    "add_partnership",
+    "add_partnership_with_coordinator",
+    "default_reporting_periods",
+    "update_partnership",
+    "find_partnership",
+    "get_partnership",
+    "list_partnerships",
+    "reporting_periods",
+    "host_rates",
+    "eligible_countries",
+    "get_partnership_by_id",
+    "path_milestones",
+    "partnership_table",
+    "set_host_rates",
+    "set_reporting_periods",
+    "set_milestones",
+]
 
 
 def add_partnership(
@@ -75,7 +99,7 @@ def add_partnership(
         raise InvalidPartnership("A partnership needs an acronym and a name")
     if len(acronym) > 40:
         raise InvalidPartnership(f"The acronym {acronym!r} is longer than 40 characters")
-    _check_terms(name, action_start, action_end, target_exchanges, full_rate_eur)
+    check_terms(name, action_start, action_end, target_exchanges, full_rate_eur)
     if find_partnership(session, acronym) is not None:
         raise InvalidPartnership(f"Partnership {acronym} already exists")
     partnership = Partnership(
@@ -229,10 +253,10 @@ def update_partnership(
         entity_id=partnership_id,
     )
     partnership = get_partnership_by_id(session, partnership_id)
-    _check_version(session, partnership, expected_version)
-    _check_terms(name, action_start, action_end, target_exchanges, full_rate_eur)
-    _check_share(sme_share_target, "SME share target")
-    _check_share(beyond_share_target, "beyond-community share target")
+    check_partnership_version(session, partnership, expected_version)
+    check_terms(name, action_start, action_end, target_exchanges, full_rate_eur)
+    check_share(sme_share_target, "SME share target")
+    check_share(beyond_share_target, "beyond-community share target")
 
     old_end, old_target = partnership.action_end, partnership.target_exchanges
     periods = reporting_periods(session, partnership_id)
@@ -245,8 +269,8 @@ def update_partnership(
         for m in marks
     ]
     hint = "change them first (below), then the terms"
-    _check_periods(moved_periods, action_start, action_end, hint=hint)
-    _check_milestones(moved_marks, action_start, action_end, target_exchanges, hint=hint)
+    check_periods(moved_periods, action_start, action_end, hint=hint)
+    check_milestones(moved_marks, action_start, action_end, target_exchanges, hint=hint)
 
     before = _terms(partnership)
     after: dict[str, Any] = {
@@ -259,18 +283,18 @@ def update_partnership(
         "full_rate_cents": int(round(full_rate_eur * 100)),
     }
     changes: dict[str, Any] = _diff(before, after)
-    old_periods = _periods_json([(p.label, p.ends_on) for p in periods])
-    new_periods = _periods_json(moved_periods)
+    old_periods = periods_json([(p.label, p.ends_on) for p in periods])
+    new_periods = periods_json(moved_periods)
     if old_periods != new_periods:
         changes["reporting_periods"] = [old_periods, new_periods]
-    old_marks = _milestones_json([(m.due_on, m.cumulative) for m in marks])
-    new_marks = _milestones_json(moved_marks)
+    old_marks = milestones_json([(m.due_on, m.cumulative) for m in marks])
+    new_marks = milestones_json(moved_marks)
     if old_marks != new_marks:
         changes["milestones"] = [old_marks, new_marks]
     if not changes:
         return partnership
 
-    changes["version"] = _bump(session, partnership, expected_version)
+    changes["version"] = bump_partnership(session, partnership, expected_version)
     partnership.name = after["name"]
     partnership.action_start = action_start
     partnership.action_end = action_end
@@ -288,481 +312,6 @@ def update_partnership(
     record_change(session, actor, "partnership", partnership_id, "update", changes)
     session.flush()
     return partnership
-
-
-def set_host_rates(
-    *,
-    session: Session,
-    actor: User,
-    partnership_id: int,
-    expected_version: int,
-    rates: Mapping[str, float] | Iterable[tuple[str, float | None]],
-) -> Partnership:
-    """Replace a partnership's full rates by host country: country (code or name) -> EUR.
-
-    A country without a rate of its own takes the partnership's full rate; an empty mapping
-    removes them all. Each country must be known and eligible at some time, each rate within
-    EUR 0-1,100, and a country may appear once (`EL` and `GR` are one); pairs are read like a
-    mapping, so that a table listing one code twice says so. Raises `InvalidPartnership`, `StaleRecord`, `PermissionDenied`.
-    """
-    access.require_admin(
-        session=session,
-        actor=actor,
-        action="set_host_rates",
-        entity="partnership",
-        entity_id=partnership_id,
-    )
-    partnership = get_partnership_by_id(session, partnership_id)
-    _check_version(session, partnership, expected_version)
-    eligible = set(eligible_countries(session))
-    wanted: dict[str, int] = {}
-    pairs = rates.items() if isinstance(rates, Mapping) else rates
-    for typed, euros in pairs:
-        if not str(typed or "").strip():
-            raise InvalidPartnership("Each rate needs its host country (FR, France...)")
-        code = reference.parse_country(str(typed))
-        if code is None:
-            raise InvalidPartnership(f"Host country {typed!r} is not a country code or name")
-        if code not in eligible:
-            raise InvalidPartnership(
-                f"{reference.country_name(code)} ({code}) is not an eligible country: "
-                "no exchange can be hosted there"
-            )
-        if code in wanted:
-            raise InvalidPartnership(f"{reference.country_name(code)} ({code}) has two rates")
-        if euros is None or pd.isna(euros) or not 0 < float(euros) <= MAX_FULL_RATE_EUR:
-            raise InvalidPartnership(
-                f"The rate for {reference.country_name(code)} must lie within EUR 0-1,100 "
-                f"(not {euros})"
-            )
-        wanted[code] = int(round(float(euros) * 100))
-    stored = session.exec(
-        select(HostCountryRate).where(HostCountryRate.partnership_id == partnership_id)
-    ).all()
-    before = {row.country: row.rate_cents for row in stored}
-    if before == wanted:
-        return partnership
-    version = _bump(session, partnership, expected_version)
-    for row in stored:
-        session.delete(row)
-    session.flush()  # the old rows go before new ones with the same (partnership, country)
-    session.add_all(
-        HostCountryRate(partnership_id=partnership_id, country=code, rate_cents=cents)
-        for code, cents in sorted(wanted.items())
-    )
-    record_change(
-        session,
-        actor,
-        "partnership",
-        partnership_id,
-        "update",
-        {"host_rates": [dict(sorted(before.items())), wanted], "version": version},
-    )
-    session.flush()
-    return partnership
-
-
-def set_reporting_periods(
-    *,
-    session: Session,
-    actor: User,
-    partnership_id: int,
-    expected_version: int,
-    periods: Sequence[tuple[str, date]],
-) -> Partnership:
-    """Replace a partnership's reporting periods: (label, last day) pairs, in any order.
-
-    Each period ends within the action (after its start, at the latest on its end); labels are
-    unique (any case) and at most 40 characters; at least one period is needed. An exchange
-    falls in the first period ending on or after its end date. Raises `InvalidPartnership`,
-    `StaleRecord`, `PermissionDenied`.
-    """
-    access.require_admin(
-        session=session,
-        actor=actor,
-        action="set_reporting_periods",
-        entity="partnership",
-        entity_id=partnership_id,
-    )
-    partnership = get_partnership_by_id(session, partnership_id)
-    _check_version(session, partnership, expected_version)
-    cleaned = [((label or "").strip(), ends_on) for label, ends_on in periods]
-    _check_periods(cleaned, partnership.action_start, partnership.action_end)
-    stored = reporting_periods(session, partnership_id)
-    before = _periods_json([(p.label, p.ends_on) for p in stored])
-    after = _periods_json(cleaned)
-    if before == after:
-        return partnership
-    version = _bump(session, partnership, expected_version)
-    for row in stored:
-        session.delete(row)
-    session.flush()  # labels are unique per partnership: old rows first
-    session.add_all(
-        ReportingPeriod(partnership_id=partnership_id, label=label, ends_on=ends_on)
-        for label, ends_on in sorted(cleaned, key=_by_date)
-    )
-    record_change(
-        session,
-        actor,
-        "partnership",
-        partnership_id,
-        "update",
-        {"reporting_periods": [before, after], "version": version},
-    )
-    session.flush()
-    return partnership
-
-
-def set_milestones(
-    *,
-    session: Session,
-    actor: User,
-    partnership_id: int,
-    expected_version: int,
-    milestones: Sequence[tuple[date, int | None]],
-) -> Partnership:
-    """Replace the points of a partnership's target path: (due date, cumulative exchanges).
-
-    Without milestones the path runs straight from 0 at the action start to the target at its
-    end. Each milestone falls within the action (after its start, at the latest on its end),
-    once per date; the counts lie within 0 and the target and never fall from one date to the
-    next; one due on the action end expects the whole target, since the path ends there.
-    Raises `InvalidPartnership`, `StaleRecord`, `PermissionDenied`.
-    """
-    access.require_admin(
-        session=session,
-        actor=actor,
-        action="set_milestones",
-        entity="partnership",
-        entity_id=partnership_id,
-    )
-    partnership = get_partnership_by_id(session, partnership_id)
-    _check_version(session, partnership, expected_version)
-    for due_on, cumulative in milestones:
-        if due_on is None or pd.isna(due_on):
-            raise InvalidPartnership("Each milestone needs a due date")
-        if cumulative is None or pd.isna(cumulative):
-            raise InvalidPartnership(
-                f"The milestone due on {due_on.isoformat()} needs a number of exchanges"
-            )
-    cleaned = [(due_on, int(cumulative or 0)) for due_on, cumulative in milestones]
-    _check_milestones(
-        cleaned, partnership.action_start, partnership.action_end, partnership.target_exchanges
-    )
-    stored = path_milestones(session, partnership_id)
-    before = _milestones_json([(m.due_on, m.cumulative) for m in stored])
-    after = _milestones_json(cleaned)
-    if before == after:
-        return partnership
-    version = _bump(session, partnership, expected_version)
-    for row in stored:
-        session.delete(row)
-    session.flush()  # due dates are unique per partnership: old rows first
-    session.add_all(
-        PathMilestone(partnership_id=partnership_id, due_on=due_on, cumulative=cumulative)
-        for due_on, cumulative in sorted(cleaned)
-    )
-    record_change(
-        session,
-        actor,
-        "partnership",
-        partnership_id,
-        "update",
-        {"milestones": [before, after], "version": version},
-    )
-    session.flush()
-    return partnership
-
-
-def find_partnership(session: Session, acronym: str) -> Partnership | None:
-    """The partnership with this acronym (case-insensitive), or None."""
-    for partnership in session.exec(select(Partnership)).all():
-        if partnership.acronym.casefold() == acronym.strip().casefold():
-            return partnership
-    return None
-
-
-def get_partnership(session: Session, acronym: str) -> Partnership:
-    """The partnership with this acronym; NotFound names the known ones."""
-    partnership = find_partnership(session, acronym)
-    if partnership is None:
-        known = ", ".join(p.acronym for p in list_partnerships(session)) or "none yet"
-        raise NotFound(f"There is no partnership {acronym!r} (known: {known})")
-    return partnership
-
-
-def list_partnerships(session: Session) -> list[Partnership]:
-    """Every partnership, by acronym."""
-    return sorted(session.exec(select(Partnership)).all(), key=lambda p: p.acronym.casefold())
-
-
-def reporting_periods(session: Session, partnership_id: int) -> list[ReportingPeriod]:
-    """A partnership's reporting periods in date order."""
-    rows = session.exec(
-        select(ReportingPeriod).where(ReportingPeriod.partnership_id == partnership_id)
-    ).all()
-    return sorted(rows, key=lambda r: r.ends_on)
-
-
-def host_rates(session: Session, partnership_id: int) -> dict[str, int]:
-    """Host country -> full rate in cents, where the partnership set one."""
-    rows = session.exec(
-        select(HostCountryRate).where(HostCountryRate.partnership_id == partnership_id)
-    ).all()
-    return {row.country: row.rate_cents for row in rows}
-
-
-def programme(session: Session) -> Programme:
-    """The programme settings row (created by `xchange init`)."""
-    row = session.get(Programme, 1)
-    if row is None:
-        raise NotFound("The database is not initialised: run `xchange init`")
-    return row
-
-
-def eligible_countries(session: Session, on: date | None = None) -> list[str]:
-    """Codes eligible on `on` (default: any time), sorted."""
-    codes = set()
-    for row in session.exec(select(EligibleCountry)).all():
-        if on is None or (
-            (row.valid_from is None or row.valid_from <= on)
-            and (row.valid_to is None or on <= row.valid_to)
-        ):
-            codes.add(row.code)
-    return sorted(codes)
-
-
-def get_partnership_by_id(session: Session, partnership_id: int) -> Partnership:
-    """The partnership with this id; NotFound otherwise."""
-    partnership = session.get(Partnership, partnership_id)
-    if partnership is None:
-        raise NotFound(f"There is no partnership with id {partnership_id}")
-    return partnership
-
-
-def path_milestones(session: Session, partnership_id: int) -> list[PathMilestone]:
-    """A partnership's target-path milestones in date order."""
-    rows = session.exec(
-        select(PathMilestone).where(PathMilestone.partnership_id == partnership_id)
-    ).all()
-    return sorted(rows, key=lambda m: m.due_on)
-
-
-def partnership_table(session: Session) -> pd.DataFrame:
-    """Every partnership with its terms, for the administration page; one row each, by acronym.
-
-    Columns: id, version, acronym, name, action_start, action_end, target_exchanges,
-    sme_share_target and beyond_share_target (None: the programme's), full_rate_eur, host_rates
-    (number of countries with a rate of their own), reporting_periods ("interim 2026-12-31,
-    final 2027-12-31"), coordinators (emails, comma-separated) and exchanges (logged, any
-    status, read from the KPI summaries rather than the register itself).
-    """
-    columns = [
-        "id",
-        "version",
-        "acronym",
-        "name",
-        "action_start",
-        "action_end",
-        "target_exchanges",
-        "sme_share_target",
-        "beyond_share_target",
-        "full_rate_eur",
-        "host_rates",
-        "reporting_periods",
-        "coordinators",
-        "exchanges",
-    ]
-    partnerships = list_partnerships(session)
-    if not partnerships:
-        return pd.DataFrame(columns=columns)
-    rate_counts: dict[int, int] = {}
-    for row in session.exec(select(HostCountryRate)).all():
-        rate_counts[row.partnership_id] = rate_counts.get(row.partnership_id, 0) + 1
-    periods: dict[int, list[str]] = {}
-    for period in sorted(session.exec(select(ReportingPeriod)).all(), key=lambda r: r.ends_on):
-        periods.setdefault(period.partnership_id, []).append(
-            f"{period.label} {period.ends_on.isoformat()}"
-        )
-    coordinators: dict[int, list[str]] = {}
-    links = session.exec(
-        select(UserPartnership.partnership_id, User.email)
-        .join(User, col(User.id) == col(UserPartnership.user_id))
-        .where(col(User.active).is_(True))
-        .order_by(col(User.email))
-    ).all()
-    for pid, email in links:
-        coordinators.setdefault(pid, []).append(email)
-    # The trigger-kept daily sums hold every exchange once: a few rows per partnership and day
-    # instead of a scan of the register.
-    logged = {
-        int(pid): int(n or 0)
-        for pid, n in session.execute(
-            sa.text("SELECT partnership_id, SUM(n) FROM kpi_daily GROUP BY partnership_id")
-        ).all()
-    }
-    rows = [
-        (
-            p.id,
-            p.version,
-            p.acronym,
-            p.name,
-            p.action_start,
-            p.action_end,
-            p.target_exchanges,
-            p.sme_share_target,
-            p.beyond_share_target,
-            p.full_rate_cents / 100,
-            rate_counts.get(p.id or 0, 0),
-            ", ".join(periods.get(p.id or 0, [])),
-            ", ".join(coordinators.get(p.id or 0, [])),
-            logged.get(p.id or 0, 0),
-        )
-        for p in partnerships
-    ]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def record_change(
-    session: Session,
-    actor: User,
-    entity: str,
-    entity_id: int | None,
-    action: str,
-    changes: dict[str, Any],
-) -> None:
-    """Add an `AuditEvent`: `changes` maps each field to `[old, new]` (JSON values)."""
-    session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            actor_label=actor.email,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes=changes,
-        )
-    )
-
-
-# --- internals -------------------------------------------------------------------------------
-
-
-def _check_terms(
-    name: str, action_start: date, action_end: date, target_exchanges: int, full_rate_eur: float
-) -> None:
-    """The checks every partnership's terms pass, on creation and on each change."""
-    if not name.strip():
-        raise InvalidPartnership("A partnership needs a name")
-    if len(name.strip()) > 300:
-        raise InvalidPartnership("The name is longer than 300 characters")
-    for label, day in (("Action start", action_start), ("Action end", action_end)):
-        if not dates.within(day):
-            raise InvalidPartnership(dates.out_of_range_message(label, day))
-    if action_end <= action_start:
-        raise InvalidPartnership(
-            f"The action ends ({action_end}) before it starts ({action_start})"
-        )
-    if target_exchanges <= 0:
-        raise InvalidPartnership(
-            f"Target {target_exchanges} must be a positive number of exchanges"
-        )
-    if not 0 < full_rate_eur <= MAX_FULL_RATE_EUR:
-        raise InvalidPartnership(f"Full rate EUR {full_rate_eur:,.2f} must lie within EUR 0-1,100")
-
-
-def _check_share(value: float | None, what: str) -> None:
-    if value is not None and not 0 < value <= 1:
-        raise InvalidPartnership(
-            f"The {what} must lie above 0 % and at most 100 % (not {value * 100:g} %)"
-        )
-
-
-def _check_periods(
-    periods: Sequence[tuple[str, date]], start: date, end: date, *, hint: str = ""
-) -> None:
-    """Reporting periods: labelled, each label once, each ending within the action."""
-    after = f": {hint}" if hint else ""
-    if not periods:
-        raise InvalidPartnership("A partnership needs at least one reporting period (the final)")
-    seen: set[str] = set()
-    for label, ends_on in periods:
-        if not label:
-            raise InvalidPartnership("Each reporting period needs a label (interim, final...)")
-        if len(label) > LABEL_MAX_LENGTH:
-            raise InvalidPartnership(
-                f"The label {label!r} is longer than {LABEL_MAX_LENGTH} characters"
-            )
-        if label.casefold() in seen:
-            raise InvalidPartnership(f"Two reporting periods are labelled {label!r}")
-        seen.add(label.casefold())
-        if ends_on is None or pd.isna(ends_on):
-            raise InvalidPartnership(f"Reporting period {label!r} needs an end date")
-        if not start < ends_on <= end:
-            raise InvalidPartnership(
-                f"Reporting period {label!r} ends on {ends_on.isoformat()}, outside the action "
-                f"({start.isoformat()} to {end.isoformat()}){after}"
-            )
-
-
-def _check_milestones(
-    milestones: Sequence[tuple[date, int]], start: date, end: date, target: int, *, hint: str = ""
-) -> None:
-    """Milestones: within the action, one per date, counts within 0..target and never falling."""
-    after = f": {hint}" if hint else ""
-    previous: tuple[date, int] | None = None
-    for due_on, cumulative in sorted(milestones):
-        shown = due_on.isoformat()
-        if not start < due_on <= end:
-            raise InvalidPartnership(
-                f"The milestone due on {shown} lies outside the action "
-                f"({start.isoformat()} to {end.isoformat()}){after}"
-            )
-        if not 0 <= cumulative <= target:
-            raise InvalidPartnership(
-                f"The milestone due on {shown} expects {cumulative:,} exchanges: it must lie "
-                f"within 0 and the target ({target:,}){after}"
-            )
-        if due_on == end and cumulative != target:
-            raise InvalidPartnership(
-                f"The milestone due on the action end ({shown}) must expect the whole target "
-                f"({target:,}), since the path ends there{after}"
-            )
-        if previous is not None and previous[0] == due_on:
-            raise InvalidPartnership(f"Two milestones are due on {shown}")
-        if previous is not None and cumulative < previous[1]:
-            raise InvalidPartnership(
-                f"The milestone due on {shown} expects {cumulative:,}, fewer than the "
-                f"{previous[1]:,} expected by {previous[0].isoformat()}: a path never falls"
-            )
-        previous = (due_on, cumulative)
-
-
-def _check_version(session: Session, partnership: Partnership, expected_version: int) -> None:
-    """Refuse early, before validating, a write that read an older version."""
-    if partnership.version != expected_version:
-        raise _stale(session, partnership, expected_version)
-
-
-def _bump(session: Session, partnership: Partnership, expected_version: int) -> list[int]:
-    """Move the partnership to the next version if it is still at `expected_version` (see
-    `versioning.bump_version`); the audit pair `[old, new]`, else `StaleRecord`."""
-    assert partnership.id is not None
-    bumped = bump_version(session, Partnership, partnership.id, expected_version)
-    if bumped is None:
-        raise _stale(session, partnership, expected_version)
-    partnership.version = expected_version + 1
-    return bumped
-
-
-def _stale(session: Session, partnership: Partnership, expected_version: int) -> StaleRecord:
-    assert partnership.id is not None
-    changes = stale_changes(session, "partnership", partnership.id, expected_version)
-    fields = ", ".join(name.replace("_", " ") for name in sorted(changes)) or "its version"
-    return StaleRecord(
-        f"Partnership {partnership.acronym} was changed by someone else since you opened it "
-        f"({fields}); nothing was saved. Reload it and apply your change again.",
-        changes,
-    )
 
 
 def _terms(partnership: Partnership) -> dict[str, Any]:
@@ -783,17 +332,3 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]
         for name, value in after.items()
         if before.get(name) != value
     }
-
-
-def _periods_json(periods: Sequence[tuple[str, date]]) -> list[list[str]]:
-    """Reporting periods as the audit trail keeps them: `[label, ISO date]`, by date."""
-    return [[label, ends_on.isoformat()] for label, ends_on in sorted(periods, key=_by_date)]
-
-
-def _milestones_json(marks: Sequence[tuple[date, int]]) -> list[list[Any]]:
-    """Milestones as the audit trail keeps them: `[ISO date, cumulative]`, by date."""
-    return [[due_on.isoformat(), cumulative] for due_on, cumulative in sorted(marks)]
-
-
-def _by_date(period: tuple[str, date]) -> tuple[date, str]:
-    return period[1], period[0]

@@ -23,12 +23,10 @@ from sqlmodel import Session, select
 
 from xchange import dates, reference
 from xchange.accounts import access
-from xchange.db.versioning import bump_version, stale_changes
-from xchange.errors import InvalidInput, StaleRecord
+from xchange.db.versioning import check_version, next_version, record_change
+from xchange.errors import InvalidInput
 from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, User
-from xchange.programme.partnerships import programme, record_change
-
-PROGRAMME_ID = 1
+from xchange.programme.row import PROGRAMME_ID, programme
 
 
 @dataclass(frozen=True)
@@ -333,24 +331,11 @@ def _fields(before: ProgrammeSettings, after: ProgrammeSettings) -> list[tuple[s
 
 
 def _check_version(session: Session, row: Programme, expected_version: int) -> None:
-    if row.version != expected_version:
-        raise _stale(session, expected_version)
+    check_version(session, row, expected_version, entity="programme", what=_WHAT, plural=True)
 
 
 def _bump(session: Session, row: Programme, expected_version: int) -> list[int]:
-    """Next version if still at `expected_version` (see `versioning.bump_version`)."""
-    bumped = bump_version(session, Programme, PROGRAMME_ID, expected_version)
-    if bumped is None:
-        raise _stale(session, expected_version)
-    row.version = expected_version + 1
-    return bumped
+    return next_version(session, row, expected_version, entity="programme", what=_WHAT, plural=True)
 
 
-def _stale(session: Session, expected_version: int) -> StaleRecord:
-    changes = stale_changes(session, "programme", PROGRAMME_ID, expected_version)
-    fields = ", ".join(name.replace("_", " ") for name in sorted(changes)) or "its version"
-    return StaleRecord(
-        f"The programme settings were changed by someone else since you opened them ({fields}); "
-        "nothing was saved. Reload them and apply your change again.",
-        changes,
-    )
+_WHAT = "The programme settings"

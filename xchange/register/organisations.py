@@ -20,9 +20,9 @@ from sqlmodel import Session, col, select
 
 from xchange import reference
 from xchange.accounts import access
+from xchange.db.versioning import record_change
 from xchange.errors import InvalidInput, NotFound, StaleRecord
 from xchange.models import Exchange, Modality, Organisation, Partnership, Status, User
-from xchange.programme.partnerships import record_change
 
 # Legal forms across the eligible countries, as `loose_key` leaves them (dots and slashes
 # removed, so S.A. reads sa and A/S reads as). Removed only at the end of a name, where legal

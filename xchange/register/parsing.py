@@ -168,11 +168,6 @@ def _text_one(value: object) -> str | None:
     return clean_text(str(value)) or None
 
 
-def parse_dates(column: pd.Series) -> pd.Series:
-    """Dates as `datetime64[s]`, read from date objects or any accepted spelling; unreadable: NaT."""
-    return by_distinct(column, _date_one, "datetime64[s]")
-
-
 # Excel and CSV exports sometimes carry a midnight time: "2025-03-14 00:00:00".
 _MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
 
@@ -190,11 +185,6 @@ def _date_one(value: object) -> np.datetime64 | None:
         except ValueError:
             continue
     return None
-
-
-def parse_bools(column: pd.Series) -> pd.Series:
-    """yes/no, true/false, y/n, 1/0 (any case) or real booleans -> nullable boolean."""
-    return by_distinct(column, _bool_one, "boolean")
 
 
 _BOOL_WORDS = {
@@ -272,19 +262,9 @@ def _finite(number: float) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def parse_countries(column: pd.Series) -> pd.Series:
-    """ISO alpha-2 codes from codes or English names; unknown: <NA>."""
-    return by_distinct(column, _country_reader(), "string")
-
-
 def _country_reader() -> Callable[[object], object]:
     table = reference.country_table()
     return lambda value: table.get(" ".join(clean_text(str(value)).split()).casefold())
-
-
-def parse_enum(column: pd.Series, kind: str) -> pd.Series:
-    """Stored enumeration values from any spelling (case, spaces, hyphens, underscores)."""
-    return by_distinct(column, _enum_reader(kind), "string")
 
 
 def _enum_reader(kind: str) -> Callable[[object], object]:

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from xchange.accounts import access
 from xchange.errors import NotFound
 from xchange.models import AuditEvent, Exchange, Partnership, Person, User
-from xchange.programme.partnerships import programme
+from xchange.programme.row import programme
 
 
 @dataclass

@@ -21,8 +21,9 @@ from sqlmodel import Session
 
 from xchange import dates, reference
 from xchange.accounts import access
-from xchange.models import EligibleCountry, Exchange, Programme, User
+from xchange.models import EligibleCountry, Exchange, User
 from xchange.presentation import euros, iso, number
+from xchange.programme.row import read_programme
 from xchange.register import service
 from xchange.register.parsing import Issue
 
@@ -327,7 +328,7 @@ def form_choices(session: Session, *, actor: User) -> FormChoices:
         query = query.where(P.c.id.in_(sorted(writable)))
     partnerships = {str(a): str(n) for a, n in session.execute(query).all()}
     codes = {c for (c,) in session.execute(sa.select(EligibleCountry.code).distinct())}  # type: ignore[call-overload]
-    programme = session.get(Programme, 1) or Programme()
+    programme = read_programme(session)
     return FormChoices(
         partnerships=partnerships,
         countries={

@@ -12,7 +12,7 @@ a `RuleContext` that `load_context` fills with just the rows the table mentions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,8 +29,8 @@ from xchange.models import (
     EligibleCountry,
     HostCountryRate,
     Partnership,
-    Programme,
 )
+from xchange.programme.row import read_programme
 from xchange.register.orgkeys import distinct_name_keys, org_keys
 from xchange.register.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
 
@@ -783,7 +783,7 @@ def load_context(
     record, a visit of theirs reads "another partnership's exchange", and the profile of an
     organisation that takes part in none of the readable partnerships' exchanges is not told.
     """
-    programme = session.get(Programme, 1) or Programme()
+    programme = read_programme(session)
     partnerships = {
         p.acronym.casefold(): PartnershipTerms(p.id or 0, p.acronym, p.full_rate_cents)
         for p in session.exec(select(Partnership)).all()
@@ -889,14 +889,6 @@ def _organisations_in(
         rows = keyed_rows(connection, select, side, org_ids, where=where)
         seen.update(int(row[0]) for row in rows)
     return seen
-
-
-def field_message_map(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
-    """Issues grouped by field, for a form that shows each message beside its widget."""
-    grouped: dict[str, list[Issue]] = {}
-    for issue in issues:
-        grouped.setdefault(issue.field, []).append(issue)
-    return grouped
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, select
 
 from xchange import dates, reference
 from xchange.accounts import access
+from xchange.db.versioning import bump_version, record_change, stale_changes
 from xchange.errors import NotFound, StaleRecord, ValidationFailed
 from xchange.models import AuditEvent, Exchange, Organisation, Person, Status, User, utcnow
 from xchange.register.parsing import Issue, date_out_of_range
@@ -463,15 +464,8 @@ def _write(
 ) -> Exchange:
     """Apply `values` if the record is still at `expected_version`, then audit the change."""
     assert exchange.id is not None
-    # The version check and the bump are one statement, so two writers that both read version N
-    # cannot both succeed: the second one's UPDATE matches no row.
-    bumped = session.execute(
-        sa.update(Exchange)
-        .where(sa.column("id") == exchange.id, sa.column("version") == expected_version)
-        .values(version=expected_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    # The version check and the bump are one statement (`versioning.bump_version`).
+    if bump_version(session, Exchange, exchange.id, expected_version) is None:
         raise _stale(session, exchange.id, expected_version)
     for name, value in values.items():
         setattr(exchange, name, value)
@@ -492,14 +486,7 @@ def _write(
 
 def _stale(session: Session, exchange_id: int, expected_version: int) -> StaleRecord:
     """What changed since `expected_version`, read from the audit trail."""
-    changes: dict[str, list[object]] = {}
-    for event in history(session=session, exchange_id=exchange_id):
-        version = event.changes.get("version", [None, None])[1]
-        if isinstance(version, int) and version > expected_version:
-            for name, (old, new) in event.changes.items():
-                if name != "version":
-                    first = changes.get(name, [old, new])[0]
-                    changes[name] = [first, new]
+    changes = stale_changes(session, "exchange", exchange_id, expected_version)
     fields = ", ".join(sorted(changes)) or "its version"
     return StaleRecord(
         f"Exchange {exchange_id} was changed by someone else since you opened it ({fields}); "
@@ -536,16 +523,8 @@ def _audit(
     changes: dict[str, list[Any]],
     import_batch_id: int | None,
 ) -> None:
-    session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            actor_label=actor.email,
-            entity="exchange",
-            entity_id=exchange.id,
-            action=action,
-            changes=changes,
-            import_batch_id=import_batch_id,
-        )
+    record_change(
+        session, actor, "exchange", exchange.id, action, changes, import_batch_id=import_batch_id
     )
     session.flush()
 
