@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,13 +42,11 @@ from xchange.imports.plan import (
     IMPORTED,
     NEW_ID,
     STORED,
+    ImportPlan,
     objects,
 )
+from xchange.imports.report import ImportReport
 from xchange.models import AuditEvent, ImportBatch, User, utcnow
-
-if TYPE_CHECKING:
-    from xchange.imports.importer import ImportReport
-    from xchange.imports.plan import ImportPlan
 
 VISIT_INDEX = "uq_exchange_one_physical_visit"
 # New exchanges' summary sums by table (`summary.sums_of`), maybe staged (`staged_sums`).
