@@ -1,17 +1,28 @@
-"""`arrowtext` answers from an Arrow string array's buffers what Python answers cell by cell."""
+"""`textcolumns` answers for a whole Arrow column what Python answers cell by cell."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xchange.arrowtext import compact, double_space, duplicated, edges, is_utf8, printable
+from xchange.textcolumns import blank, double_space, is_utf8, starts_with, stripped
 
-CELLS = ["Acme", " x ", "", None, "é", "a  b", "  ", "ab ", " a  b", "z"]
+CELLS = [
+    "Acme",
+    " x ",
+    "",
+    None,
+    "é",
+    "a  b",
+    "  ",
+    "ab ",
+    " a  b",
+    "z",
+    "\x1cq\x1f",
+    "\u3000é\xa0",
+]
 
 
 def arrays() -> list[pa.Array]:
@@ -25,34 +36,11 @@ def arrays() -> list[pa.Array]:
 
 
 @pytest.mark.parametrize("values", arrays(), ids=["string", "large", "cast", "sliced"])
-def test_edges_and_double_spaces(values: pa.Array) -> None:
-    text, first, last = edges(values)
-    assert text.tolist() == [bool(cell) for cell in CELLS]
-    encoded = [(cell or "").encode() for cell in CELLS]
-    assert first.tolist() == [e[0] if e else 0 for e in encoded]
-    assert last.tolist() == [e[-1] if e else 0 for e in encoded]
-    assert double_space(values).tolist() == ["  " in (cell or "") for cell in CELLS]
-
-
-def test_printable_is_ascii_without_the_space() -> None:
-    byte = np.arange(256, dtype=np.uint8)
-    assert [chr(b) for b in byte[printable(byte)]] == [
-        chr(c) for c in range(128) if chr(c).isprintable() and not chr(c).isspace()
-    ]
-
-
-def test_duplicated_as_pandas_says() -> None:
-    cells = ["a", None, "b", "a", None, "c", "b", "", "", None]
-    for values in (pa.array(cells), pa.array(["x", *cells]).slice(1)):
-        expected = pd.Series(cells, dtype=object).duplicated(keep="first").tolist()
-        assert duplicated(values).tolist() == expected
-
-
-def test_compact_starts_the_offsets_at_zero() -> None:
-    sliced = pa.array(["header", "Acme", "B"]).slice(1).cast(pa.large_string())
-    compacted = compact(sliced)
-    assert compacted.to_pylist() == ["Acme", "B"]
-    assert np.frombuffer(compacted.buffers()[1], dtype=np.int64)[compacted.offset] == 0
+def test_cells_stripped_blank_and_double_spaces(values: pa.Array) -> None:
+    assert stripped(values).to_pylist() == [(c or "").strip() or None for c in CELLS]
+    assert blank(values).tolist() == [not (c or "").strip() for c in CELLS]
+    assert double_space(values).tolist() == ["  " in (c or "") for c in CELLS]
+    assert starts_with(values, " ").tolist() == [(c or "").startswith(" ") for c in CELLS]
 
 
 def _utf8_like() -> st.SearchStrategy[bytes]:
@@ -79,16 +67,17 @@ def test_is_utf8_agrees_with_python(example: bytes, data: bytes) -> None:
             assert is_utf8(candidate)
 
 
+@settings(max_examples=200, deadline=None)
 @given(
-    cells=st.lists(st.none() | st.text(max_size=3), max_size=12),
+    cells=st.lists(st.none() | st.text(max_size=4), max_size=12),
     start=st.integers(0, 3),
     large=st.booleans(),
 )
-def test_edges_agree_with_python(cells: list[str | None], start: int, large: bool) -> None:
-    # Slices too (a column below its header), empty and null cells at either end of the data.
+def test_stripped_and_blank_agree_with_python(
+    cells: list[str | None], start: int, large: bool
+) -> None:
+    # Slices too (a column below its header), every whitespace Python knows at either end.
     values = pa.array(cells, type=pa.large_string() if large else pa.string())[start:]
-    text, first, last = edges(values)
-    encoded = [(cell or "").encode() for cell in cells[start:]]
-    assert text.tolist() == [bool(e) for e in encoded]
-    assert first.tolist() == [e[0] if e else 0 for e in encoded]
-    assert last.tolist() == [e[-1] if e else 0 for e in encoded]
+    kept = cells[start:]
+    assert stripped(values).to_pylist() == [(c or "").strip() or None for c in kept]
+    assert blank(values).tolist() == [not (c or "").strip() for c in kept]

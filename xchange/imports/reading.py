@@ -31,9 +31,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange.arrowtext import arrow_text, edges, is_utf8, printable, to_numpy, where
+from xchange import textcolumns
 from xchange.columns import COLUMNS, REQUIRED, Issue
 from xchange.imports.limits import FileRefused, Limits, check_columns, check_size
+from xchange.textcolumns import is_utf8
 
 VERSION = "version"
 ACCEPTED = (*COLUMNS, VERSION)
@@ -445,7 +446,7 @@ def _check_cells(frame: pd.DataFrame, filename: str, limits: Limits) -> None:
         column = frame[name]
         if not _is_text(column):
             continue
-        longest = pc.max(pc.utf8_length(_arrow_cells(column))).as_py() or 0
+        longest = pc.max(pc.utf8_length(textcolumns.cells(column))).as_py() or 0
         if longest > limits.cell_chars:
             raise FileRefused(
                 f"{filename} has a cell of {longest:,} characters in column {name}: a cell "
@@ -463,19 +464,18 @@ def _clean(
         column = frame[name]
         if typed is not None and not _is_text(column):
             column = typed(str(name), column)
-        cells = None
+        values = None
         if _is_text(column):
-            values = _arrow_cells(column)
-            cells = edges(values)
-            quoted = pd.Series(cells[1] == ord("'"), index=column.index)  # 0: an empty cell
+            values = textcolumns.cells(column)
+            quoted = pd.Series(textcolumns.starts_with(values, "'"), index=column.index)
         else:
             quoted = column.map(lambda v: isinstance(v, str) and v[:1] == "'").astype(bool)
         if quoted.any():
             column = column.where(~quoted, column[quoted].map(unneutralise))
-            cells = None  # found again: `'\t` holds something, the tab it leaves does not
+            values = None  # found again: `'\t` holds something, the tab it leaves does not
         frame[name] = column
-        if cells is not None:
-            filled |= _filled_text(values, cells)
+        if values is not None:
+            filled |= ~textcolumns.blank(values)
         else:
             filled |= _filled_mask(frame[name]).to_numpy(dtype=bool)
     return frame, filled
@@ -494,31 +494,7 @@ def _filled_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds something (vectorised for text; cell by cell for typed cells)."""
     if not _is_text(column):
         return column.map(filled).astype(bool)
-    values = _arrow_cells(column)
-    return pd.Series(_filled_text(values, edges(values)), index=column.index)
-
-
-def _filled_text(values: pa.Array, cells: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    """True where a cell of `values`, whose `edges` are `cells`, holds something."""
-    # A cell with a printable ASCII character at either end holds something: only the others
-    # (spaces, or other characters, at both ends) are trimmed to find out.
-    text, first, last = cells
-    found = text & (printable(first) | printable(last))
-    unsure = text & ~found
-    if unsure.any():
-        subset, _ = where(values, unsure)
-        trimmed = pc.utf8_trim_whitespace(subset)
-        found[unsure] = to_numpy(pc.not_equal(trimmed, ""), False)
-    return found
-
-
-def _arrow_cells(column: pd.Series) -> pa.Array:
-    """A text column's cells as Arrow strings (blanks null)."""
-    text = column.astype("string")
-    values = arrow_text(text)
-    if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
-        values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
-    return values
+    return pd.Series(~textcolumns.blank(textcolumns.cells(column)), index=column.index)
 
 
 def unneutralise(value: Any) -> Any:

@@ -22,8 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from xchange import arrowtext, reference
-from xchange.arrowtext import arrow_text
+from xchange import reference
 from xchange.db.lookup import keyed_rows
 from xchange.models import (
     EligibleCountry,
@@ -467,7 +466,7 @@ def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 )
 def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     key = casefolded(t["partnership"]) + "\x00" + t["reference"]
-    duplicated = key.notna() & _duplicated(key)
+    duplicated = key.notna() & key.duplicated(keep="first")
     t["_first_row"] = _first_labels(key, duplicated)
     return duplicated
 
@@ -485,7 +484,7 @@ def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     active = _physical_active(t) & t["visitor_key"].notna()
     keys = t["visitor_key"].where(active)
     other = pd.Series(pd.NA, index=t.index, dtype="object")
-    in_table = active & _duplicated(keys)
+    in_table = active & keys.duplicated(keep="first")
     if in_table.any():
         first = _first_labels(keys, in_table)
         other[in_table] = "row " + first[in_table].astype(int).astype(str) + " of this file"
@@ -652,21 +651,13 @@ def _lump_sum_differs(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return given & t["lump_sum_cents"].ne(t["rule_lump_sum_cents"]).fillna(False)
 
 
-def _duplicated(keys: pd.Series) -> pd.Series:
-    """`keys.duplicated(keep="first")`; a text column's through Arrow's dictionary encoding."""
-    values = arrow_text(keys)
-    if values is None:
-        return keys.duplicated(keep="first")
-    return pd.Series(arrowtext.duplicated(values), index=keys.index)
-
-
 def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
     """For the rows in `wanted`, the index label of the first row with the same key (the row
     a duplicate points back to); NA elsewhere."""
     result = pd.Series(pd.NA, index=keys.index, dtype=object)
     if not wanted.any():
         return result
-    firsts = keys[keys.notna() & ~_duplicated(keys)]
+    firsts = keys[keys.notna() & ~keys.duplicated(keep="first")]
     where = pd.Index(firsts.to_numpy(dtype=object), dtype=object)
     found = where.get_indexer(pd.Index(keys[wanted].to_numpy(dtype=object), dtype=object))
     result[wanted] = firsts.index.to_numpy(dtype=object)[found]
