@@ -35,7 +35,6 @@ from xchange.plaincolumns import (
     encode,
     iso_dates,
     plain,
-    plain_into,
     rows_at,
     with_blank,
 )
@@ -582,7 +581,7 @@ def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> N
             distinct = with_blank(dictionary.to_numpy(zero_copy_only=False))
             np.take(distinct, codes, out=row, mode="wrap")
         else:
-            plain_into(column, at, row)
+            row[:] = rows_at(plain(column), at)
     for name in DATE_VALUES:
         days = rows_at(table[name].to_numpy().astype("datetime64[D]"), at)
         iso_dates(days, values[VALUES.index(name)])

@@ -12,10 +12,10 @@ a `RuleContext` that `load_context` fills with just the rows the table mentions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -667,40 +667,6 @@ def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
 # --- running them ----------------------------------------------------------------------------
 
 
-class _Hits:
-    """The rows a rule flags, each readable by column name as iterrows() would give it; a
-    column becomes Python values only when a message reads it (most read one or two)."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-        self.index = frame.index
-        self._columns: dict[str, np.ndarray] = {}
-
-    def column(self, name: str) -> np.ndarray:
-        if name not in self._columns:
-            self._columns[name] = self.frame[name].to_numpy(dtype=object)
-        return self._columns[name]
-
-    def row(self, position: int) -> _HitRow:
-        return _HitRow(self, position)
-
-
-class _HitRow(Mapping[str, Any]):
-    """One flagged row of `_Hits`, as a read-only mapping."""
-
-    def __init__(self, hits: _Hits, position: int) -> None:
-        self._hits, self._position = hits, position
-
-    def __getitem__(self, name: str) -> Any:
-        return self._hits.column(name)[self._position]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._hits.frame.columns)
-
-    def __len__(self) -> int:
-        return len(self._hits.frame.columns)
-
-
 def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
     """Every rule over `table` (derived_facts' output); rows unreadable in a field are skipped."""
     issues: list[Issue] = []
@@ -708,9 +674,8 @@ def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
         mask = one.check(table, ctx).fillna(False).astype(bool)
         if not mask.any():
             continue
-        hits = _Hits(table[mask])
-        for position, label in enumerate(hits.index):
-            row = hits.row(position)
+        hits = table[mask]
+        for label, row in zip(hits.index, hits.to_dict("records"), strict=True):
             value = row[one.field]
             text = (
                 ""
@@ -723,7 +688,7 @@ def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
                     one.severity,
                     one.field,
                     text,
-                    one.message(row),
+                    one.message(cast("dict[str, Any]", row)),
                     int(label) if isinstance(label, int | np.integer) else None,
                 )
             )
