@@ -17,13 +17,13 @@ import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
 
-def iso_dates(days: np.ndarray, out: np.ndarray) -> None:
-    """Each day (datetime64[D]) as ISO text, None for NaT, into `out`; each day spelt once."""
+def iso_dates(days: np.ndarray) -> np.ndarray:
+    """Each day (datetime64[D]) as ISO text, None for NaT; each day spelt once."""
     codes, distinct = pd.factorize(days.view(np.int64))
     dates = distinct.view("datetime64[D]")
     texts = np.datetime_as_string(dates, unit="D").astype(object)
     texts[np.isnat(dates)] = None
-    np.take(texts, codes, out=out)
+    return np.take(texts, codes)
 
 
 def rows_at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
