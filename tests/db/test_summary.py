@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -330,14 +329,11 @@ def _bulk_insert_suspended(session: Session, ids: dict[str, int]) -> None:
             connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
 
 
-def _bulk_insert_added(session: Session, ids: dict[str, int], *, staged: bool = False) -> None:
-    """The same copies, their sums added from the rows in hand (as a large import does); with
-    `staged`, the sums go through scratch files first (as a large import on SQLite does)."""
+def _bulk_insert_added(session: Session, ids: dict[str, int]) -> None:
+    """The same copies, their sums added from the rows in hand (as a large import does)."""
     copies = _bulk_copies(session)
     connection = session.connection()
     sums: Mapping[str, Any] = summary.sums_of(pd.DataFrame(copies, dtype=object))
-    if staged and connection.dialect.name == "sqlite":
-        sums = summary.staged_sums(dict(sums))
     with summary.suspended(connection, added=lambda: sums):
         for row in copies:
             connection.execute(sa.insert(Exchange.__table__).values(**row))  # type: ignore[attr-defined]
@@ -355,7 +351,6 @@ WRITES: dict[str, Callable[[Session, dict[str, int]], None]] = {
     "delete-by-sql": _delete_by_sql,
     "bulk-insert-suspended": _bulk_insert_suspended,
     "bulk-insert-added": _bulk_insert_added,
-    "bulk-insert-added-staged": partial(_bulk_insert_added, staged=True),
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xchange import arrowtext
+from xchange import textcolumns
 from xchange.register import parsing
 from xchange.register.parsing import (
     COLUMNS,
@@ -420,7 +420,7 @@ def test_arrow_text_reads_as_python_does(read: Any, below_header: bool) -> None:
     if below_header:  # as a CSV column under its header: offsets that do not start at 0
         sliced = pa.array(["header", *TRICKY * 3]).slice(1).cast(pa.large_string())
         arrow = pd.Series(pd.arrays.ArrowStringArray(sliced))
-    assert arrowtext.arrow_text(arrow) is not None
+    assert textcolumns.arrow_text(arrow) is not None
     plain = pd.Series(TRICKY * 3, dtype=object)
     pd.testing.assert_series_equal(read(arrow), read(plain), check_exact=True)
 

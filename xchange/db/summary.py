@@ -24,8 +24,6 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from xchange.db import bulk
-
 # Measures summed in both tables: (column, SQL over one exchange row giving 0 or 1 / an amount).
 # `{r}` is the row alias: NEW or OLD in a trigger, the table in a rebuild.
 COMMON_MEASURES = {
@@ -179,25 +177,9 @@ def sums_of(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def staged_sums(sums: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame | bulk.Staged]:
-    """`sums_of`'s result with each table's rows staged for SQLite (`bulk.stage_columns`), for
-    `add_sums`; needs no connection, so it may run on another thread."""
-    staged: dict[str, pd.DataFrame | bulk.Staged] = {}
-    try:
-        for table, (keys, names) in TABLES.items():
-            staged[table] = bulk.stage_columns({c: sums[table][c] for c in (*keys, *names)})
-    except BaseException:
-        for done in staged.values():
-            if isinstance(done, bulk.Staged):
-                done.discard()
-        raise
-    return staged
-
-
-def add_sums(connection: sa.Connection, sums: Mapping[str, pd.DataFrame | bulk.Staged]) -> None:
-    """Add `sums_of` rows not yet counted to the summaries: one upsert per table, from a
-    staged file (`staged_sums`) or through the driver (SQLAlchemy's per-row parameter handling
-    would cost more than the grouping)."""
+def add_sums(connection: sa.Connection, sums: Mapping[str, pd.DataFrame]) -> None:
+    """Add `sums_of` rows not yet counted to the summaries: one upsert per table through the
+    driver (SQLAlchemy's per-row parameter handling would cost more than the grouping)."""
     mark = "?" if connection.dialect.name == "sqlite" else "%s"
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -206,9 +188,6 @@ def add_sums(connection: sa.Connection, sums: Mapping[str, pd.DataFrame | bulk.S
         updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names)
         conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         rows = sums[table]
-        if isinstance(rows, bulk.Staged):
-            bulk.insert_staged(connection, table, rows, on_conflict=conflict)
-            continue
         statement = (
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (our own names)
             f"VALUES ({', '.join([mark] * len(columns))}) {conflict}"
@@ -225,12 +204,12 @@ def add_sums(connection: sa.Connection, sums: Mapping[str, pd.DataFrame | bulk.S
 def suspended(
     connection: sa.Connection,
     *,
-    added: Callable[[], Mapping[str, pd.DataFrame | bulk.Staged]] | None = None,
+    added: Callable[[], Mapping[str, pd.DataFrame]] | None = None,
 ) -> Iterator[None]:
     """Bulk writes inside skip the per-row triggers; the sums are rebuilt once at the end.
 
     With `added`, the writes inside only insert new exchanges, and `added()` gives their sums
-    (`sums_of`, or `staged_sums` of it), which are added to the summaries instead of a rebuild over the whole table.
+    (`sums_of`), which are added to the summaries instead of a rebuild over the whole table.
     Runs inside the caller's transaction: on an error everything, trigger drops included,
     rolls back together (both SQLite and PostgreSQL have transactional DDL).
     """

@@ -14,20 +14,19 @@ integers), so that comparing with the stored record, writing and auditing use on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from pandas.arrays import ArrowStringArray
 from sqlmodel import Session, SQLModel
 
 from xchange.db.lookup import CHUNK, keyed_rows
+from xchange.imports.orgplan import NEW_ID, OrgPlan, resolve_organisations
 from xchange.imports.reading import VERSION, ReadResult
 from xchange.models import Exchange, Organisation, Person
 from xchange.plaincolumns import (
@@ -35,13 +34,12 @@ from xchange.plaincolumns import (
     encode,
     iso_dates,
     plain,
-    plain_into,
     rows_at,
     with_blank,
 )
 from xchange.plaincolumns import objects as objects
+from xchange.register.context import RuleContext
 from xchange.register.parsing import Issue, field_label
-from xchange.register.rules import RuleContext
 from xchange.register.service import _DERIVED, _LOGGED  # what every write path copies onto a record
 
 EXCHANGE = SQLModel.metadata.tables["exchange"]
@@ -92,17 +90,6 @@ MAX_LENGTHS = {
     "cancellation_reason": _max_length(Exchange, "cancellation_reason"),
     "notes": _max_length(Exchange, "notes"),
 }
-# The id of an organisation or person the import will create, until the writer inserts it.
-NEW_ID = -1
-
-
-@dataclass
-class OrgPlan:
-    """Organisations the rows name: stored ids by key, new ones, profiles to bring up to date."""
-
-    ids: dict[str, int] = field(default_factory=dict)  # "name_key|CC" -> stored id
-    new: pd.DataFrame = field(default_factory=pd.DataFrame)  # key, name, name_key, type...
-    profiles: list[tuple[int, str, bool]] = field(default_factory=list)  # id, type, is_sme
 
 
 @dataclass
@@ -145,12 +132,11 @@ def build_plan(
     at = None if rows.equals(table.index) else table.index.get_indexer(rows)
     kept_people = kept_people[~kept_people.index.isin(list(refused))]
     kept_at = rows.get_indexer(kept_people.index)
-    values = np.empty((len(VALUES), len(rows)), dtype=object)
-    orgs = _organisations(ctx, table, at, values)
+    orgs, values = resolve_organisations(ctx, table, at)
     people = _people(session, table["representative"], at, kept_at, values)
     _values(table, at, values)
-    values[VALUES.index("representative_id"), kept_at] = kept_people.to_numpy(dtype=object)
-    values[VALUES.index("representative"), kept_at] = None
+    values["representative_id"][kept_at] = kept_people.to_numpy(dtype=object)
+    values["representative"][kept_at] = None
     existing = table["exchange_id"].notna().to_numpy(dtype=bool)
     existing = existing if at is None else existing[at]
     updates = rows[existing]
@@ -160,7 +146,8 @@ def build_plan(
     unchanged = updates.difference(changed)
     writes = rows.difference(unchanged)
     if not writes.equals(rows):
-        values = values[:, rows.get_indexer(writes)]
+        kept = rows.get_indexer(writes)
+        values = {name: column[kept] for name, column in values.items()}
     return ImportPlan(
         table=table,
         issues=issues,
@@ -168,11 +155,11 @@ def build_plan(
         create=rows[~existing],
         update=changed,
         unchanged=unchanged,
-        values=_frame(values, writes, VALUES),
+        values=pd.DataFrame({name: values[name] for name in VALUES}, index=writes, dtype=object),
         stored=stored.frame(old[differs]),
         orgs=orgs,
         people=people,
-        partnership_ids={int(p) for p in set(values[VALUES.index("partnership_id")].tolist())},
+        partnership_ids={int(p) for p in set(values["partnership_id"].tolist())},
     )
 
 
@@ -415,139 +402,12 @@ def _any_starts_with(texts: pd.Series, prefix: str) -> bool:
     return bool(texts.str.startswith(prefix).fillna(False).any())
 
 
-def _organisations(
-    ctx: RuleContext, table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray
-) -> OrgPlan:
-    """Organisations by (name key, country): stored ones, new ones, profiles that changed;
-    each row's `visitor_org_id` and `host_org_id` (NEW_ID for a new organisation) and
-    `visitor_new` and `host_new` (that organisation's row in `OrgPlan.new`) go in `values`.
-
-    As `service.upsert_organisation` leaves them after writing the rows in order, a new
-    organisation keeps its first spelling, and every organisation the last row's type and SME
-    flag. The stored ones come from the rules' context, which read every organisation the
-    table names.
-    """
-    # The cells in the order the rows write them, row by row, visitor then host: a cell's
-    # position is row * 2 + side. Each key is numbered once, in the order of its first cell.
-    codes, dictionary = encode(_interleaved(table, "key", at))
-    cells = np.flatnonzero(codes >= 0)
-    first = cells[np.diff(np.maximum.accumulate(codes[cells]), prepend=-1) > 0]
-    last = np.zeros(len(dictionary), dtype=np.int64)
-    np.maximum.at(last, codes[cells], cells)
-    ids = _stored_ids(ctx.org_ids, dictionary)
-    known = ids != NEW_ID
-    smes = _sme_cells(table, at, last)
-    plan = OrgPlan()
-    if known.any():  # only the stored organisations' keys are needed as Python strings
-        keys = dictionary.filter(pa.array(known)).to_numpy(zero_copy_only=False)
-        plan.ids = dict(zip(keys.tolist(), ids[known].tolist(), strict=True))
-        plan.profiles = _profiles(ctx, keys, ids[known], table, at, last[known], smes[known])
-    new = ~known
-    new_keys = dictionary if not known.any() else dictionary.filter(pa.array(new))
-    plan.new = pd.DataFrame(
-        {
-            "key": _text(new_keys),
-            "name": _text(_cells(table, "organisation", at, first[new])),
-            # A key is "name_key|CC": the country code is always two letters.
-            "name_key": _text(pc.utf8_slice_codeunits(new_keys, 0, -3)),
-            "type": _text(_cells(table, "type", at, last[new])),
-            "country": _text(_cells(table, "country", at, first[new])),
-            "is_sme": smes[new],
-        }
-    )
-    # A blank key (code -1, which np.take wraps to the last entry) gives None and NEW_ID.
-    # The writer numbers new organisations by their row in `plan.new`: no key to look up.
-    new_by_code = np.empty(len(new) + 1, dtype=object)  # None: a stored one, or a blank
-    new_by_code[np.flatnonzero(new)] = np.arange(np.count_nonzero(new)).astype(object)
-    id_by_code = np.append(ids, NEW_ID).astype(object)
-    for side, cell in (("visitor", 0), ("host", 1)):
-        side_codes = codes[cell::2]
-        np.take(new_by_code, side_codes, out=values[VALUES.index(f"{side}_new")], mode="wrap")
-        np.take(id_by_code, side_codes, out=values[VALUES.index(f"{side}_org_id")], mode="wrap")
-    return plan
-
-
-def _stored_ids(stored: dict[str, int], keys: pa.Array) -> np.ndarray:
-    """The stored id of each key (NEW_ID for a key not stored), matched by Arrow rather than
-    by a dictionary look-up per key, so that the keys need not become Python strings."""
-    ids = np.full(len(keys), NEW_ID, dtype=np.int64)
-    if stored:
-        where = pc.index_in(keys, value_set=pa.array(list(stored), type=keys.type))
-        found = where.is_valid().to_numpy(zero_copy_only=False)
-        stored_ids = np.fromiter(stored.values(), dtype=np.int64, count=len(stored))
-        ids[found] = stored_ids[where.drop_null().to_numpy(zero_copy_only=False)]
-    return ids
-
-
-def _profiles(
-    ctx: RuleContext,
-    keys: np.ndarray,
-    ids: np.ndarray,
-    table: pd.DataFrame,
-    at: np.ndarray | None,
-    last: np.ndarray,
-    smes: np.ndarray,
-) -> list[tuple[int, str, bool]]:
-    """(id, type, is SME) of each stored organisation whose last cells change its profile."""
-    kinds = np.empty(len(last), dtype=object)
-    host = last % 2 == 1
-    for side, where in (("visitor", ~host), ("host", host)):
-        rows = last[where] // 2
-        column = table[f"{side}_type"].take(rows if at is None else at[rows])
-        kinds[where] = column.to_numpy(dtype=object)
-    before = list(map(ctx.profiles.__getitem__, keys.tolist()))
-    kind_before = np.fromiter(map(itemgetter(0), before), dtype=object, count=len(before))
-    sme_before = np.fromiter(map(itemgetter(1), before), dtype=bool, count=len(before))
-    moved = (kind_before != kinds).astype(bool) | (sme_before != smes)
-    return [
-        (int(i), kind, bool(sme))
-        for i, kind, sme in zip(ids[moved], kinds[moved], smes[moved], strict=True)
-    ]
-
-
-def _interleaved(table: pd.DataFrame, name: str, at: np.ndarray | None) -> pa.Array:
-    """`visitor_{name}` and `host_{name}` as one Arrow array of cells, row by row."""
-    visitor = arrow_column(table[f"visitor_{name}"], at)
-    order = np.empty(2 * len(visitor), dtype=np.int64)
-    order[0::2] = np.arange(len(visitor))
-    order[1::2] = np.arange(len(visitor), 2 * len(visitor))
-    both = pa.concat_arrays([visitor, arrow_column(table[f"host_{name}"], at)])
-    return both.take(pa.array(order))
-
-
-def _cells(table: pd.DataFrame, name: str, at: np.ndarray | None, cells: np.ndarray) -> pa.Array:
-    """The `visitor_{name}` or `host_{name}` text at each cell (row * 2 + side)."""
-    visitor = arrow_column(table[f"visitor_{name}"], at)
-    # Taken from both columns as they are: concatenating them first would copy every text.
-    both = pa.chunked_array([visitor, arrow_column(table[f"host_{name}"], at)], visitor.type)
-    return both.take(pa.array(cells % 2 * len(visitor) + cells // 2)).combine_chunks()
-
-
-def _sme_cells(table: pd.DataFrame, at: np.ndarray | None, cells: np.ndarray) -> np.ndarray:
-    """The SME flag (a blank as False) at each cell (row * 2 + side)."""
-    flags = [
-        rows_at(table[f"{side}_is_sme"].to_numpy(dtype=bool, na_value=False), at)
-        for side in ("visitor", "host")
-    ]
-    return np.where(cells % 2 == 1, flags[1][cells // 2], flags[0][cells // 2])
-
-
-def _text(array: pa.Array) -> Any:
-    """Text cells as a frame column: Arrow-backed where pandas would store the same strings
-    as one (as it does a column of strings), else Python strings (pd.NA for a blank)."""
-    text = ArrowStringArray(array.cast(pa.large_string()))
-    arrow = isinstance(TEXT, pd.StringDtype) and TEXT.storage == "pyarrow"
-    if arrow and len(array) and not array.null_count:
-        return text.astype(TEXT)
-    return text.to_numpy(dtype=object)
-
-
 def _people(
     session: Session,
     names: pd.Series,
     at: np.ndarray | None,
     kept: np.ndarray,
-    values: np.ndarray,
+    values: dict[str, np.ndarray],
 ) -> list[str]:
     """New representatives' names; each row's `representative` and `representative_id` go in
     `values`: a stored person's id (the first with the name), NEW_ID for one to create, None
@@ -563,42 +423,38 @@ def _people(
     ):
         ids[name] = min(person_id, ids.get(name, person_id))
     by_name = np.array([*(ids.get(name, NEW_ID) for name in distinct.tolist()), None], dtype=object)
-    np.take(by_name, codes, out=values[VALUES.index("representative_id")], mode="wrap")
-    np.take(with_blank(distinct), codes, out=values[VALUES.index("representative")], mode="wrap")
+    values["representative_id"] = np.take(by_name, codes, mode="wrap")
+    values["representative"] = np.take(with_blank(distinct), codes, mode="wrap")
     return [name for name in wanted if name not in ids]
 
 
-def _values(table: pd.DataFrame, at: np.ndarray | None, values: np.ndarray) -> None:
+def _values(table: pd.DataFrame, at: np.ndarray | None, values: dict[str, np.ndarray]) -> None:
     """Write each row's stored values but the resolved ids into `values`, spelt as the audit
     trail spells them."""
     for name in STORED:
         if name in RESOLVED or name in DATE_VALUES:
             continue
-        row = values[VALUES.index(name)]
         column = table[name]
         if name in REPEATED and isinstance(column.array, ArrowStringArray):
             codes, dictionary = encode(arrow_column(column, at))
             distinct = with_blank(dictionary.to_numpy(zero_copy_only=False))
-            np.take(distinct, codes, out=row, mode="wrap")
+            values[name] = np.take(distinct, codes, mode="wrap")
         else:
-            plain_into(column, at, row)
+            values[name] = rows_at(plain(column), at)
     for name in DATE_VALUES:
         days = rows_at(table[name].to_numpy().astype("datetime64[D]"), at)
-        iso_dates(days, values[VALUES.index(name)])
+        values[name] = iso_dates(days)
 
 
-def _differs(values: np.ndarray, rows: np.ndarray, stored: _Stored, at: np.ndarray) -> np.ndarray:
+def _differs(
+    values: dict[str, np.ndarray], rows: np.ndarray, stored: _Stored, at: np.ndarray
+) -> np.ndarray:
     """Which of `rows` (a mask) have values that differ from the stored record (rows `at`)."""
     every = bool(rows.all())
     aligned = len(at) == len(stored.rows) and bool((at == np.arange(len(at))).all())
     differs = np.zeros(len(at), dtype=bool)
     for name in STORED:  # both hold plain values already
-        new = values[VALUES.index(name)]
+        new = values[name]
         old = stored.column(name)
         differs |= (new if every else new[rows]) != (old if aligned else old[at])
     return differs
-
-
-def _frame(block: np.ndarray, index: pd.Index, names: Iterable[str]) -> pd.DataFrame:
-    """A frame of plain values (dtype object), one column per row of `block`, not copied."""
-    return pd.DataFrame(block.T, index=index, columns=list(names), dtype=object, copy=False)

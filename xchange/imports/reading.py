@@ -15,7 +15,6 @@ that Excel stored in text columns back into text: `rules.validate` reads the val
 
 from __future__ import annotations
 
-import codecs
 import csv
 import difflib
 import io
@@ -30,9 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange.arrowtext import arrow_text, edges, is_utf8, printable, to_numpy, where
+from xchange import textcolumns
 from xchange.columns import COLUMNS, REQUIRED, VERSION, Issue
 from xchange.exports.formulas import unneutralise
+from xchange.imports.decoding import Decoded, decode
 from xchange.imports.limits import FileRefused, Limits, check_columns
 
 ACCEPTED = (*COLUMNS, VERSION)
@@ -97,82 +97,6 @@ def column_key(header: object) -> str:
 
 
 # --- CSV -------------------------------------------------------------------------------------
-
-
-class Decoded:
-    """A CSV file's text, its encoding's name and the 1-based lines read as cp1252 rather than
-    UTF-8. A UTF-8 file keeps the bytes it came as, which the fast parser reads: it is decoded
-    whole (some 30 ms for 25 MB) only when the careful path asks for `text`."""
-
-    def __init__(
-        self,
-        encoding: str,
-        *,
-        text: str | None = None,
-        utf8: bytes | None = None,
-        fallback: list[int] | None = None,
-    ) -> None:
-        self.encoding = encoding
-        self.fallback = fallback or []
-        self._text, self._utf8 = text, utf8
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = self.utf8.decode("utf-8")
-        return self._text
-
-    @property
-    def utf8(self) -> bytes:
-        if self._utf8 is None:
-            self._utf8 = self.text.encode("utf-8")
-        return self._utf8
-
-    def head(self, size: int) -> tuple[str, bool]:
-        """The text of the first `size` bytes of UTF-8 (characters, once decoded), less a
-        character cut at the end, and whether that is all of the text."""
-        if self._text is not None:
-            return self._text[:size], size >= len(self._text)
-        if size >= len(self.utf8):
-            return self.text, True
-        return codecs.getincrementaldecoder("utf-8")().decode(self.utf8[:size]), False
-
-
-def decode(data: bytes, filename: str) -> Decoded:
-    """`data` as text; FileRefused for binary data (a NUL) or UTF-16 that is not."""
-    binary = f"{filename} holds binary data, not text: is it a CSV file?"
-    for bom, name in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                text = data[len(bom) :].decode(name)
-            except UnicodeDecodeError:
-                raise FileRefused("The file says it is UTF-16 but is not: save it again") from None
-            if "\x00" in text:
-                raise FileRefused(binary)
-            return Decoded("UTF-16", text=text)
-    has_bom = data.startswith(b"\xef\xbb\xbf")
-    body = data[3:] if has_bom else data
-    # In UTF-8, cp1252 and Latin-1 alike a NUL character is a zero byte, and no other is.
-    if b"\x00" in body:
-        raise FileRefused(binary)
-    if is_utf8(body):
-        return Decoded("UTF-8 with BOM" if has_bom else "UTF-8", utf8=body)
-    # Line by line, so that a file pasted together from two sources keeps its UTF-8 lines.
-    lines, fallback = [], []
-    for number, line in enumerate(body.split(b"\n"), start=1):
-        try:
-            lines.append(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            fallback.append(number)
-            lines.append(_cp1252(line))
-    return Decoded("Windows-1252", text="\n".join(lines), fallback=fallback)
-
-
-def _cp1252(line: bytes) -> str:
-    try:
-        return line.decode("cp1252")
-    except UnicodeDecodeError:  # five bytes cp1252 leaves undefined: read them as Latin-1
-        return line.decode("latin-1")
 
 
 def read_csv(data: bytes, filename: str, limits: Limits) -> ReadResult:
@@ -400,7 +324,7 @@ def _check_cells(frame: pd.DataFrame, filename: str, limits: Limits) -> None:
         column = frame[name]
         if not _is_text(column):
             continue
-        longest = pc.max(pc.utf8_length(_arrow_cells(column))).as_py() or 0
+        longest = pc.max(pc.utf8_length(textcolumns.cells(column))).as_py() or 0
         if longest > limits.cell_chars:
             raise FileRefused(
                 f"{filename} has a cell of {longest:,} characters in column {name}: a cell "
@@ -418,19 +342,18 @@ def _clean(
         column = frame[name]
         if typed is not None and not _is_text(column):
             column = typed(str(name), column)
-        cells = None
+        values = None
         if _is_text(column):
-            values = _arrow_cells(column)
-            cells = edges(values)
-            quoted = pd.Series(cells[1] == ord("'"), index=column.index)  # 0: an empty cell
+            values = textcolumns.cells(column)
+            quoted = pd.Series(textcolumns.starts_with(values, "'"), index=column.index)
         else:
             quoted = column.map(lambda v: isinstance(v, str) and v[:1] == "'").astype(bool)
         if quoted.any():
             column = column.where(~quoted, column[quoted].map(unneutralise))
-            cells = None  # found again: `'\t` holds something, the tab it leaves does not
+            values = None  # found again: `'\t` holds something, the tab it leaves does not
         frame[name] = column
-        if cells is not None:
-            filled |= _filled_text(values, cells)
+        if values is not None:
+            filled |= ~textcolumns.blank(values)
         else:
             filled |= _filled_mask(frame[name]).to_numpy(dtype=bool)
     return frame, filled
@@ -449,31 +372,7 @@ def _filled_mask(column: pd.Series) -> pd.Series:
     """True where a cell holds something (vectorised for text; cell by cell for typed cells)."""
     if not _is_text(column):
         return column.map(filled).astype(bool)
-    values = _arrow_cells(column)
-    return pd.Series(_filled_text(values, edges(values)), index=column.index)
-
-
-def _filled_text(values: pa.Array, cells: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    """True where a cell of `values`, whose `edges` are `cells`, holds something."""
-    # A cell with a printable ASCII character at either end holds something: only the others
-    # (spaces, or other characters, at both ends) are trimmed to find out.
-    text, first, last = cells
-    found = text & (printable(first) | printable(last))
-    unsure = text & ~found
-    if unsure.any():
-        subset, _ = where(values, unsure)
-        trimmed = pc.utf8_trim_whitespace(subset)
-        found[unsure] = to_numpy(pc.not_equal(trimmed, ""), False)
-    return found
-
-
-def _arrow_cells(column: pd.Series) -> pa.Array:
-    """A text column's cells as Arrow strings (blanks null)."""
-    text = column.astype("string")
-    values = arrow_text(text)
-    if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
-        values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
-    return values
+    return pd.Series(~textcolumns.blank(textcolumns.cells(column)), index=column.index)
 
 
 def _letter(position: int) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,19 +42,13 @@ from xchange.imports.plan import (
     IMPORTED,
     NEW_ID,
     STORED,
+    ImportPlan,
     objects,
 )
+from xchange.imports.report import ImportReport
 from xchange.models import AuditEvent, ImportBatch, User, utcnow
 
-if TYPE_CHECKING:
-    from xchange.imports.plan import ImportPlan
-    from xchange.imports.report import ImportReport
-
 VISIT_INDEX = "uq_exchange_one_physical_visit"
-# New exchanges' summary sums by table (`summary.sums_of`), maybe staged (`staged_sums`).
-Sums = dict[str, pd.DataFrame | bulk.Staged]
-# Files the new exchanges are staged in at once (`bulk.stage_columns`): two cores.
-STAGE_PARTS = 2
 # Below this many rows, triggers and indexes are kept: row by row is cheap enough.
 BULK_MIN_ROWS = 2_000
 # The batch's audit event keys naming the rows it created (`id_ranges`), by table: an undo
@@ -82,10 +76,9 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
         # (the driver lets go of the interpreter lock while the database works): one helper,
         # so that its jobs queue instead of competing with this thread for the interpreter.
         with ThreadPoolExecutor(max_workers=1) as helper, ExitStack() as stack:
-            sums: list[Future[Sums]] = []  # submitted below
-            stack.callback(_discard_sums, sums)  # first in, so last out: after bulk_mode's end
+            created_rows: list[pd.DataFrame] = []  # the new exchanges, once known
             only_creates = len(plan.create) >= BULK_MIN_ROWS and not len(plan.update)
-            added = (lambda: sums[0].result()) if only_creates else None
+            added = (lambda: _sums(created_rows[0])) if only_creates else None
             stack.enter_context(bulk_mode(connection, len(values), len(plan.orgs.new), added))
             if _moves_visits(plan):
                 stack.enter_context(visits_checked_at_end(connection))
@@ -103,11 +96,9 @@ def write_plan(*, session: Session, actor: User, plan: ImportPlan, report: Impor
                 # Staged on the helper thread while the organisations go in. Made into Arrow
                 # arrays here first: that needs the interpreter, the staging itself does not.
                 table = bulk.arrow_table(columns)
-                staging = helper.submit(bulk.stage_columns, table, parts=STAGE_PARTS)
+                staging = helper.submit(bulk.stage_columns, table)
                 stack.callback(_discard, staging)
-            if only_creates:  # next on the helper: wanted once the indexes are built again
-                read = [name for name in summary.WATCHED if name in values.columns]
-                sums.append(helper.submit(_sums, created[read], stage=staging is not None))
+            created_rows.append(created)
             _insert_organisations(connection, plan, org_columns, stamp)
             # Updates first: a visit one of them moves away may be taken by a new row.
             updated = objects(values.loc[plan.update])
@@ -147,7 +138,7 @@ def bulk_mode(
     connection: sa.Connection,
     exchanges: int,
     organisations: int,
-    added: Callable[[], Sums] | None = None,
+    added: Callable[[], dict[str, pd.DataFrame]] | None = None,
 ) -> Iterator[None]:
     """Suspend the summary triggers and (SQLite) the indexes of tables the write grows a lot.
 
@@ -317,19 +308,9 @@ def _discard(staging: Future[bulk.Staged]) -> None:
         staging.result().discard()
 
 
-def _sums(rows: pd.DataFrame, *, stage: bool) -> Sums:
-    """The summary sums of new exchanges `rows`, staged (SQLite, large) for `add_sums`."""
-    sums = summary.sums_of(rows)
-    return dict(summary.staged_sums(sums) if stage else sums)
-
-
-def _discard_sums(sums: list[Future[Sums]]) -> None:
-    """Remove staged sums' files that were not copied in (an error came first)."""
-    for future in sums:
-        if future.exception() is None:
-            for rows in future.result().values():
-                if isinstance(rows, bulk.Staged):
-                    rows.discard()
+def _sums(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The summary sums of new exchanges `rows`, for `add_sums`."""
+    return summary.sums_of(rows[[name for name in summary.WATCHED if name in rows.columns]])
 
 
 def _update_exchanges(

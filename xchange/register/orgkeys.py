@@ -10,14 +10,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange import reference
-from xchange.arrowtext import arrow_text
+from xchange import reference, textcolumns
+from xchange.textcolumns import arrow_text
 
 
 def org_keys(names: pd.Series, countries: pd.Series) -> pd.Series:
     """`name_key|country` for each row (blank where either is): how an organisation is
     recognised across records."""
-    keys = reference.name_keys(_arrow(names))
+    keys = reference.name_keys(textcolumns.cells(names))
     country = arrow_text(countries.astype("string"))
     if country is None:  # "string" is Arrow-backed unless pandas is told otherwise
         text = pd.Series(pd.array(keys, dtype="string"), index=names.index)
@@ -31,17 +31,8 @@ def distinct_name_keys(*columns: pd.Series) -> pa.Array:
     """`reference.name_key` of each distinct name in the text `columns` (blanks left out). A
     file names most organisations on several rows: finding a name's equals costs less than
     keying it again."""
-    cells = pa.chunked_array([_arrow(column) for column in columns], pa.large_string())
+    cells = pa.chunked_array([textcolumns.cells(column) for column in columns], pa.large_string())
     return reference.name_keys(pc.unique(cells).drop_null())
-
-
-def _arrow(names: pd.Series) -> pa.Array:
-    """A column of names as Arrow large strings, blanks null."""
-    text = names.astype("string")
-    values = arrow_text(text)
-    if values is None:  # "string" is Arrow-backed unless pandas is told otherwise
-        values = pa.array(list(text.astype(object).where(text.notna(), None)), pa.large_string())
-    return values.cast(pa.large_string())
 
 
 __all__ = ["distinct_name_keys", "org_keys"]

@@ -22,9 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from xchange import dates, reference
-from xchange.arrowtext import arrow_text, compact, edges, printable, to_numpy, where
-from xchange.arrowtext import by_distinct as arrow_by_distinct
+from xchange import dates, reference, textcolumns
 from xchange.columns import (  # noqa: F401  (named here too, as before)
     BOOL_COLUMNS,
     COLUMNS,
@@ -35,6 +33,8 @@ from xchange.columns import (  # noqa: F401  (named here too, as before)
     Issue,
     Severity,
 )
+from xchange.textcolumns import arrow_text, to_numpy, where
+from xchange.textcolumns import by_distinct as arrow_by_distinct
 
 COUNTRY_COLUMNS = ("visitor_country", "host_country")
 # Column -> the enumeration kind of reference.enum_tables().
@@ -91,11 +91,10 @@ def blank_mask(column: pd.Series) -> pd.Series:
     values = arrow_text(column)
     if values is None:
         return by_distinct(column, _blank_one, "boolean").fillna(True).astype(bool)
-    # A cell with a printable ASCII character at either end holds something; only the cells
-    # with spaces or other characters at both ends are read one distinct value at a time.
-    text, first, last = edges(values)
-    blanks = ~text
-    unsure = text & ~(printable(first) | printable(last))
+    # Whitespace is Arrow's to strip; only the cells holding a character that shows as nothing
+    # are read one distinct value at a time.
+    blanks = textcolumns.blank(values)
+    unsure = ~blanks & _invisible(values)
     if unsure.any():
         subset, _ = where(values, unsure)
         blanks[unsure] = to_numpy(arrow_by_distinct(subset, _blank_one, pa.bool_()), True)
@@ -152,16 +151,14 @@ def as_text(column: pd.Series) -> pd.Series:
     values = arrow_text(column)
     if values is None:
         return by_distinct(column, _text_one, "string")
-    # A cell with a printable ASCII character at both ends is its own stripped text: only the
-    # others (blanks, spaces or accents at an end) are read one distinct value at a time.
-    text, first, last = edges(values)
-    rest = ~(text & printable(first) & printable(last)) | _invisible(values)
-    if rest.any():
-        subset, mask = where(values, rest)
-        values = pc.replace_with_mask(
-            values, mask, arrow_by_distinct(subset, _text_one, values.type)
-        )
-    return pd.Series(pd.array(compact(values), dtype="string"), index=column.index)
+    # Whitespace is Arrow's to strip; only the cells holding a character that shows as nothing
+    # are read one distinct value at a time.
+    text = textcolumns.stripped(values)
+    invisible = _invisible(values)
+    if invisible.any():
+        subset, mask = where(values, invisible)
+        text = pc.replace_with_mask(text, mask, arrow_by_distinct(subset, _text_one, text.type))
+    return pd.Series(pd.array(text, dtype="string"), index=column.index)
 
 
 def _text_one(value: object) -> str | None:

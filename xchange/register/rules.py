@@ -7,77 +7,37 @@ is a table of one row) as well as an import of 100,000 rows. `validate` runs the
                                                    \\--derived_facts--> what the register stores
 
 Rules that need the database (known partnerships, an organisation's earlier visit) read it through
-a `RuleContext` that `load_context` fills with just the rows the table mentions.
+a `RuleContext` that `load_context` fills with just the rows the table mentions
+(`register.context`); what the register stores beside the logged values comes from
+`register.facts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
-from sqlmodel import Session, select
 
-from xchange import arrowtext, reference
-from xchange.arrowtext import arrow_text
-from xchange.db.lookup import keyed_rows
-from xchange.models import (
-    EligibleCountry,
-    HostCountryRate,
-    Partnership,
+from xchange import reference
+from xchange.register.context import PartnershipTerms, RuleContext, casefolded, load_context
+from xchange.register.facts import (
+    FULL_RATE_MIN_DISTANCE_KM,
+    FULL_RATE_MIN_WORKING_DAYS,
+    MAX_DISTANCE_KM,
+    MAX_LUMP_SUM_CENTS,
+    MIN_WORKING_DAYS,
+    derived_facts,
+    map_distinct,
+    month_limit,
+    working_days,
 )
-from xchange.programme.row import read_programme
-from xchange.register.orgkeys import distinct_name_keys, org_keys
-from xchange.register.parsing import Issue, Severity, as_text, by_distinct, field_label, parse_table
+from xchange.register.parsing import Issue, Severity, parse_table
 
 # What a message shows of a stored profile the reader may not see.
 HIDDEN = "hidden"
-# The scheme's cap for one lump sum (EUR 1,100), in cents.
-MAX_LUMP_SUM_CENTS = 110_000
-MIN_WORKING_DAYS = 3
-FULL_RATE_MIN_WORKING_DAYS = 5
-FULL_RATE_MIN_DISTANCE_KM = 200.0
-# No two places on Earth lie further apart (half the equator): a longer distance is a typo.
-MAX_DISTANCE_KM = 20_038.0
-
-
-@dataclass(frozen=True)
-class PartnershipTerms:
-    """What the rules need to know of a partnership."""
-
-    id: int
-    acronym: str
-    full_rate_cents: int
-    host_rates: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class RuleContext:
-    """Settings and the database facts a table's rules need, loaded once per validation."""
-
-    today: date
-    partnerships: dict[str, PartnershipTerms]  # key: acronym, case-folded
-    eligible: list[tuple[str, date | None, date | None]]
-    virtual_window: tuple[date | None, date | None] = (None, None)
-    visitor_types: frozenset[str] = frozenset()
-    host_types: frozenset[str] = frozenset()
-    # (partnership id, reference) -> id of the exchange already stored under that key.
-    existing_ids: dict[tuple[int, str], int] = field(default_factory=dict)
-    # Organisation key -> physical, non-cancelled visits already stored: (exchange id, how a
-    # message names it: "exchange ACR/ref", or only "another partnership's exchange" for a reader
-    # who may not see that partnership's records).
-    visits: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-    # Organisation key -> (type, is SME) as stored on the organisation.
-    profiles: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    # Keys of stored organisations whose profile the reader may not see (one that takes part in
-    # no exchange of the reader's partnerships): a message says the profile differs, not how.
-    hidden_profiles: frozenset[str] = frozenset()
-    # Organisation key -> the stored organisation's id.
-    org_ids: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,162 +62,6 @@ class Validation:
 
     def rows_with_errors(self) -> set[int]:
         return {issue.row for issue in self.errors if issue.row is not None}
-
-
-# --- derived facts ---------------------------------------------------------------------------
-
-
-def working_days(start: pd.Series, end: pd.Series) -> pd.Series:
-    """Monday-to-Friday days from start to end, both included (0 where a date is missing)."""
-    known = start.notna() & end.notna() & (end >= start)
-    result = pd.Series(0, index=start.index, dtype="int64")
-    if known.any():
-        first = start[known].to_numpy().astype("datetime64[D]")
-        last = end[known].to_numpy().astype("datetime64[D]") + np.timedelta64(1, "D")
-        result[known] = np.busday_count(first, last)
-    return result
-
-
-def month_limit(start: pd.Series) -> pd.Series:
-    """The last day a stay starting on `start` may end: one calendar month, both days counted.
-
-    15 Mar -> 14 Apr. When the next month has no such date (31 Jan), the month runs to that
-    month's last day (28 Feb), never to a day earlier than a stay starting on the 28th may end.
-    """
-    same_date = start + pd.DateOffset(months=1)
-    # pandas clips 31 Jan + 1 month to 28 Feb, already the last day of the month.
-    clipped = same_date.dt.day.ne(start.dt.day)
-    return same_date.where(clipped, same_date - pd.Timedelta(days=1))
-
-
-def derived_facts(table: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
-    """Add what the register stores beside the logged values; `table` is parse_table's output.
-
-    Adds: partnership_id, exchange_id (of a stored record with the same partnership and
-    reference, else <NA>), visitor_key, host_key, working_days, reduced_rate, rule_lump_sum_cents
-    (what the rule pays), lump_sum_cents (given or the rule's), end_quarter, involves_sme,
-    visitor_external, host_external, visitor_partner, host_partner.
-    """
-    t = table
-    index = t.index
-    new: dict[str, pd.Series] = {}
-    ids = {key: terms.id for key, terms in ctx.partnerships.items()}
-    partnership_id = _ids(casefolded(t["partnership"]), ids)
-    new["partnership_id"] = partnership_id
-    found = _existing_ids(partnership_id, t["reference"], ctx.existing_ids)
-    if "exchange_id" in t.columns:
-        new["exchange_id"] = t["exchange_id"].astype("Int64").fillna(found)
-    else:
-        new["exchange_id"] = found
-    new["visitor_key"] = org_keys(t["visitor_organisation"], t["visitor_country"])
-    new["host_key"] = org_keys(t["host_organisation"], t["host_country"])
-    days = working_days(t["start_date"], t["end_date"])
-    new["working_days"] = days
-    distance = t["distance_km"]
-    reduced = (days < FULL_RATE_MIN_WORKING_DAYS) | (
-        distance.notna() & (distance < FULL_RATE_MIN_DISTANCE_KM)
-    ).fillna(False)
-    new["reduced_rate"] = reduced
-    rule = _rule_lump_sum(partnership_id, t["host_country"], reduced, t["modality"], ctx)
-    new["rule_lump_sum_cents"] = rule
-    # Clipped so that a sum far beyond the cap (which a rule refuses) cannot overflow the cents.
-    clipped = t["lump_sum_eur"].clip(-10 * MAX_LUMP_SUM_CENTS, 10 * MAX_LUMP_SUM_CENTS)
-    given = (clipped * 100).round().astype("Int64")
-    new["lump_sum_cents"] = given.fillna(rule).astype("int64")
-    new["end_quarter"] = by_distinct(t["end_date"], _quarter, "string")
-    sme = t["visitor_is_sme"].to_numpy(dtype=bool, na_value=False) | t["host_is_sme"].to_numpy(
-        dtype=bool, na_value=False
-    )
-    new["involves_sme"] = pd.Series(sme, index=index)
-    for side in ("visitor", "host"):
-        community = t[f"{side}_community"]
-        for word in ("external", "partner"):
-            flags = community.eq(word).to_numpy(dtype=bool, na_value=False)
-            new[f"{side}_{word}"] = pd.Series(flags, index=index)
-    # The frame is made once: adding fifteen columns one by one costs more than the rules.
-    kept = t.drop(columns=[name for name in new if name in t.columns])
-    return pd.concat([kept, pd.DataFrame(new, index=index)], axis=1)
-
-
-def _quarter(end: Any) -> str:
-    """`2026Q3` for a day in July to September 2026."""
-    return f"{end.year}Q{(end.month - 1) // 3 + 1}"
-
-
-def _rule_lump_sum(
-    partnership_id: pd.Series,
-    host_country: pd.Series,
-    reduced_rate: pd.Series,
-    modality: pd.Series,
-    ctx: RuleContext,
-) -> pd.Series:
-    """The lump sum the rule pays: the host country's (or full) rate, capped, halved once."""
-    by_id = {terms.id: terms for terms in ctx.partnerships.values()}
-
-    def rate(pid: object, country: object) -> int:
-        terms = by_id.get(int(pid)) if pd.notna(pid) else None  # type: ignore[call-overload]
-        if terms is None:
-            return MAX_LUMP_SUM_CENTS
-        return terms.host_rates.get(str(country), terms.full_rate_cents)
-
-    # A rate per distinct (partnership, host country): a few hundred, not one per row. Each
-    # pair is one integer made of the two columns' codes (a blank takes the last code).
-    pid_codes, pids = pd.factorize(partnership_id, use_na_sentinel=True)
-    country_codes, countries = pd.factorize(host_country, use_na_sentinel=True)
-    pid_values = [*np.asarray(pids, dtype=object).tolist(), None]
-    country_values = [*np.asarray(countries, dtype=object).tolist(), None]
-    width = len(country_values)
-    pid_codes = np.where(pid_codes < 0, len(pid_values) - 1, pid_codes)
-    country_codes = np.where(country_codes < 0, width - 1, country_codes)
-    distinct, codes = np.unique(pid_codes * width + country_codes, return_inverse=True)
-    per_pair = np.array(
-        [rate(pid_values[pair // width], country_values[pair % width]) for pair in distinct],
-        dtype=np.int64,
-    )
-    rates = np.minimum(per_pair[codes.reshape(-1)], MAX_LUMP_SUM_CENTS)
-    halved = np.where(reduced_rate.to_numpy(dtype=bool), rates // 2, rates)
-    virtual = modality.eq("virtual").to_numpy(dtype=bool, na_value=False)
-    return pd.Series(np.where(virtual, 0, halved), index=partnership_id.index, dtype="int64")
-
-
-def casefolded(column: pd.Series) -> pd.Series:
-    """A text column case-folded, one distinct value at a time (a few partnership acronyms)."""
-    return by_distinct(column, lambda value: str(value).casefold(), "string")
-
-
-def _ids(column: pd.Series, ids: Mapping[str, int]) -> pd.Series:
-    """`ids`' value for each cell as Int64 (missing: NA), looked up once per distinct value."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    found = [ids.get(u) for u in np.asarray(uniques, dtype=object).tolist()] + [None]
-    values = np.array([0 if i is None else i for i in found], dtype=np.int64)[codes]
-    missing = np.array([i is None for i in found], dtype=bool)[codes]
-    return pd.Series(pd.arrays.IntegerArray(values, missing), index=column.index)
-
-
-def map_distinct(column: pd.Series, mapping: Mapping[Any, object]) -> pd.Series:
-    """`mapping`'s value for each cell (missing: NA), looked up once per distinct value."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    distinct = np.asarray(uniques, dtype=object).tolist()  # not cell by cell from Arrow
-    looked_up = np.array([mapping.get(u) for u in distinct] + [None], dtype=object)
-    return pd.Series(looked_up[codes], index=column.index, dtype=object)
-
-
-def _existing_ids(
-    partnership_ids: pd.Series, references: pd.Series, existing: dict[tuple[int, str], int]
-) -> pd.Series:
-    """The id stored under each row's (partnership, reference), else NA."""
-    result = pd.Series(pd.NA, index=partnership_ids.index, dtype="Int64")
-    if not existing:
-        return result
-    stored = pd.Index([f"{pid}\x00{ref}" for pid, ref in existing], dtype=object)
-    wanted = (partnership_ids.astype("string") + "\x00" + references.astype("string")).astype(
-        object
-    )
-    found = stored.get_indexer(pd.Index(wanted.where(wanted.notna(), None), dtype=object))
-    values = np.array(list(existing.values()), dtype=np.int64)
-    hit = found >= 0
-    result[hit] = values[found[hit]]
-    return result
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -467,7 +271,7 @@ def _cancelled_without_reason(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 )
 def _duplicate_reference(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     key = casefolded(t["partnership"]) + "\x00" + t["reference"]
-    duplicated = key.notna() & _duplicated(key)
+    duplicated = key.notna() & key.duplicated(keep="first")
     t["_first_row"] = _first_labels(key, duplicated)
     return duplicated
 
@@ -485,7 +289,7 @@ def _second_visit(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     active = _physical_active(t) & t["visitor_key"].notna()
     keys = t["visitor_key"].where(active)
     other = pd.Series(pd.NA, index=t.index, dtype="object")
-    in_table = active & _duplicated(keys)
+    in_table = active & keys.duplicated(keep="first")
     if in_table.any():
         first = _first_labels(keys, in_table)
         other[in_table] = "row " + first[in_table].astype(int).astype(str) + " of this file"
@@ -652,21 +456,13 @@ def _lump_sum_differs(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return given & t["lump_sum_cents"].ne(t["rule_lump_sum_cents"]).fillna(False)
 
 
-def _duplicated(keys: pd.Series) -> pd.Series:
-    """`keys.duplicated(keep="first")`; a text column's through Arrow's dictionary encoding."""
-    values = arrow_text(keys)
-    if values is None:
-        return keys.duplicated(keep="first")
-    return pd.Series(arrowtext.duplicated(values), index=keys.index)
-
-
 def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
     """For the rows in `wanted`, the index label of the first row with the same key (the row
     a duplicate points back to); NA elsewhere."""
     result = pd.Series(pd.NA, index=keys.index, dtype=object)
     if not wanted.any():
         return result
-    firsts = keys[keys.notna() & ~_duplicated(keys)]
+    firsts = keys[keys.notna() & ~keys.duplicated(keep="first")]
     where = pd.Index(firsts.to_numpy(dtype=object), dtype=object)
     found = where.get_indexer(pd.Index(keys[wanted].to_numpy(dtype=object), dtype=object))
     result[wanted] = firsts.index.to_numpy(dtype=object)[found]
@@ -676,40 +472,6 @@ def _first_labels(keys: pd.Series, wanted: pd.Series) -> pd.Series:
 # --- running them ----------------------------------------------------------------------------
 
 
-class _Hits:
-    """The rows a rule flags, each readable by column name as iterrows() would give it; a
-    column becomes Python values only when a message reads it (most read one or two)."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-        self.index = frame.index
-        self._columns: dict[str, np.ndarray] = {}
-
-    def column(self, name: str) -> np.ndarray:
-        if name not in self._columns:
-            self._columns[name] = self.frame[name].to_numpy(dtype=object)
-        return self._columns[name]
-
-    def row(self, position: int) -> _HitRow:
-        return _HitRow(self, position)
-
-
-class _HitRow(Mapping[str, Any]):
-    """One flagged row of `_Hits`, as a read-only mapping."""
-
-    def __init__(self, hits: _Hits, position: int) -> None:
-        self._hits, self._position = hits, position
-
-    def __getitem__(self, name: str) -> Any:
-        return self._hits.column(name)[self._position]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._hits.frame.columns)
-
-    def __len__(self) -> int:
-        return len(self._hits.frame.columns)
-
-
 def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
     """Every rule over `table` (derived_facts' output); rows unreadable in a field are skipped."""
     issues: list[Issue] = []
@@ -717,9 +479,8 @@ def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
         mask = one.check(table, ctx).fillna(False).astype(bool)
         if not mask.any():
             continue
-        hits = _Hits(table[mask])
-        for position, label in enumerate(hits.index):
-            row = hits.row(position)
+        hits = table[mask]
+        for label, row in zip(hits.index, hits.to_dict("records"), strict=True):
             value = row[one.field]
             text = (
                 ""
@@ -732,7 +493,7 @@ def check_rules(table: pd.DataFrame, ctx: RuleContext) -> list[Issue]:
                     one.severity,
                     one.field,
                     text,
-                    one.message(row),
+                    one.message(cast("dict[str, Any]", row)),
                     int(label) if isinstance(label, int | np.integer) else None,
                 )
             )
@@ -765,139 +526,20 @@ def check(parsed: Validation, ctx: RuleContext) -> Validation:
     return Validation(table=table, issues=issues)
 
 
-def load_context(
-    session: Session,
-    table: pd.DataFrame,
-    today: date | None = None,
-    *,
-    readable: set[int] | None = None,
-) -> RuleContext:
-    """The settings and stored facts that the rules need for the rows of `table` (raw or typed).
-
-    Only the organisations and references that `table` mentions are read, so validating one form
-    stays fast with a million stored exchanges.
-
-    `readable`: the partnerships whose records the person who will read the messages may see
-    (`access.partnership_ids_readable`; None, the default, for all). The others' records are
-    then neither named nor matched: a row of theirs is not taken for an update of their stored
-    record, a visit of theirs reads "another partnership's exchange", and the profile of an
-    organisation that takes part in none of the readable partnerships' exchanges is not told.
-    """
-    programme = read_programme(session)
-    partnerships = {
-        p.acronym.casefold(): PartnershipTerms(p.id or 0, p.acronym, p.full_rate_cents)
-        for p in session.exec(select(Partnership)).all()
-    }
-    by_id = {terms.id: terms for terms in partnerships.values()}
-    for rate in session.exec(select(HostCountryRate)).all():
-        by_id[rate.partnership_id].host_rates[rate.country] = rate.rate_cents
-    eligible = [(c.code, c.valid_from, c.valid_to) for c in session.exec(select(EligibleCountry))]
-    ctx = RuleContext(
-        today=today or date.today(),
-        partnerships=partnerships,
-        eligible=eligible,
-        virtual_window=(programme.virtual_window_start, programme.virtual_window_end),
-        visitor_types=frozenset(programme.visitor_types),
-        host_types=frozenset(programme.host_types),
-    )
-    # Only partnerships, references and organisation names are needed here: read them as
-    # text, without parsing the whole table a second time.
-    parsed = pd.DataFrame(index=table.index)
-    for name in ("partnership", "reference", "visitor_organisation", "host_organisation"):
-        parsed[name] = as_text(table[name]) if name in table.columns else pd.NA
-    connection = session.connection()
-    _load_existing_ids(connection, ctx, parsed, readable)
-    _load_organisations(connection, ctx, parsed, readable)
-    return ctx
-
-
-def _load_existing_ids(
-    connection: sa.Connection,
-    ctx: RuleContext,
-    parsed: pd.DataFrame,
-    readable: set[int] | None,
-) -> None:
-    """The stored records under the (partnership, reference) keys the table names (of the
-    readable partnerships)."""
-    keyed = parsed[["partnership", "reference"]].dropna()
-    codes, acronyms = pd.factorize(casefolded(keyed["partnership"]))
-    references = keyed["reference"].to_numpy(dtype=object)
-    for code, key in enumerate(np.asarray(acronyms, dtype=object).tolist()):
-        terms = ctx.partnerships.get(key)
-        if terms is None or (readable is not None and terms.id not in readable):
-            continue
-        rows = keyed_rows(
-            connection,
-            "SELECT reference, id FROM exchange",
-            "reference",
-            references[codes == code].tolist(),
-            where=f"partnership_id = {int(terms.id)}",
-        )
-        ctx.existing_ids.update(((terms.id, ref), xid) for ref, xid in rows)
-
-
-def _load_organisations(
-    connection: sa.Connection,
-    ctx: RuleContext,
-    parsed: pd.DataFrame,
-    readable: set[int] | None,
-) -> None:
-    """The stored organisations the table names (any country), and their physical visits."""
-    names = parsed["visitor_organisation"], parsed["host_organisation"]
-    keys = distinct_name_keys(*names).to_pylist()
-    orgs = keyed_rows(
-        connection,
-        "SELECT id, name_key, country, type, is_sme FROM organisation",
-        "name_key",
-        keys,
-    )
-    by_id: dict[int, str] = {}
-    for org_id, name_key, country, kind, sme in orgs:
-        key = f"{name_key}|{country}"
-        by_id[org_id] = key
-        ctx.org_ids[key] = org_id
-        ctx.profiles[key] = (kind, bool(sme))
-    acronyms = {t.id: t.acronym for t in ctx.partnerships.values()}
-    visits = keyed_rows(
-        connection,
-        "SELECT id, visitor_org_id, partnership_id, reference FROM exchange",
-        "visitor_org_id",
-        by_id,
-        where="modality = 'physical' AND status != 'cancelled'",
-    )
-    for xid, org_id, partnership_id, ref in visits:
-        if readable is None or partnership_id in readable:
-            name = f"exchange {acronyms.get(partnership_id, '?')}/{ref}"
-        else:
-            name = "another partnership's exchange"
-        ctx.visits.setdefault(by_id[org_id], []).append((xid, name))
-    if readable is not None and by_id:
-        seen = _organisations_in(connection, list(by_id), readable)
-        ctx.hidden_profiles = frozenset(key for i, key in by_id.items() if i not in seen)
-
-
-def _organisations_in(
-    connection: sa.Connection, org_ids: list[int], partnership_ids: set[int]
-) -> set[int]:
-    """Which of `org_ids` take part, on either side, in an exchange of `partnership_ids`."""
-    if not partnership_ids:
-        return set()
-    where = f"partnership_id IN ({', '.join(str(int(p)) for p in sorted(partnership_ids))})"
-    seen: set[int] = set()
-    for side in ("visitor_org_id", "host_org_id"):
-        select = f"SELECT {side} FROM exchange"  # noqa: S608 (our own names)
-        rows = keyed_rows(connection, select, side, org_ids, where=where)
-        seen.update(int(row[0]) for row in rows)
-    return seen
-
-
-__all__ = [
-    "Issue",
+__all__ = [  # the facts and the context too, as the callers have always imported them
+    "FULL_RATE_MIN_DISTANCE_KM",
+    "FULL_RATE_MIN_WORKING_DAYS",
+    "MAX_LUMP_SUM_CENTS",
     "RULES",
+    "PartnershipTerms",
+    "Rule",
     "RuleContext",
     "Validation",
+    "check",
+    "check_rules",
     "derived_facts",
-    "field_label",
     "load_context",
+    "parse",
     "validate",
+    "working_days",
 ]
