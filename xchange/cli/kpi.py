@@ -48,17 +48,14 @@ def kpi(
         xchange kpi --by quarter
         xchange kpi --forecast
     """
+    # Only what the options ask for: the headline alone needs neither pandas nor the breakdowns.
     from xchange import presentation
     from xchange.kpi import sums as kpis
-    from xchange.kpi import targets
-    from xchange.programme.partnerships import get_partnership
 
     with db.read_session(ctx.engine) as session:
-        partnership = get_partnership(session, acronym) if acronym else None
+        partnership = _partnership(session, acronym) if acronym else None
         result = kpis.headline(session, as_of=as_of, partnership=partnership)
-        outlook = (
-            targets.forecast(session, as_of=as_of, partnership=partnership) if forecast else None
-        )
+        outlook = _forecast(session, as_of, partnership) if forecast else None
         table = _breakdown(session, by, result.as_of, partnership) if by else None
     if as_json:
         data: dict[str, Any] = result.as_dict()
@@ -78,6 +75,18 @@ def kpi(
         click.echo("")
         _forecast_text(outlook)
     click.echo(result.definitions.describe())
+
+
+def _partnership(session: Session, acronym: str) -> Any:
+    from xchange.programme.partnerships import get_partnership
+
+    return get_partnership(session, acronym)
+
+
+def _forecast(session: Session, as_of: date | None, partnership: Any) -> Any:
+    from xchange.kpi import targets
+
+    return targets.forecast(session, as_of=as_of, partnership=partnership)
 
 
 def _breakdown(session: Session, by: str, as_of: date, partnership: Any) -> Any:
@@ -126,10 +135,7 @@ def _headline_table(result: Any) -> None:
         ("Virtual (not counted)", _n(result.virtual), "", ""),
         ("Cancelled", _n(result.cancelled), "", ""),
     ]
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=["figure", "value", "target", "progress"])
-    click.echo(presentation.text_table(frame))
+    click.echo(presentation.text_rows(["figure", "value", "target", "progress"], rows))
 
 
 def _forecast_dict(outlook: Any) -> dict[str, Any]:

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
@@ -26,6 +25,9 @@ from sqlmodel import Session
 
 from xchange import dates
 from xchange.models import BeyondReading, Exchange, Partnership, Programme, quarter_of
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: `xchange kpi` needs none
+    import pandas as pd
 
 X = sa.table(
     "exchange",
@@ -268,6 +270,8 @@ class Sums:
 
     def frame(self, names: list[str]) -> pd.DataFrame:
         """The sums as `grouped` returns them: the keys, then the six figures as int64."""
+        import pandas as pd
+
         some = len(self.figures) > 0
         data: dict[str, Any] = {
             name: pd.Series(self.keys[i], dtype=None if some else object)
