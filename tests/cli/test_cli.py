@@ -536,7 +536,10 @@ def walk(
 ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """Every command and subcommand under `group`, with the words that invoke it."""
     yield path, group
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):  # the lazy group imports each command here
+        command = group.get_command(context, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             yield from walk(command, (*path, name))
         else:

@@ -80,7 +80,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     def _on_checkin(dbapi_conn: Any, record: Any) -> None:
         # Back in the pool, its transaction over: let go of any bulk load's staging file, and
         # check foreign keys again for whoever uses the connection next.
-        if dbapi_conn is not None:
+        if dbapi_conn is not None and record.info:  # empty after a plain read: no bulk import
             detach_stages(dbapi_conn, record.info)
             if record.info.pop(_FOREIGN_KEYS_OFF, False):
                 dbapi_conn.execute("PRAGMA foreign_keys=ON")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -27,6 +26,9 @@ from xchange.kpi.counting import (
     filter_conditions,
 )
 from xchange.models import BeyondReading, quarter_of
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: `xchange kpi` needs none
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class Sums:
 
     def frame(self, names: list[str]) -> pd.DataFrame:
         """The sums as `grouped` returns them: the keys, then the six figures as int64."""
+        import pandas as pd
+
         some = len(self.figures) > 0
         data: dict[str, Any] = {
             name: pd.Series(self.keys[i], dtype=None if some else object)
