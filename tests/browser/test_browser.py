@@ -43,12 +43,12 @@ def sign_in(page: object, address: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)  # type: ignore[attr-defined]
     page.get_by_role("textbox", name="Password").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
-    page.get_by_text("ClusterXchange progress").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    page.get_by_text("ClusterXchange progress").wait_for(timeout=90_000)  # type: ignore[attr-defined]
 
 
 def headline(page: object) -> str:
     metric = page.locator('[data-testid="stMetric"]').first  # type: ignore[attr-defined]
-    metric.wait_for(timeout=30_000)
+    metric.wait_for(timeout=90_000)
     return str(metric.locator('[data-testid="stMetricValue"]').inner_text())
 
 
@@ -57,12 +57,13 @@ def test_an_officer_signs_in_reads_filters_and_signs_out(
 ) -> None:
     address, accounts = site
     page = browser.new_page(viewport={"width": 1400, "height": 3200})  # type: ignore[attr-defined]
+    page.set_default_timeout(90_000)  # a loaded machine renders a cold app slowly
     email, password = accounts["officer"]
     sign_in(page, address, email, password)
 
     programme = headline(page)
     assert programme.endswith("of 1,000")
-    page.get_by_text("need a look").first.wait_for(timeout=30_000)
+    page.get_by_text("need a look").first.wait_for(timeout=90_000)
     page.wait_for_timeout(1500)  # let the charts draw before the picture
     path = screenshot(page, "dashboard-officer")
     assert path.stat().st_size > 50_000
@@ -71,11 +72,11 @@ def test_an_officer_signs_in_reads_filters_and_signs_out(
     picker = page.locator('[data-testid="stMultiSelect"]').first
     picker.click()
     option = page.get_by_role("option", name="GTEX", exact=True)
-    option.wait_for(timeout=30_000)
+    option.wait_for(timeout=90_000)
     option.click()
     page.keyboard.press("Escape")
     # The choice shows as a tag in the picker before the app reruns with it.
-    picker.get_by_text("GTEX", exact=True).wait_for(timeout=30_000)
+    picker.get_by_text("GTEX", exact=True).wait_for(timeout=90_000)
     for _ in range(120):  # the app reruns with the filter; wait for the new headline
         if not headline(page).endswith("of 1,000"):
             break
@@ -88,6 +89,6 @@ def test_an_officer_signs_in_reads_filters_and_signs_out(
     assert "Log an exchange" not in sidebar and "Administration" not in sidebar
 
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=90_000)
     assert page.locator('[data-testid="stMetric"]').count() == 0
     page.close()

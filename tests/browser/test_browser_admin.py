@@ -56,14 +56,15 @@ def browser() -> Iterator[object]:
 
 def open_admin(browser: object, address: str, email: str, password: str) -> object:
     page = browser.new_page(viewport={"width": 1400, "height": 2600})  # type: ignore[attr-defined]
+    page.set_default_timeout(90_000)  # a loaded machine renders a cold app slowly
     page.goto(address, wait_until="networkidle")
     page.get_by_label("Email").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("ClusterXchange progress").wait_for(timeout=30_000)
+    page.get_by_text("ClusterXchange progress").wait_for(timeout=90_000)
     page.get_by_role("link", name="Administration").click()
-    page.get_by_role("heading", name="Administration").wait_for(timeout=30_000)
-    page.get_by_role("tab", name="Partnerships").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Administration").wait_for(timeout=90_000)
+    page.get_by_role("tab", name="Partnerships").wait_for(timeout=90_000)
     return page
 
 
@@ -71,7 +72,7 @@ def show_tab(page: object, name: str, *, ready: str) -> None:
     """Open a tab and wait until `ready` (a label in it) shows and its widgets have drawn."""
     page.get_by_role("tab", name=name).click()  # type: ignore[attr-defined]
     # Visible text only: the tables keep a hidden copy of their headings for screen readers.
-    page.locator(f'text="{ready}" >> visible=true').first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    page.locator(f'text="{ready}" >> visible=true').first.wait_for(timeout=90_000)  # type: ignore[attr-defined]
     # Streamlit loads some widgets' code on first use (dates, tables): grey boxes until then.
     page.wait_for_timeout(2000)  # type: ignore[attr-defined]
 
@@ -90,7 +91,7 @@ def test_each_admin_tab_as_an_administrator_sees_it(site: Site, browser: object)
     assert screenshot(page, "admin-programme-settings").stat().st_size > 30_000
 
     show_tab(page, "Organisations", ready="Suggested duplicates")
-    page.get_by_text(site.variant).first.wait_for(state="attached", timeout=30_000)  # type: ignore[attr-defined]
+    page.get_by_text(site.variant).first.wait_for(state="attached", timeout=90_000)  # type: ignore[attr-defined]
     assert screenshot(page, "admin-organisations").stat().st_size > 30_000
 
     # Review the suggestion up to the confirmation, which names both and what moves.
@@ -98,7 +99,7 @@ def test_each_admin_tab_as_an_administrator_sees_it(site: Site, browser: object)
     picker.locator("input").click()
     page.get_by_role("option").first.click()  # type: ignore[attr-defined]
     page.get_by_role("button", name="Review this pair").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Merge...").click(timeout=30_000)  # type: ignore[attr-defined]
-    page.get_by_text("This cannot be undone here").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Merge...").click(timeout=90_000)  # type: ignore[attr-defined]
+    page.get_by_text("This cannot be undone here").wait_for(timeout=90_000)  # type: ignore[attr-defined]
     assert screenshot(page, "admin-organisations-merge").stat().st_size > 30_000
     page.close()  # type: ignore[attr-defined]

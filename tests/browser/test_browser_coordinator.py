@@ -52,7 +52,7 @@ def settle(page: Any) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"]')"
         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=30_000,
+        timeout=90_000,
     )
 
 
@@ -84,13 +84,13 @@ HEADINGS = {"Dashboard": "ClusterXchange progress"}  # a page's title, when not 
 
 def menu(page: Any, label: str) -> None:
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name=label).click()
-    page.get_by_role("heading", name=HEADINGS.get(label, label)).first.wait_for(timeout=30_000)
+    page.get_by_role("heading", name=HEADINGS.get(label, label)).first.wait_for(timeout=90_000)
     settle(page)
 
 
 def metric(page: Any, label: str) -> str:
     card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    card.wait_for(timeout=30_000)
+    card.wait_for(timeout=90_000)
     return str(card.locator('[data-testid="stMetricValue"]').inner_text())
 
 
@@ -99,12 +99,13 @@ def test_a_coordinator_logs_finds_edits_and_reads_the_history(
 ) -> None:
     address, accounts = site
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.set_default_timeout(90_000)  # a loaded machine renders a cold app slowly
     email, password = accounts["coordinator"]
     page.goto(address, wait_until="networkidle")
     page.get_by_label("Email").fill(email)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("ClusterXchange progress").wait_for(timeout=30_000)
+    page.get_by_text("ClusterXchange progress").wait_for(timeout=90_000)
     before = int(metric(page, "Exchanges counted").split(" of ")[0].replace(",", ""))
 
     # Log a completed stay of last week: a new visitor, a host picked from the register.
@@ -132,7 +133,7 @@ def test_a_coordinator_logs_finds_edits_and_reads_the_history(
     assert metric(page, "Lump sum") == "EUR 1,100.00"
     screenshot(page, "coordinator-log-exchange-filled")
     page.get_by_role("button", name="Save exchange").click()
-    page.get_by_text(f"Saved GTEX / {REFERENCE}").wait_for(timeout=30_000)
+    page.get_by_text(f"Saved GTEX / {REFERENCE}").wait_for(timeout=90_000)
     settle(page)
     assert metric(page, "GTEX: exchanges counted").endswith(" of 100")
     screenshot(page, "coordinator-log-exchange-saved")
@@ -146,9 +147,9 @@ def test_a_coordinator_logs_finds_edits_and_reads_the_history(
     menu(page, "Exchanges")
     screenshot(page, "coordinator-exchanges-list")
     type_in(page, main, "Search", REFERENCE)
-    page.get_by_text("Exchanges 1–1 of 1.").wait_for(timeout=30_000)
+    page.get_by_text("Exchanges 1–1 of 1.").wait_for(timeout=90_000)
     choose(page, main, "Open an exchange", REFERENCE)
-    page.get_by_role("heading", name=f"GTEX / {REFERENCE}").wait_for(timeout=30_000)
+    page.get_by_role("heading", name=f"GTEX / {REFERENCE}").wait_for(timeout=90_000)
     settle(page)
     screenshot(page, "coordinator-exchange-details")
 
@@ -161,7 +162,7 @@ def test_a_coordinator_logs_finds_edits_and_reads_the_history(
     type_in(page, main, "Notes (optional)", "Agreed at the Vilnius meeting")
     screenshot(page, "coordinator-exchange-edit")
     page.get_by_role("button", name="Save changes").click()
-    page.get_by_text("Saved: now version 2.").wait_for(timeout=30_000)
+    page.get_by_text("Saved: now version 2.").wait_for(timeout=90_000)
     settle(page)
 
     # Its history: who changed what, in plain words.
@@ -170,7 +171,7 @@ def test_a_coordinator_logs_finds_edits_and_reads_the_history(
     ).first.click()
     settle(page)
     table = main.locator('[data-testid="stTable"]')
-    table.wait_for(timeout=30_000)
+    table.wait_for(timeout=90_000)
     text = table.inner_text().replace("\u200b", "")  # ui.escape keeps emails from linking
     assert "Logged" in text and "Changed" in text
     assert "Agreed at the Vilnius meeting" in text and "knowledge sharing" in text
@@ -179,7 +180,7 @@ def test_a_coordinator_logs_finds_edits_and_reads_the_history(
 
     # The to-do list.
     menu(page, "Needs attention")
-    page.get_by_text("Completed, lump sum not paid").first.wait_for(timeout=30_000)
+    page.get_by_text("Completed, lump sum not paid").first.wait_for(timeout=90_000)
     page.set_viewport_size({"width": 1400, "height": 4000})  # the page scrolls inside itself
     settle(page)
     screenshot(page, "coordinator-needs-attention")
@@ -187,5 +188,5 @@ def test_a_coordinator_logs_finds_edits_and_reads_the_history(
     assert main.get_by_text(f"GTEX / {REFERENCE}").count() >= 1
 
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=90_000)
     page.close()

@@ -42,14 +42,15 @@ def test_a_sparse_workbook_is_refused_and_the_server_carries_on(site: tuple[str,
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page: Any = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.set_default_timeout(90_000)  # a loaded machine renders a cold app slowly
         page.goto(address, wait_until="networkidle")
         page.get_by_label("Email").fill(email)
         page.get_by_role("textbox", name="Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        page.get_by_text("ClusterXchange progress").wait_for(timeout=30_000)
+        page.get_by_text("ClusterXchange progress").wait_for(timeout=90_000)
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_role("link", name="Import a file").click()
-        page.get_by_role("heading", name="Import a file").first.wait_for(timeout=30_000)
+        page.get_by_role("heading", name="Import a file").first.wait_for(timeout=90_000)
 
         page.locator('input[type="file"]').set_input_files(
             files=[
@@ -68,8 +69,9 @@ def test_a_sparse_workbook_is_refused_and_the_server_carries_on(site: tuple[str,
         # The server answers, this session and a new one alike.
         assert healthy(address)
         sidebar.get_by_role("link", name="Dashboard").click()
-        page.get_by_text("ClusterXchange progress").wait_for(timeout=30_000)
+        page.get_by_text("ClusterXchange progress").wait_for(timeout=90_000)
         other = browser.new_page()
+        other.set_default_timeout(90_000)  # a loaded machine renders a cold app slowly
         other.goto(address, wait_until="networkidle")
-        other.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        other.get_by_role("button", name="Sign in").wait_for(timeout=90_000)
         browser.close()
