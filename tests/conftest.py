@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 
+from xchange.accounts import auth
 from xchange.config import normalise_url
 from xchange.db.engine import ensure_programme, make_engine, upgrade
 
@@ -89,6 +90,15 @@ def _restore_main_module() -> Iterator[None]:
     yield
     if main is not None:
         sys.modules["__main__"] = main
+
+
+@pytest.fixture
+def cheap_hashing() -> Iterator[None]:
+    """Real argon2id with cheap parameters, for tests that hash many passwords (a module asks
+    for it with `pytestmark = pytest.mark.usefixtures("cheap_hashing")`)."""
+    auth.configure_hasher(time_cost=1, memory_cost=8 * 1024)
+    yield
+    auth.configure_hasher()
 
 
 # --- SQLite ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -115,6 +116,12 @@ def set_programme(engine: Engine, **values: Any) -> None:
         for column, value in values.items():
             setattr(programme, column, value)
         session.add(programme)
+
+
+# The programme's two readings of the figures, for property tests.
+readings = st.fixed_dictionaries(
+    {"beyond_reading": st.sampled_from(("broad", "narrow")), "count_virtual": st.booleans()}
+)
 
 
 # --- stays -------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ hashes these tests make take milliseconds; the defaults are restored after each 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -44,11 +43,7 @@ COORD_PASSWORD = "coordinator passphrase 2"
 WRONG_PASSWORD = "not the password 3"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    auth.configure_hasher(time_cost=1, memory_cost=8 * 1024)
-    yield
-    auth.configure_hasher()
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from xchange.accounts import auth
 from xchange.cli import cli
 from xchange.config import normalise_url
 from xchange.db import backup
@@ -39,11 +38,7 @@ from xchange.register.service import ExchangeIn
 TODAY = date(2025, 11, 20)
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    auth.configure_hasher(time_cost=1, memory_cost=8 * 1024)
-    yield
-    auth.configure_hasher()
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 def fill(engine: Engine) -> None:

@@ -772,9 +772,7 @@ one_exchange = st.fixed_dictionaries(
     }
 )
 registers = st.lists(one_exchange, max_size=5)
-readings = st.fixed_dictionaries(
-    {"beyond_reading": st.sampled_from(("broad", "narrow")), "count_virtual": st.booleans()}
-)
+readings = factories.readings
 as_of_dates = st.dates(min_value=date(2025, 6, 1), max_value=date(2027, 3, 31))
 
 property_settings = settings(

@@ -414,9 +414,7 @@ one_exchange = st.fixed_dictionaries(
     }
 )
 registers = st.lists(one_exchange, max_size=4)
-readings = st.fixed_dictionaries(
-    {"beyond_reading": st.sampled_from(("broad", "narrow")), "count_virtual": st.booleans()}
-)
+readings = factories.readings
 as_of_dates = st.dates(min_value=date(2025, 12, 1), max_value=date(2026, 12, 31))
 
 # Each example reuses the test's database, emptied first: a fresh database per example would

@@ -6,7 +6,7 @@ Every test runs on SQLite and on PostgreSQL (the `engine` fixture). Writes go th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -58,11 +58,7 @@ TODAY = date(2025, 6, 30)
 START, END = date(2024, 9, 1), date(2026, 8, 31)
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing() -> Iterator[None]:
-    auth.configure_hasher(time_cost=1, memory_cost=8 * 1024)
-    yield
-    auth.configure_hasher()
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 
 @dataclass(frozen=True)
