@@ -388,7 +388,7 @@ def test_two_admins_saving_the_same_version_one_wins(
             **terms(target_exchanges=110),
         )
     # The second admin's early check ran before the first one saved.
-    monkeypatch.setattr(partnerships, "_check_version", lambda *args: None)
+    monkeypatch.setattr(partnerships, "check_partnership_version", lambda *args: None)
     with pytest.raises(StaleRecord), write_session(engine) as second:
         update_partnership(
             session=second,
