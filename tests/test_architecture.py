@@ -147,8 +147,9 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_graph_sees_function_level_and_type_checking_imports() -> None:
     graph = import_graph()
     assert "xchange.models" in graph["xchange.db.engine"]
-    # The CLI imports its commands' modules inside the commands.
-    assert len(graph["xchange.cli"]) > 10
+    # `xchange kpi` imports what it reads inside the command (only the `kpi` module of the KPI
+    # room is at the top).
+    assert "xchange.programme.partnerships" in graph["xchange.cli.kpi"]
 
 
 def test_no_import_cycles() -> None:
