@@ -8,9 +8,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from xchange import charts, ui
-from xchange.kpi import Filters
+from xchange import ui
+from xchange.kpi.sums import Filters
 from xchange.models import Role
+from xchange.pack import charts
 from xchange.reference import quarter_label
 
 user = ui.page_setup("dashboard.py", "Dashboard")
@@ -61,7 +62,7 @@ with st.spinner("Counting exchanges..."):
 h, outlook = view.headline, view.forecast
 scope = "Programme" if h.scope == "programme" else h.scope
 st.caption(
-    f"{ui.escape(scope)}, as of {ui.iso(view.as_of)}. {view.definitions.describe()} "
+    f"{ui.escape(scope)}, as of {ui.iso(view.as_of)}. {ui.escape(view.definitions.describe())} "
     "Counted: completed physical stays that have ended, each once for the partnership that "
     "sends the visitor."
 )
@@ -75,7 +76,7 @@ if view.narrowed:
         "and status still compare them with the whole scope's target."
     )
 
-status_icons = {
+STATUS_ICONS = {
     "on track": ":material/check_circle:",
     "at risk": ":material/warning:",
     "off track": ":material/error:",
@@ -106,9 +107,11 @@ cards = zip(
 )
 for column, status, (label, value, detail) in cards:
     with column:
-        st.metric(label, value)
-        st.caption(detail)
-        st.markdown(f"{status_icons.get(status.status, '')} **{status.status.capitalize()}**")
+        st.metric(ui.escape(label), value)
+        st.caption(ui.escape(detail))
+        st.markdown(
+            f"{STATUS_ICONS.get(status.status, '')} **{ui.escape(status.status.capitalize())}**"
+        )
         st.caption(ui.escape(status.reason))
 
 st.markdown(
@@ -157,9 +160,10 @@ behind = table[table["status"].isin(["off track", "at risk"])].sort_values(
 if len(behind):
     st.markdown(f"**{len(behind)} of {len(table)} partnerships need a look:**")
     for _, row in behind.iterrows():
-        icon = status_icons.get(str(row["status"]), "")
-        acronym, reason = ui.escape(row["acronym"]), ui.escape(row["reason"])
-        st.markdown(f"- {icon} **{acronym}** ({row['status']}): {reason}")
+        st.markdown(
+            f"- {STATUS_ICONS.get(str(row['status']), '')} **{ui.escape(row['acronym'])}** "
+            f"({ui.escape(row['status'])}): {ui.escape(row['reason'])}"
+        )
 elif len(table):
     st.success("Every partnership in scope is on track.")
 shown = pd.DataFrame(

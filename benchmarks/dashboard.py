@@ -23,8 +23,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from xchange import demo, overview
-from xchange.db import make_engine, read_session, upgrade
+from xchange.db.engine import make_engine, read_session, upgrade
+from xchange.demo import load as demo
+from xchange.kpi import overview
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5

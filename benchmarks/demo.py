@@ -23,8 +23,10 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from xchange import demo, demo_facts, demo_gen
-from xchange.db import make_engine, upgrade
+from xchange.db.engine import make_engine, upgrade
+from xchange.demo import facts as demo_facts
+from xchange.demo import generate as demo_gen
+from xchange.demo import load as demo
 from xchange.models import Exchange, Organisation, Person
 from xchange.reference import name_key
 

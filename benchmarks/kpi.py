@@ -9,7 +9,7 @@ Each register is built by `xchange demo` (the same generator as the fixtures) in
 database. Then, in one run and side by side, for the dashboard's unfiltered set (headline, by
 partnership, by quarter with cumulative totals, by country, flows):
 
-- ours: the `xchange.kpi` / `xchange.breakdowns` calls the pages and the CLI use;
+- ours: the `xchange.kpi.sums` / `xchange.kpi.breakdowns` calls the pages and the CLI use;
 - hand-written SQL: the same aggregations as raw SQL through the driver (sqlite3 / psycopg) on
   the same schema, summary tables included: the limit for our schema;
 - naive: read the whole exchange table with pandas, then group in Python.
@@ -34,9 +34,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from xchange import breakdowns, demo, kpi
-from xchange.db import make_engine, read_session, upgrade
-from xchange.kpi import Filters
+from xchange.db.engine import make_engine, read_session, upgrade
+from xchange.demo import load as demo
+from xchange.kpi import breakdowns
+from xchange.kpi import sums as kpi
+from xchange.kpi.sums import Filters
 
 TODAY = date(2026, 5, 20)  # fixed: every run measures the same data
 MID_QUARTER = date(2026, 2, 14)
@@ -141,7 +143,7 @@ HAND_WRITTEN = [
 
 def flows_sql(before: int, after: int) -> str:
     """The flows query for an as-of quarter with these completed stays before / after as-of:
-    exactly what ours computes (xchange.kpi._grouped_by_quarters)."""
+    exactly what ours computes (xchange.kpi.grouping._grouped_by_quarters)."""
     subtract = after < before
     whole = FLOW_WHOLE.format(until="<=" if subtract else "<")
     if min(before, after) == 0:

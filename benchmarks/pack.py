@@ -22,9 +22,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from xchange import demo, pack, pack_sheets, report_pdf
-from xchange.db import make_engine, read_session, upgrade
+from xchange.db.engine import make_engine, read_session, upgrade
+from xchange.demo import load as demo
 from xchange.models import Role, User
+from xchange.pack import build as pack
+from xchange.pack import pdf as report_pdf
+from xchange.pack import sheets as pack_sheets
 
 TODAY = date(2026, 11, 20)
 QUARTER = "2026Q3"

@@ -1,10 +1,10 @@
-"""Alembic environment: our models' metadata; the connection or URL given by xchange.db."""
+"""Alembic environment: our models' metadata; the connection or URL given by xchange.db.engine."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
 import xchange.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from xchange.db import make_engine
+from xchange.db.engine import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from xchange import service, ui
+from xchange import ui
+from xchange.register import service
 
 FORM = "log"
 
@@ -22,7 +23,7 @@ logged = st.session_state.get("logged")
 if logged:
     with st.container(border=True):
         st.success(
-            f"Saved {ui.escape(logged['title'])} (exchange {logged['id']}).",
+            f"Saved {ui.escape(logged['title'])} (exchange {ui.escape(logged['id'])}).",
             icon=":material/check_circle:",
         )
         headline = ui.cached_headline(logged["partnership_id"])

@@ -8,9 +8,11 @@ from functools import partial
 
 import streamlit as st
 
-from xchange import register, service, ui
+from xchange import ui
 from xchange.models import Role
 from xchange.reference import quarter_label
+from xchange.register import queries as register
+from xchange.register import service
 
 PAGE_SIZE = 100
 
@@ -30,15 +32,16 @@ if xid is not None:
     reload = partial(ui.reload_record, xid)
     st.subheader(ui.escape(record.title))
     st.caption(
-        f"{register.STATUS_LABELS.get(exchange.status, exchange.status)} · "
-        f"{register.MODALITY_LABELS.get(exchange.modality, exchange.modality).lower()} · "
+        f"{ui.escape(register.STATUS_LABELS.get(exchange.status, exchange.status))} · "
+        f"{ui.escape(register.MODALITY_LABELS.get(exchange.modality, exchange.modality).lower())} · "
         f"{ui.iso(exchange.start_date)} to {ui.iso(exchange.end_date)} · version "
-        f"{exchange.version}" + ("" if record.writable else " · read-only for you")
+        f"{ui.escape(exchange.version)}" + ("" if record.writable else " · read-only for you")
     )
     if version != exchange.version:
         st.warning(
             f"Someone changed this exchange since you opened it (now version "
-            f"{exchange.version}, you read version {version}): reload it before you change it.",
+            f"{ui.escape(exchange.version)}, you read version {ui.escape(version)}): reload it "
+            "before you change it.",
             icon=":material/sync_problem:",
         )
         st.button("Reload the exchange", on_click=reload, key="reload_banner")
@@ -196,8 +199,11 @@ if xid is not None:
                 key=f"record.{xid}.paid_eur",
                 help="What the visiting organisation received; at most EUR 1,100.00.",
             )
-            label = "Correct the payment" if exchange.paid_on else "Record payment"
-            if st.button(label, type="primary", icon=":material/payments:"):
+            if st.button(
+                "Correct the payment" if exchange.paid_on else "Record payment",
+                type="primary",
+                icon=":material/payments:",
+            ):
                 saved = ui.write(
                     service.record_payment,
                     actor=user,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from xchange import attention, ui
+from xchange import ui
+from xchange.register import attention
 
 SHOWN = 25  # items listed per kind before "Show all"
 

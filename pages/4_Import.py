@@ -8,10 +8,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from xchange import export, importer, templates, ui
+from xchange import ui
 from xchange.config import get_settings
 from xchange.errors import XchangeError
-from xchange.guarded import read_untrusted
+from xchange.exports import exchanges as export
+from xchange.exports import templates
+from xchange.imports import importer
+from xchange.imports.guarded import read_untrusted
 
 user = ui.page_setup("pages/4_Import.py", "Import a file")
 ui.show_flash()
@@ -40,7 +43,7 @@ limit_mb = get_settings().upload_max_bytes // (1024 * 1024)
 upload = st.file_uploader(
     "File to import",
     type=["csv", "xlsx"],
-    help=f"CSV (comma or semicolon) or XLSX, at most {limit_mb} MB. The first sheet with the "
+    help=f"CSV (comma or semicolon) or XLSX, at most {ui.number(limit_mb)} MB. The first sheet with the "
     "template's columns is read.",
 )
 skip_invalid = st.checkbox(
@@ -147,7 +150,7 @@ if st.button("Prepare the export", icon=":material/database:"):
 if "import.export" in st.session_state:
     prepared_kind, data = st.session_state["import.export"]
     st.download_button(
-        f"Download the exchanges ({prepared_kind.upper()})",
+        f"Download the exchanges ({ui.escape(prepared_kind.upper())})",
         data,
         file_name=f"clusterxchange-{date.today().isoformat()}.{prepared_kind}",
         icon=":material/download:",

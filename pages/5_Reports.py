@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from xchange import pack, ui
+from xchange import ui
 from xchange.models import Role
+from xchange.pack import build as pack
 from xchange.reference import quarter_label
 
 user = ui.page_setup("pages/5_Reports.py", "Quarterly reports")

@@ -8,7 +8,7 @@ Fixtures
     test gets a copy of it, which is much faster than migrating again. Use it where a test needs a
     URL rather than an engine (the CLI's `--db`, `XCHANGE_DATABASE_URL`).
 `sqlite_engine`
-    An engine (`xchange.db.make_engine`) on `sqlite_url`; disposed when the test ends.
+    An engine (`xchange.db.engine.make_engine`) on `sqlite_url`; disposed when the test ends.
 `pg_engine`
     An engine on a PostgreSQL database of this test process's own, on the server named by
     `XCHANGE_TEST_POSTGRES_URL` (`.ci/run` sets it). The database is created and migrated once
@@ -48,8 +48,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 
+from xchange.accounts import auth
 from xchange.config import normalise_url
-from xchange.db import ensure_programme, make_engine, upgrade
+from xchange.db.engine import ensure_programme, make_engine, upgrade
 
 PG_URL_VARIABLE = "XCHANGE_TEST_POSTGRES_URL"
 # The trigger by which PostgreSQL refuses to TRUNCATE the audit trail (migration 0005).
@@ -89,6 +90,15 @@ def _restore_main_module() -> Iterator[None]:
     yield
     if main is not None:
         sys.modules["__main__"] = main
+
+
+@pytest.fixture
+def cheap_hashing() -> Iterator[None]:
+    """Real argon2id with cheap parameters, for tests that hash many passwords (a module asks
+    for it with `pytestmark = pytest.mark.usefixtures("cheap_hashing")`)."""
+    auth.configure_hasher(time_cost=1, memory_cost=8 * 1024)
+    yield
+    auth.configure_hasher()
 
 
 # --- SQLite ----------------------------------------------------------------------------------

@@ -30,17 +30,21 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from tests.test_importer import BASE, csv_bytes, make_register, row, xlsx_bytes
-from xchange import attention, breakdowns, dates, overview, pack, register, service, targets
-from xchange import settings as programme_settings
+from tests.imports.test_importer import BASE, csv_bytes, make_register, row, xlsx_bytes
+from xchange import dates
 from xchange.cli import cli
-from xchange.db import LOCAL_ADMIN_EMAIL, read_session, write_session
+from xchange.db.engine import LOCAL_ADMIN_EMAIL, read_session, write_session
 from xchange.errors import InvalidInput, ValidationFailed
+from xchange.kpi import breakdowns, overview, targets
 from xchange.models import Exchange, User, quarter_of
-from xchange.parsing import COLUMNS, parse_table
-from xchange.partnerships import InvalidPartnership, add_partnership, update_partnership
+from xchange.pack import build as pack
+from xchange.programme import settings as programme_settings
+from xchange.programme.partnerships import InvalidPartnership, add_partnership, update_partnership
 from xchange.reference import parse_quarter
-from xchange.service import ExchangeIn
+from xchange.register import attention, service
+from xchange.register import queries as register
+from xchange.register.parsing import COLUMNS, parse_table
+from xchange.register.service import ExchangeIn
 
 TODAY = date(2026, 6, 30)
 ANY_DATE = st.dates(min_value=date.min, max_value=date.max)

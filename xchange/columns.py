@@ -25,6 +25,9 @@ class Issue:
     row: int | None = None
 
 
+# The column an export adds: the record's version, so a re-import refuses a stale row.
+VERSION = "version"
+
 REQUIRED = (
     "reference",
     "partnership",

@@ -30,7 +30,7 @@ class Settings:
 
 
 def get_settings() -> Settings:
-    """Current settings: `XCHANGE_DATABASE_URL` (default: SQLite at data/xchange.db) and limits."""
+    """Current settings: `XCHANGE_DATABASE_URL` (default: SQLite at data/xchange.db.engine) and limits."""
     url = os.environ.get("XCHANGE_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
     return Settings(
         database_url=normalise_url(url),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from xchange.rules import Issue
+    from xchange.columns import Issue
 
 
 class XchangeError(Exception):

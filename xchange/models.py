@@ -414,7 +414,7 @@ class KpiSnapshot(SQLModel, table=True):
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
-# --- summaries kept in step by database triggers (xchange.summary) ----------------------------
+# --- summaries kept in step by database triggers (xchange.db.summary) ----------------------------
 
 
 class KpiDaily(SQLModel, table=True):

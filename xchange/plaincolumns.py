@@ -2,14 +2,11 @@
 
 An import plan holds plain values: int, float, bool, str, ISO dates as text, None for every
 blank, the form JSON, the drivers and the comparison with stored records take alike. The
-conversions here write them straight into a row of the plan's block where they can, and spell
-a value that recurs once, so that a column of 100,000 cells costs few Python objects.
+conversions here spell a value that recurs once, so that a column of 100,000 cells costs few
+Python objects.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Iterator
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,44 +14,13 @@ import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
 
-def plain_into(column: pd.Series, at: np.ndarray | None, out: np.ndarray) -> None:
-    """`plain(column)` at rows `at`, written into `out`: numbers and flags are cast into it
-    at once, without an array of Python objects in between to copy and free."""
-    array = column.array
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":  # never blank
-        out[:] = rows_at(column.to_numpy(), at)
-    elif isinstance(
-        array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
-    ):
-        blank = rows_at(column.isna().to_numpy(dtype=bool), at)
-        out[:] = rows_at(array.to_numpy(dtype=np.dtype(array.dtype.type), na_value=0), at)
-        if blank.any():
-            out[blank] = None
-    else:
-        out[:] = rows_at(plain(column), at)
-
-
-def iso_dates(days: np.ndarray, out: np.ndarray) -> None:
-    """Each day (datetime64[D]) as ISO text, None for NaT, into `out`; each day spelt once.
-
-    The days of a file span a few years: each day of that span is spelt and the cells index
-    the spellings by their distance from the first day, which costs less than hashing them.
-    """
-    numbers = days.view(np.int64)
-    blank = np.isnat(days)
-    some = numbers[~blank] if blank.any() else numbers
-    if not len(some) or int(some.max()) - int(some.min()) > len(days):  # a few, far apart
-        codes, distinct = pd.factorize(numbers)
-        texts = np.datetime_as_string(distinct.view("datetime64[D]"), unit="D").astype(object)
-        texts[np.isnat(distinct.view("datetime64[D]"))] = None
-        np.take(texts, codes, out=out)
-        return
-    low = int(some.min())
-    span = np.arange(low, int(some.max()) + 1).astype("datetime64[D]")
-    texts = with_blank(np.datetime_as_string(span, unit="D").astype(object))
-    offsets = numbers - low
-    offsets[blank] = -1  # the blank after the spellings
-    np.take(texts, offsets, out=out, mode="wrap")
+def iso_dates(days: np.ndarray) -> np.ndarray:
+    """Each day (datetime64[D]) as ISO text, None for NaT; each day spelt once."""
+    codes, distinct = pd.factorize(days.view(np.int64))
+    dates = distinct.view("datetime64[D]")
+    texts = np.datetime_as_string(dates, unit="D").astype(object)
+    texts[np.isnat(dates)] = None
+    return np.take(texts, codes)
 
 
 def rows_at(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
@@ -104,8 +70,3 @@ def objects(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with plain Python values and None for blanks in every column (dtype object)."""
     columns = {name: plain(frame[name]) for name in frame.columns}
     return pd.DataFrame(columns, index=frame.index, columns=frame.columns, dtype=object)
-
-
-def iter_values(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[tuple[Any, ...]]:
-    """Rows of `frame`'s `columns` as tuples of plain Python values."""
-    return zip(*(frame[name].tolist() for name in columns), strict=True)

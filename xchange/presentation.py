@@ -5,13 +5,12 @@ Shared by the CLI, the pages and the quarterly pack, so a figure reads the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from xchange.reference import quarter_label
+if TYPE_CHECKING:  # imported where used: the CLI's headline needs neither
+    import pandas as pd
 
 
 def number(value: int | float | None) -> str:
@@ -21,6 +20,8 @@ def number(value: int | float | None) -> str:
 
 def percent(value: float | None) -> str:
     """0.5234 -> `52.3 %`; None -> `no data` (nothing counted yet)."""
+    import pandas as pd
+
     return "no data" if value is None or pd.isna(value) else f"{value * 100:.1f} %"
 
 
@@ -40,7 +41,7 @@ Formatter = Callable[[Any], str]
 COLUMNS: dict[str, tuple[str, Formatter]] = {
     "acronym": ("Partnership", str),
     "name": ("Name", str),
-    "quarter": ("Quarter", lambda q: quarter_label(str(q))),
+    "quarter": ("Quarter", lambda q: _quarter(str(q))),
     "period": ("Reporting period", str),
     "ends_on": ("Period ends", iso),
     "side": ("Side", str),
@@ -124,6 +125,8 @@ VIEWS: dict[str, list[str]] = {
 
 def readable(frame: pd.DataFrame, view: str) -> pd.DataFrame:
     """The view's columns, formatted as text under plain headings."""
+    import pandas as pd
+
     columns = [c for c in VIEWS[view] if c in frame.columns]
     shown = pd.DataFrame(index=frame.index)
     for column in columns:
@@ -132,7 +135,15 @@ def readable(frame: pd.DataFrame, view: str) -> pd.DataFrame:
     return shown.reset_index(drop=True)
 
 
+def _quarter(quarter: str) -> str:
+    from xchange.reference import quarter_label
+
+    return quarter_label(quarter)
+
+
 def _cell(value: Any, formatter: Formatter) -> str:
+    import pandas as pd
+
     if formatter is percent:
         return percent(value)  # None reads "no data": nothing counted, not 0 %
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -142,8 +153,12 @@ def _cell(value: Any, formatter: Formatter) -> str:
 
 def text_table(frame: pd.DataFrame) -> str:
     """A plain-text table: headings, a rule, left-aligned cells, no trailing spaces."""
-    headings = list(frame.columns)
-    cells = [[str(v) for v in row] for row in frame.itertuples(index=False)]
+    return text_rows(list(frame.columns), frame.itertuples(index=False))
+
+
+def text_rows(headings: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    """`text_table` of plain rows, for callers that hold no frame (the CLI's headline)."""
+    cells = [[str(v) for v in row] for row in rows]
     widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headings)]
     lines = [
         "  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip(),

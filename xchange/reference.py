@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 import pycountry
 
 from xchange import dates
-from xchange.arrowtext import by_distinct, double_space
 from xchange.models import Activity, Community, Modality, OrgType, SizeClass, Status
+from xchange.textcolumns import by_distinct, double_space
 
 EU27 = [
     "AT",

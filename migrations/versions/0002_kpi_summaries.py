@@ -1,6 +1,6 @@
 """KPI summaries: kpi_daily and kpi_flow, kept in step with exchange by triggers.
 
-The trigger DDL is the one xchange.summary wrote when this revision was made; a later change to it ships as a new migration that
+The trigger DDL is the one xchange.db.summary wrote when this revision was made; a later change to it ships as a new migration that
 drops and recreates the triggers.
 
 Revision ID: 0002

@@ -1,0 +1,46 @@
+"""`xchange template`: write a blank import template."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from xchange.cli.context import Context, friendly_errors, pass_context, requires
+from xchange.cli.output import file_format, replace_file
+from xchange.cli.rules import OPEN, READER
+from xchange.db import engine as db
+from xchange.errors import PermissionDenied, XchangeError
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="[default: from -o]")
+@click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
+@pass_context
+@friendly_errors
+@requires(OPEN, "write_a_template")
+def template(ctx: Context, fmt: str | None, output: str) -> None:
+    """Write a blank import template; XLSX adds a data dictionary and drop-down lists.
+
+    \b
+    Example:
+        xchange template --format xlsx -o exchanges-template.xlsx
+    """
+    from xchange.exports import exchanges as export
+
+    kind = file_format(fmt, output)
+    if kind == "csv":
+        data = export.template_csv()
+    else:
+        try:
+            ctx.authorise(READER, "list_partnerships")  # the list is the register's
+            with db.read_session(ctx.engine) as session:
+                from xchange.programme.partnerships import list_partnerships
+
+                acronyms = [p.acronym for p in list_partnerships(session)]
+        except PermissionDenied:
+            raise
+        except (OperationalError, ProgrammingError, XchangeError):
+            acronyms = []  # no database yet: a template without the partnership list
+        data = export.template_xlsx(acronyms)
+    replace_file(output, data)
+    click.echo(f"Wrote the {kind.upper()} template to {output}")

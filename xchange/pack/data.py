@@ -1,0 +1,103 @@
+"""The figures of a quarterly pack, gathered once: what every chart, sheet and page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pandas as pd
+from sqlmodel import Session
+
+from xchange.accounts import access
+from xchange.kpi import breakdowns, overview, snapshots, targets
+from xchange.kpi.sums import Definitions, Filters, Headline
+from xchange.models import User, quarter_of
+from xchange.programme.partnerships import get_partnership
+from xchange.reference import parse_quarter, quarter_label
+
+# File stem -> what the chart shows (the report's caption and the sheet's name).
+CHARTS: dict[str, str] = {
+    "progress": "Progress",
+    "sme-share": "SME share",
+    "beyond-share": "Beyond share",
+    "partnerships": "Partnerships",
+    "flows": "Flows",
+    "ecosystems": "Ecosystems",
+}
+FLOWS_TOP = 40  # country pairs drawn one by one; the rest are grouped as "Other"
+
+
+@dataclass
+class PackData:
+    """Everything a pack shows, for one quarter and scope."""
+
+    quarter: str  # 2026Q3
+    scope: str  # "programme" or a partnership's acronym
+    title: str  # "Programme" or "GTEX — Green Tech Exchange"
+    as_of: date
+    generated: datetime
+    definitions: Definitions
+    headline: Headline
+    forecast: targets.Forecast
+    path: targets.TargetPath
+    quarters: pd.DataFrame  # breakdowns.by_quarter
+    partnerships: pd.DataFrame  # overview's partnerships: by_partnership + expected_now
+    flows: pd.DataFrame
+    ecosystems: pd.DataFrame
+    comparisons: list[snapshots.Comparison]
+
+    @property
+    def label(self) -> str:
+        """`Programme` or the acronym, as the charts' titles say it."""
+        return "Programme" if self.scope == "programme" else self.scope
+
+
+def as_of_for(quarter: str, today: date | None = None) -> date:
+    """The quarter's last day, or today while it runs; ValueError for a quarter not begun."""
+    first, last = parse_quarter(quarter)
+    today = today or date.today()
+    if first > today:
+        raise ValueError(f"{quarter_label(quarter)} has not begun: there is nothing to report yet")
+    return min(last, today)
+
+
+def gather(
+    session: Session,
+    *,
+    actor: User,
+    quarter: str,
+    partnership: str | None = None,
+    today: date | None = None,
+) -> PackData:
+    """The figures of `quarter` for the programme or one partnership (by acronym).
+
+    A pack holds KPI figures only (counts, shares, country pairs, ecosystems: no record), so
+    every active user may pack the programme or any partnership, as the dashboard shows them
+    (`access.require_kpi_read`; PermissionDenied for an unknown or deactivated account).
+    """
+    as_of = as_of_for(quarter, today)
+    first, _ = parse_quarter(quarter)
+    quarter = quarter_of(first)
+    access.require_kpi_read(session=session, actor=actor)
+    chosen = get_partnership(session, partnership) if partnership else None
+    ids: tuple[int, ...] = () if chosen is None else (chosen.id or 0,)
+    view = overview.overview(session, as_of=as_of, filters=Filters(partnership_ids=ids))
+    scope = chosen.acronym if chosen else "programme"
+    return PackData(
+        quarter=quarter,
+        scope=scope,
+        title=f"{chosen.acronym} — {chosen.name}" if chosen else "Programme",
+        as_of=as_of,
+        generated=datetime.now(UTC).replace(microsecond=0),
+        definitions=view.definitions,
+        headline=view.headline,
+        forecast=view.forecast,
+        path=view.path,
+        quarters=view.quarters,
+        partnerships=view.partnerships,
+        flows=view.flows,
+        ecosystems=breakdowns.by_ecosystem(
+            session, as_of=as_of, filters=Filters(partnership_ids=ids)
+        ).table,
+        comparisons=snapshots.compare(session, scope=scope, before=quarter),
+    )

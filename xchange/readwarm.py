@@ -1,5 +1,0 @@
-"""Imported by the forkserver after `readchild`: warms it up (see `readchild.warm_up`)."""
-
-from xchange.readchild import warm_up
-
-warm_up()
