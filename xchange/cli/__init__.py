@@ -53,7 +53,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "xchange.cli.kpi:kpi",
         "Headline KPIs: exchanges counted against the target, SME and beyond-community shares.",
     ),
-    "partnership": ("xchange.cli.partnership:partnership", "Add and list partnerships."),
+    "exchange": (
+        "xchange.cli.exchange:exchange",
+        "Show one exchange with its history; cancel, complete or pay it.",
+    ),
+    "partnership": (
+        "xchange.cli.partnership:partnership",
+        "Add, list, show and change partnerships: terms, rates, periods, target path.",
+    ),
     "report": (
         "xchange.cli.report:report",
         "Write the quarterly KPI pack: charts (PNG, SVG, PDF), data.xlsx and report.pdf.",
@@ -61,6 +68,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": (
         "xchange.cli.restore:restore",
         "Load a backup into an empty database (`xchange init` it first): all or nothing; admins only.",
+    ),
+    "settings": (
+        "xchange.cli.settings:settings",
+        "Show and change the programme settings and eligible countries (changes: admins only).",
     ),
     "snapshot": (
         "xchange.cli.snapshot:snapshot",
@@ -70,7 +81,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "xchange.cli.template:template",
         "Write a blank import template; XLSX adds a data dictionary and drop-down lists.",
     ),
-    "user": ("xchange.cli.user:user", "Add user accounts."),
+    "user": (
+        "xchange.cli.user:user",
+        "List, add and change user accounts: role, partnerships, access, password.",
+    ),
 }
 
 

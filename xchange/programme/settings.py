@@ -3,7 +3,8 @@
 The programme row (id 1) holds what DOMAIN.md calls configurable: the call's targets (1,000
 exchanges, 50 % involving an SME, 25 % beyond the community), the broad or narrow reading of
 "beyond", whether virtual stays count and the window in which they are accepted, the at-risk
-thresholds of the dashboard's statuses, and the organisation types allowed per role. Eligible
+thresholds of the dashboard's statuses, the organisation types allowed per role, and how long
+representatives' names are kept after an action ends. Eligible
 countries are rows of their own, each with optional validity dates.
 
 Writes follow the house rules: administrators only, validated with a message naming the value
@@ -29,6 +30,12 @@ from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, U
 from xchange.programme.row import PROGRAMME_ID, programme
 
 
+# Representatives' names are erased this long after their partnership's action ends (GDPR):
+# at least a month, at most twenty years.
+MIN_RETENTION_MONTHS = 1
+MAX_RETENTION_MONTHS = 240
+
+
 @dataclass(frozen=True)
 class ProgrammeSettings:
     """The programme's editable settings, as a form reads and writes them.
@@ -49,6 +56,7 @@ class ProgrammeSettings:
     host_types: tuple[str, ...]
     at_risk_ratio: float
     at_risk_share_margin: float
+    retention_months: int
 
     @classmethod
     def of(cls, row: Programme) -> ProgrammeSettings:
@@ -66,6 +74,7 @@ class ProgrammeSettings:
             host_types=tuple(row.host_types),
             at_risk_ratio=row.at_risk_ratio,
             at_risk_share_margin=row.at_risk_share_margin,
+            retention_months=row.retention_months,
         )
 
 
@@ -122,7 +131,8 @@ def update_programme(
 
     Checks: a name; a positive target; shares and the at-risk ratio above 0 and at most 100 %;
     the at-risk margin within 0 and 100 points; a known "beyond" reading; the virtual window's
-    start on or before its end; at least one known organisation type per role. Raises
+    start on or before its end; at least one known organisation type per role; a retention
+    time of 1 to 240 months. Raises
     `InvalidInput` naming the value at fault, `StaleRecord`, `PermissionDenied`. Saving the same
     settings writes nothing.
     """
@@ -176,6 +186,12 @@ def check_settings(settings: ProgrammeSettings) -> ProgrammeSettings:
         raise InvalidInput(
             "The at-risk margin must lie within 0 and 100 percentage points "
             f"(not {settings.at_risk_share_margin * 100:g})."
+        )
+    if not MIN_RETENTION_MONTHS <= settings.retention_months <= MAX_RETENTION_MONTHS:
+        raise InvalidInput(
+            f"The retention time of representatives' names must lie within "
+            f"{MIN_RETENTION_MONTHS} and {MAX_RETENTION_MONTHS} months "
+            f"(not {settings.retention_months})."
         )
     readings = [r.value for r in BeyondReading]
     if settings.beyond_reading not in readings:

@@ -136,6 +136,17 @@ def programme_tab(user: User) -> None:
             help="The call: any type, large companies, public authorities and universities "
             "included.",
         )
+        st.markdown("##### Personal data")
+        retention = st.number_input(
+            "Keep representatives' names for (months after the action ends)",
+            min_value=settings.MIN_RETENTION_MONTHS,
+            max_value=settings.MAX_RETENTION_MONTHS,
+            value=current.retention_months,
+            step=1,
+            key=f"{form}.retention",
+            help="Then `xchange erase-person --expired` erases them; exchanges and KPIs stay "
+            f"(default {number(defaults.retention_months)}).",
+        )
         st.caption(
             "New settings apply to the next validation and the next figures; exchanges already "
             "stored are not checked again."
@@ -160,6 +171,7 @@ def programme_tab(user: User) -> None:
                 host_types=tuple(host_types),
                 at_risk_ratio=at_risk_ratio if at_risk_ratio is not None else 0.0,
                 at_risk_share_margin=round(float(margin) / 100, 6),
+                retention_months=int(retention),
             ),
         )
         if saved_programme is not None:
