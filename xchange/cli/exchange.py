@@ -113,14 +113,12 @@ def _write(
 ) -> Exchange:
     """`work(session, actor, exchange id, version)` in one transaction."""
     from xchange.register import keyed as by_key
-    from xchange.register import service
 
     def change(session: Session, actor: User) -> Exchange:
         xid = by_key.exchange_id(session, partnership=partnership, reference=reference)
-        version = (
-            expect_version
-            or service.get_exchange(session=session, actor=actor, exchange_id=xid).version
-        )
+        # The version as stored: the service's write check, which comes first in `work`,
+        # refuses (and records) whoever may not change it.
+        version = expect_version or by_key.version_now(session, xid)
         return work(session, actor, xid, version)
 
     return ctx.write(change)

@@ -29,7 +29,6 @@ from xchange.errors import InvalidInput
 from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, User
 from xchange.programme.row import PROGRAMME_ID, programme
 
-
 # Representatives' names are erased this long after their partnership's action ends (GDPR):
 # at least a month, at most twenty years.
 MIN_RETENTION_MONTHS = 1

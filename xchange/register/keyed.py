@@ -30,6 +30,12 @@ def exchange_id(session: Session, *, partnership: str, reference: str) -> int:
     return int(xid)
 
 
+def version_now(session: Session, exchange_id: int) -> int:
+    """The stored version of the exchange: what a change defaults to expecting."""
+    version = session.exec(select(Exchange.version).where(Exchange.id == exchange_id)).one()
+    return int(version)
+
+
 def exchange_json(session: Session, *, actor: User, exchange_id: int) -> dict[str, Any]:
     """The exchange in the import columns (JSON values), with its version, validation and
     payment, and `history`: the audit trail, oldest first, as
