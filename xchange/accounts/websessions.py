@@ -44,7 +44,7 @@ def start(*, session: Session, user: User, now: datetime | None = None) -> tuple
         raise ValueError("the user must be saved before signing in")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires = now + timedelta(minutes=get_settings().session_ttl_minutes)
-    session.exec(delete(WebSession).where(col(WebSession.expires_at) <= now))  # type: ignore[call-overload]
+    session.exec(delete(WebSession).where(col(WebSession.expires_at) <= now))
     session.add(
         WebSession(
             token_hash=token_hash(token),
