@@ -16,16 +16,34 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
 
-from xchange.accounts.auth import DEACTIVATED
+from xchange.accounts.auth import DEACTIVATED, WRONG_CREDENTIALS
 from xchange.accounts.sessions import aware, session_current
 from xchange.config import get_settings
 from xchange.errors import SignInRefused
 from xchange.models import User, WebSession
 
+# The cookies: the sign-in token, and the anti-forgery token that the sign-in and sign-out forms
+# repeat in a hidden field (a page reads both with st.context.cookies; neither is for scripts).
+COOKIE = "xchange_session"
+CSRF_COOKIE = "xchange_csrf"
 TOKEN_BYTES = 32  # 256 bits, twice the 128 that make guessing hopeless
 SIGNED_OUT = "You are signed out: please sign in again."
 EXPIRED = "Your session expired: please sign in again."
 REVOKED = "Your password was changed or your access ended: please sign in again."
+# What the sign-in route tells the page it sends the browser back to, as `?notice=CODE`: a
+# code, never the text, so a link cannot make the page say what its author likes.
+NOTICES = {
+    "wrong": WRONG_CREDENTIALS,
+    "deactivated": DEACTIVATED,
+    "locked": "Too many failed attempts: wait a little (longer after each failure), then try again.",
+    "signed-out": "You are signed out.",
+}
+
+
+def notice_code(refusal: str) -> str:
+    """The code of a sign-in refusal's message for `?notice=` ("locked" for a lock)."""
+    codes = {message: code for code, message in NOTICES.items()}
+    return codes.get(refusal, "locked")
 
 
 def token_hash(token: str) -> str:
