@@ -19,7 +19,7 @@ PAGE_SIZE = 100
 user = ui.page_setup("pages/2_Exchanges.py", "Exchanges")
 st.title("Exchanges")
 ui.show_flash()
-xid = ui.opened_record()
+xid = ui.opened_record(user)
 
 # --- one exchange ----------------------------------------------------------------------------
 if xid is not None:
@@ -36,6 +36,9 @@ if xid is not None:
         f"{ui.escape(register.MODALITY_LABELS.get(exchange.modality, exchange.modality).lower())} · "
         f"{ui.iso(exchange.start_date)} to {ui.iso(exchange.end_date)} · version "
         f"{ui.escape(exchange.version)}" + ("" if record.writable else " · read-only for you")
+    )
+    st.caption(
+        f"Its address: {ui.escape(ui.record_address(record.partnership, exchange.reference))}"
     )
     if version != exchange.version:
         st.warning(
