@@ -42,7 +42,8 @@ def cookie(name: str) -> str | None:
         value = st.context.cookies.get(name)
     except Exception:  # no script run context (bare mode): no browser, no cookies
         return None
-    return str(value) if value else None
+    # AppTest answers with a stand-in object, not a string: no browser, so no cookie.
+    return value if isinstance(value, str) and value else None
 
 
 def session_token() -> str | None:
