@@ -19,6 +19,11 @@ def exchange_id_at(*, session: Session, actor: User, partnership: str, reference
     `access.require_read`) for a partnership the actor may not see, before looking for the
     reference: a refused reader learns nothing of that partnership's references.
     """
+    if not partnership.strip():
+        raise NotFound(
+            f"The address names reference {reference.strip()!r} but no partnership: add "
+            "partnership=ACRONYM (references are unique only within a partnership)."
+        )
     found = find_partnership(session, partnership)
     if found is None or found.id is None:
         raise NotFound(f"There is no partnership {partnership.strip()!r}.")

@@ -106,11 +106,11 @@ def dashboard_filters(user: User, choices: FilterChoices) -> Filters:
     picked: dict[str, list[object]] = {}
     for spec in FILTERS:
         picked[spec.key] = st.multiselect(
-            spec.label,
+            escape(spec.label),
             options=list(options[spec.key].values()),
             format_func=shown[spec.key],
             placeholder=spec.placeholder,
-            help=spec.help,
+            help=escape(spec.help) if spec.help else None,
             key=f"dash.{spec.key}",
         )
     return Filters(
@@ -157,9 +157,10 @@ def _seed(user: User, options: Mapping[str, Mapping[str, object]]) -> None:
     left_out: list[str] = []
     named = {spec.key: st.query_params.get_all(spec.key) for spec in FILTERS}
     for spec in FILTERS:
-        known = options[spec.key]
-        chosen = [known[value] for value in named[spec.key] if value in known]
-        left_out += [f"{NOUNS[spec.key]} {v}" for v in named[spec.key] if v not in known]
+        # Any case: people type addresses too (gtex, 2026q1, de).
+        known = {text.casefold(): value for text, value in options[spec.key].items()}
+        chosen = [known[v.casefold()] for v in named[spec.key] if v.casefold() in known]
+        left_out += [f"{NOUNS[spec.key]} {v}" for v in named[spec.key] if v.casefold() not in known]
         st.session_state[f"dash.{spec.key}"] = chosen
     bare = not any(named.values()) and AS_OF not in st.query_params
     if bare and user.role == Role.COORDINATOR:
