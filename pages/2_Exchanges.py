@@ -37,9 +37,8 @@ if xid is not None:
         f"{ui.iso(exchange.start_date)} to {ui.iso(exchange.end_date)} · version "
         f"{ui.escape(exchange.version)}" + ("" if record.writable else " · read-only for you")
     )
-    st.caption(
-        f"Its address: {ui.escape(ui.record_address(record.partnership, exchange.reference))}"
-    )
+    # Shown as code: copied as it is, never read as Markdown.
+    st.code(ui.record_address(record.partnership, exchange.reference), language=None)
     if version != exchange.version:
         st.warning(
             f"Someone changed this exchange since you opened it (now version "
