@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
-from xchange.web.guard import CROSS_SITE, FORGED, cross_site, forged, safe_next
+from xchange.web.guard import CROSS_SITE, FORGED, cross_site, csrf_header, forged, safe_next
+from xchange.web.signin import set_session_cookie
 
 
 def connection(**headers: str) -> HTTPConnection:
@@ -70,3 +72,18 @@ def test_the_form_must_repeat_the_cookie() -> None:
     assert forged(with_cookie, {"csrf": "abd"}) == FORGED
     assert forged(with_cookie, {}) == FORGED
     assert forged(connection(), {"csrf": ""}) == FORGED
+
+
+@pytest.mark.parametrize("secure", ["", "1"])
+def test_both_cookies_are_secure_when_the_setting_says_so(
+    secure: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XCHANGE_COOKIE_SECURE", secure)
+    monkeypatch.setenv("XCHANGE_SESSION_TTL_MINUTES", "30")
+    response = Response()
+    set_session_cookie(response, "token")
+    session = response.headers["set-cookie"]
+    anti_forgery = csrf_header()[1].decode()
+    assert "HttpOnly" in session and "SameSite=lax" in session and "Max-Age=1800" in session
+    assert "HttpOnly" in anti_forgery and "SameSite=strict" in anti_forgery
+    assert ("Secure" in session) == bool(secure) == ("Secure" in anti_forgery)

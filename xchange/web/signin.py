@@ -63,16 +63,24 @@ async def sign_in(request: Request) -> Response:
             with_notice(target, websessions.notice_code(str(refusal))), status_code=303
         )
     response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, token)
+    return response
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    """The sign-in cookie: HttpOnly (no script reads it), SameSite=Lax (sent when following a
+    link from an e-mail, not with another site's posts), Secure when XCHANGE_COOKIE_SECURE is
+    on, and gone when the session would expire anyway."""
+    settings = get_settings()
     response.set_cookie(
         COOKIE,
         token,
-        max_age=get_settings().session_ttl_minutes * 60,
+        max_age=settings.session_ttl_minutes * 60,
         path="/",
         httponly=True,
         samesite="lax",
-        secure=get_settings().cookie_secure,
+        secure=settings.cookie_secure,
     )
-    return response
 
 
 async def sign_out(request: Request) -> Response:
