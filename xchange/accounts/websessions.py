@@ -39,6 +39,8 @@ NOTICES = {
     "signed-out": "You are signed out.",
 }
 
+REFUSALS = frozenset({"wrong", "deactivated", "locked"})
+
 
 def notice_code(refusal: str) -> str:
     """The code of a sign-in refusal's message for `?notice=` ("locked" for a lock)."""

@@ -194,11 +194,11 @@ def _sign_in_form(path: str) -> None:
         "coordinators and Commission officers."
     )
     notice = st.session_state.pop("sign_in_message", None)
-    answer = websessions.NOTICES.get(str(st.query_params.get("notice", "")))
-    if answer is not None:
-        notice = answer
-    if notice:
-        st.info(escape(notice))
+    code = str(st.query_params.get("notice", ""))
+    if code in websessions.REFUSALS:
+        st.error(escape(websessions.NOTICES[code]))  # the sign-in route refused the last try
+    elif code in websessions.NOTICES or notice:
+        st.info(escape(websessions.NOTICES.get(code, notice)))
     if webforms.can_post():
         webforms.sign_in_form(webforms.page_address(path))
         return
