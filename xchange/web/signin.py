@@ -21,7 +21,7 @@ from starlette.routing import Route
 from xchange.accounts import auth, websessions
 from xchange.accounts.websessions import COOKIE
 from xchange.config import get_settings
-from xchange.db.engine import read_session, write_session
+from xchange.db.engine import read_session, with_retry, write_session
 from xchange.errors import SignInRefused
 from xchange.models import User
 from xchange.web.database import engine
@@ -114,15 +114,23 @@ def _sign_in(
         user_id = auth.authenticate(
             session=session, email=email, password=password, client=client
         ).id
-    with write_session(engine()) as session:
-        if old:
-            websessions.end(session=session, token=old)  # a new sign-in, a new token
-        user = session.get(User, user_id)
-        if user is None:  # deleted in between
-            raise SignInRefused(auth.WRONG_CREDENTIALS)
-        return websessions.start(session=session, user=user)
+
+    def start() -> tuple[str, datetime]:
+        with write_session(engine()) as session:
+            if old:
+                websessions.end(session=session, token=old)  # a new sign-in, a new token
+            user = session.get(User, user_id)
+            if user is None:  # deleted in between
+                raise SignInRefused(auth.WRONG_CREDENTIALS)
+            return websessions.start(session=session, user=user)
+
+    # Run again on a transient error (SQLite's lock, PostgreSQL's serialization failure).
+    return with_retry(start)
 
 
 def _sign_out(token: str) -> None:
-    with write_session(engine()) as session:
-        websessions.end(session=session, token=token)
+    def end() -> None:
+        with write_session(engine()) as session:
+            websessions.end(session=session, token=token)
+
+    with_retry(end)
