@@ -13,6 +13,7 @@ from tests import factories
 from xchange.accounts import websessions
 from xchange.accounts.auth import DEACTIVATED
 from xchange.accounts.sessions import revoke_sessions
+from xchange.db import backup
 from xchange.db.engine import read_session, write_session
 from xchange.errors import SignInRefused
 from xchange.models import Role, User, WebSession
@@ -106,3 +107,11 @@ def test_a_new_sign_in_forgets_the_expired_ones(engine: Engine) -> None:
     with read_session(engine) as session:
         hashes = set(session.exec(select(WebSession.token_hash)).all())
     assert websessions.token_hash(old) not in hashes and len(hashes) == 1
+
+
+def test_backups_leave_the_sign_ins_out(engine: Engine) -> None:
+    # A restore elsewhere signs everybody out rather than carrying hashes of live tokens.
+    signed_in(engine)
+    with engine.connect() as connection:
+        names = {table.name for table in backup.data_tables(connection)}
+    assert "web_session" not in names and "app_user" in names
