@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages import helpers
 from tests.pages.helpers import ROOT, TIMEOUT, Register, fresh_caches, sign_in
+from xchange.ui import webforms
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +100,16 @@ def test_a_record_opens_by_partnership_and_reference_for_its_readers_only(
         {"partnership": ["GTEX"], "reference": ["GTEX-1999-9999"]},
     )
     assert [e.value for e in at.error] == ["GTEX has no exchange with reference 'GTEX-1999-9999'."]
+
+
+@pytest.mark.parametrize(
+    ("path", "address"),
+    [
+        ("dashboard.py", "/"),
+        ("pages/2_Exchanges.py", "/Exchanges"),
+        ("pages/1_Log_exchange.py", "/Log_exchange"),
+    ],
+)
+def test_a_page_file_has_the_address_streamlit_serves_it_at(path: str, address: str) -> None:
+    # The sign-in form's `next` is built from it: a wrong one would land people elsewhere.
+    assert webforms.url_path(path) == address
