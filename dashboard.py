@@ -3,61 +3,22 @@ and 25 % beyond the community, whether they will make it, and why not."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from xchange import ui
-from xchange.kpi.sums import Filters
-from xchange.models import Role
 from xchange.pack import charts
-from xchange.reference import quarter_label
 
 user = ui.page_setup("dashboard.py", "Dashboard")
 choices = ui.cached_filter_choices()
 
 st.title("ClusterXchange progress")
 with st.container(horizontal=True):
-    own = ui.own_partnership_ids(user)
-    picked = st.multiselect(
-        "Partnerships",
-        options=list(choices.partnerships),
-        default=[p for p in own if p in choices.partnerships]
-        if user.role == Role.COORDINATOR
-        else [],
-        format_func=choices.partnerships.get,
-        placeholder="All partnerships (the programme)",
-        help="Leave empty for the whole programme.",
-    )
-    quarters = st.multiselect(
-        "Quarters (of the end date)",
-        options=choices.quarters,
-        format_func=quarter_label,
-        placeholder="All quarters",
-    )
-    ecosystems = st.multiselect(
-        "Ecosystems",
-        options=list(choices.ecosystems),
-        format_func=choices.ecosystems.get,
-        placeholder="All ecosystems",
-    )
-    countries = st.multiselect(
-        "Countries",
-        options=list(choices.countries),
-        format_func=lambda code: f"{choices.countries[code]} ({code})",
-        placeholder="All countries",
-        help="Exchanges whose visitor or host is in one of these countries.",
-    )
-
-filters = Filters(
-    partnership_ids=tuple(sorted(picked)),
-    quarters=tuple(sorted(quarters)),
-    ecosystems=tuple(sorted(ecosystems)),
-    countries=tuple(sorted(countries)),
-)
+    filters = ui.dashboard_filters(user, choices)
+    as_of = ui.as_of_control()
+ui.remember_view(filters, as_of, choices)
 with st.spinner("Counting exchanges..."):
-    view = ui.cached_overview(filters, date.today())
+    view = ui.cached_overview(filters, as_of)
 
 h, outlook = view.headline, view.forecast
 scope = "Programme" if h.scope == "programme" else h.scope

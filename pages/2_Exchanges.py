@@ -19,7 +19,7 @@ PAGE_SIZE = 100
 user = ui.page_setup("pages/2_Exchanges.py", "Exchanges")
 st.title("Exchanges")
 ui.show_flash()
-xid = ui.opened_record()
+xid = ui.opened_record(user)
 
 # --- one exchange ----------------------------------------------------------------------------
 if xid is not None:
@@ -37,6 +37,8 @@ if xid is not None:
         f"{ui.iso(exchange.start_date)} to {ui.iso(exchange.end_date)} · version "
         f"{ui.escape(exchange.version)}" + ("" if record.writable else " · read-only for you")
     )
+    # Shown as code: copied as it is, never read as Markdown.
+    st.code(ui.record_address(record.partnership, exchange.reference), language=None)
     if version != exchange.version:
         st.warning(
             f"Someone changed this exchange since you opened it (now version "

@@ -27,6 +27,9 @@ class Settings:
     sqlite_busy_timeout_ms: int
     # The secret behind the pseudonyms that exports without personal data show for people.
     pseudonym_key: str = DEFAULT_PSEUDONYM_KEY
+    # Mark the sign-in cookie Secure (sent over HTTPS only): on behind a TLS proxy, where the
+    # app itself sees plain HTTP and cannot tell.
+    cookie_secure: bool = False
 
 
 def get_settings() -> Settings:
@@ -38,6 +41,8 @@ def get_settings() -> Settings:
         session_ttl_minutes=int(os.environ.get("XCHANGE_SESSION_TTL_MINUTES", "480")),
         sqlite_busy_timeout_ms=int(os.environ.get("XCHANGE_SQLITE_BUSY_TIMEOUT_MS", "10000")),
         pseudonym_key=os.environ.get("XCHANGE_PSEUDONYM_KEY") or DEFAULT_PSEUDONYM_KEY,
+        cookie_secure=os.environ.get("XCHANGE_COOKIE_SECURE", "").strip().lower()
+        in {"1", "true", "yes", "on"},
     )
 
 

@@ -244,6 +244,19 @@ class SignInAttempt(SQLModel, table=True):
     last_failed_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class WebSession(SQLModel, table=True):
+    """A browser's sign-in that survives a reload: the cookie holds a random token, this row
+    only its SHA-256 (a stolen backup signs nobody in) with the user, the epoch it signed in at
+    and when it ends (`accounts.websessions`)."""
+
+    __tablename__ = "web_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    session_epoch: int
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+
+
 class UserPartnership(SQLModel, table=True):
     """A partnership a coordinator may write for."""
 

@@ -48,7 +48,8 @@ START_TIMEOUT_S = 120
 
 @contextmanager
 def served(database_url: str) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a port of its own; yields its address.
+    """`streamlit run serve.py` (the pages with the tracker's routes) on a port of its own;
+    yields its address.
 
     The port is not guessed: Streamlit binds port 0 (the system picks a free one) and prints
     it, so parallel test workers and other programs on the machine never race for one. Its
@@ -65,7 +66,7 @@ def served(database_url: str) -> Iterator[str]:
                     "-m",
                     "streamlit",
                     "run",
-                    str(ROOT / "dashboard.py"),
+                    str(ROOT / "serve.py"),
                     "--server.address",
                     "127.0.0.1",
                     "--server.port",

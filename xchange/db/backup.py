@@ -36,8 +36,9 @@ from xchange.errors import XchangeError
 FORMAT = "xchange-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-# Alembic's own table travels as the manifest's `schema_revision`, not as data.
-SKIPPED = {"alembic_version"}
+# Alembic's own table travels as the manifest's `schema_revision`, not as data. Browsers'
+# sign-ins stay with the server they signed in to: a restore signs everybody out.
+SKIPPED = {"alembic_version", "web_session"}
 # Rebuilt from `exchange` on restore, never loaded: the triggers' sums must match the rows.
 SUMMARIES = set(summary.TABLES)
 # What `xchange init` seeds; a register holding only these still counts as empty.

@@ -10,6 +10,8 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - cache: cached reads keyed by the data version (`cached_*`)
 - form, records: the exchange form; exchange tables, links and the open record
 - admin: one function per tab of the Administration page
+- viewstate: the dashboard's filters and as-of date, kept in the address
+- webforms: the sign-in and sign-out forms that post to the web routes
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from xchange.ui.records import (
     open_record,
     opened_record,
     opened_version,
+    record_address,
     reload_record,
     saved_record,
     section_picker,
@@ -68,8 +71,12 @@ from xchange.ui.session import (
     start_session,
 )
 from xchange.ui.text import escape, flash, show_flash
+from xchange.ui.viewstate import as_of_control, dashboard_filters, remember_view
 
 __all__ = [
+    "as_of_control",
+    "dashboard_filters",
+    "remember_view",
     "EXCHANGES_PAGE",
     "PAGES",
     "ROLE_NAMES",
@@ -104,6 +111,7 @@ __all__ = [
     "open_record",
     "opened_record",
     "opened_version",
+    "record_address",
     "own_partnership_ids",
     "page_setup",
     "pages_for",

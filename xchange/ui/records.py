@@ -1,13 +1,20 @@
 """Exchanges as tables and links, and the record open on the Exchanges page (which one, at
-which version it was read, which section is shown)."""
+which version it was read, which section is shown).
+
+A record opens from its address, `?partnership=GTEX&reference=GTEX-2026-0042` (what people
+share), or from the older `?exchange=ID`, which keeps working."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
+from xchange.models import User
+from xchange.register import addresses
 from xchange.register import queries as register
-from xchange.ui.actions import clear_form
+from xchange.ui.actions import clear_form, read_or_stop
 from xchange.ui.text import escape, flash
 
 EXCHANGES_PAGE = "pages/2_Exchanges.py"
@@ -76,24 +83,43 @@ def open_link(exchange_id: int, label: str) -> None:
 # The record on the Exchanges page: which one is open, at which version it was read.
 
 
+ADDRESS_KEYS = ("exchange", "partnership", "reference")
+
+
 def open_record(exchange_id: int) -> None:
     """Open one exchange on the Exchanges page (from that page)."""
+    for key in ADDRESS_KEYS:
+        st.query_params.pop(key, None)
     st.query_params["exchange"] = str(exchange_id)
 
 
 def close_record() -> None:
     """Back to the list: forget the open record and any row picked in the table."""
-    st.query_params.pop("exchange", None)
+    for key in ADDRESS_KEYS:
+        st.query_params.pop(key, None)
     st.session_state["list.generation"] = st.session_state.get("list.generation", 0) + 1
 
 
-def opened_record() -> int | None:
-    """The id of the exchange open on the Exchanges page (the `exchange` query parameter);
-    0 for a value that is no id."""
+def opened_record(actor: User) -> int | None:
+    """The id of the exchange open on the Exchanges page: named by its address (`partnership`
+    and `reference`) or by the `exchange` id; 0 for an id that is no number. An address that
+    names no exchange, or one `actor` may not see, says why and stops the page."""
     raw = st.query_params.get("exchange")
+    if raw is None and "reference" in st.query_params:
+        return read_or_stop(
+            addresses.exchange_id_at,
+            actor=actor,
+            partnership=st.query_params.get("partnership", ""),
+            reference=st.query_params.get("reference", ""),
+        )
     if raw is None:
         return None
     return int(raw) if raw.isdigit() else 0
+
+
+def record_address(partnership: str, reference: str) -> str:
+    """The address that opens this record, to copy into an e-mail or a report."""
+    return "/Exchanges?" + urlencode({"partnership": partnership, "reference": reference})
 
 
 def opened_version(exchange_id: int, current: int) -> int:

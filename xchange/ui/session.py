@@ -1,5 +1,13 @@
 """Signing in and the menu: the cached engine, the current user, the sign-in forms (local or
-OIDC), the menu by role, and `page_setup`, which every page calls first."""
+OIDC), the menu by role, and `page_setup`, which every page calls first.
+
+Who is signed in comes, in this order, from this browser session's state (OIDC, AppTest, or a
+browser without cookies) or from the sign-in cookie, checked against the database on every run
+(`accounts.websessions`): a sign-out, a deactivation or a password change in one tab ends the
+others at their next interaction. A browser holding the anti-forgery cookie signs in through
+the form that posts to the sign-in route (`ui.webforms`), which sets the cookie; one without it
+(AppTest) gets the in-session form.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,12 @@ from datetime import UTC, datetime
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from xchange.accounts import auth
+from xchange.accounts import auth, websessions
 from xchange.config import get_settings
 from xchange.db import engine as db
 from xchange.errors import SignInRefused
 from xchange.models import Role, User
+from xchange.ui import webforms
 from xchange.ui.text import escape
 
 
@@ -108,7 +117,7 @@ def current_user() -> User | None:
     signed_in_at: datetime | None = st.session_state.get("signed_in_at")
     epoch = st.session_state.get("session_epoch")
     if user_id is None or signed_in_at is None or epoch is None:
-        return None
+        return _cookie_user()
     if auth.session_expired(signed_in_at):
         sign_out(message="Your session expired: please sign in again.")
         return None
@@ -124,6 +133,32 @@ def current_user() -> User | None:
             return None
         session.expunge(user)
         return user
+
+
+def _cookie_user() -> User | None:
+    """The user this browser's sign-in cookie names, while the database still knows it."""
+    token = webforms.session_token()
+    if token is None:
+        return None
+    try:
+        with db.read_session(engine()) as session:
+            user = websessions.user_for(session=session, token=token)
+            session.expunge(user)
+    except SignInRefused as refusal:
+        st.session_state["sign_in_message"] = str(refusal)
+        return None
+    return user
+
+
+def keep_signed_in(user: User) -> None:
+    """Carry this browser's sign-in on at `user`'s new session epoch (after changing one's own
+    password, which ends every other sign-in)."""
+    token = webforms.session_token()
+    if token is not None and st.session_state.get("user_id") is None:
+        with db.write_session(engine()) as session:
+            websessions.carry_on(session=session, token=token, user=user)
+    else:
+        start_session(user)
 
 
 def start_session(user: User) -> None:
@@ -152,15 +187,21 @@ def client_address() -> str | None:
         return None
 
 
-def _sign_in_form() -> None:
+def _sign_in_form(path: str) -> None:
     st.title("ClusterXchange tracker")
     st.caption(
         "The register of ClusterXchange exchanges and its KPIs, for partnership "
         "coordinators and Commission officers."
     )
     notice = st.session_state.pop("sign_in_message", None)
-    if notice:
-        st.info(escape(notice))
+    code = str(st.query_params.get("notice", ""))
+    if code in websessions.REFUSALS:
+        st.error(escape(websessions.NOTICES[code]))  # the sign-in route refused the last try
+    elif code in websessions.NOTICES or notice:
+        st.info(escape(websessions.NOTICES.get(code, notice)))
+    if webforms.can_post():
+        webforms.sign_in_form(webforms.page_address(path))
+        return
     with st.form("sign_in"):
         email = st.text_input("Email", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
@@ -204,14 +245,15 @@ def _oidc_sign_in() -> User | None:
     return user
 
 
-def require_user() -> User:
-    """The signed-in user; otherwise the sign-in form is shown and the page stops."""
+def require_user(path: str = "dashboard.py") -> User:
+    """The signed-in user; otherwise the sign-in form is shown and the page stops. `path` is
+    the page's file: signing in from it comes back to it, with its query."""
     if oidc_configured():
         user = _oidc_sign_in() if current_user() is None else current_user()
     else:
         user = current_user()
         if user is None:
-            _sign_in_form()
+            _sign_in_form(path)
     if user is None:
         st.stop()
         raise AssertionError("unreachable")  # st.stop() raises
@@ -226,6 +268,8 @@ def _menu(user: User) -> None:
         st.divider()
         if oidc_configured():
             st.button("Sign out", on_click=st.logout, key="sign_out")
+        elif st.session_state.get("user_id") is None:
+            webforms.sign_out_form()  # signed in by the cookie: the route forgets it
         elif st.button("Sign out", key="sign_out"):
             sign_out(message="You are signed out.")
             st.switch_page("dashboard.py")
@@ -239,7 +283,9 @@ def page_setup(path: str, title: str) -> User:
         page_icon=":material/sync_alt:",
         layout="wide",
     )
-    user = require_user()
+    user = require_user(path)
+    if "notice" in st.query_params:
+        del st.query_params["notice"]  # said once; a bookmark of this page should not repeat it
     page = next(p for p in PAGES if p.path == path)
     _menu(user)
     if user.role not in page.roles:

@@ -11,7 +11,7 @@ from xchange.models import Role, User
 from xchange.programme import partnerships
 from xchange.ui.actions import read, reloads, saved, seen_version, write
 from xchange.ui.admin.widgets import PASSWORD_HELP
-from xchange.ui.session import ROLE_NAMES, oidc_configured, start_session
+from xchange.ui.session import ROLE_NAMES, keep_signed_in, oidc_configured
 
 
 def users_tab(user: User) -> None:
@@ -210,7 +210,7 @@ def users_tab(user: User) -> None:
             )
             if changed is not None:
                 if uid == user.id:
-                    start_session(changed)  # the other sessions end; this one carries on
+                    keep_signed_in(changed)  # the other sessions end; this one carries on
                 saved(
                     form,
                     f"New password set for {changed.email}: give it to them through another "
