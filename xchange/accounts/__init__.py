@@ -1,5 +1,5 @@
 """Who may do what: the access rules (roles, scopes, what a role may read or write), sign-in
-and sessions (passwords, tokens, attempts).
+and sessions (passwords, tokens, attempts), personal API tokens.
 
 Its public names load on first use (`xchange.lazy`).
 """
@@ -44,6 +44,14 @@ if TYPE_CHECKING:
         verify_password,
     )
     from xchange.accounts.sessions import aware, revoke_sessions, session_current, session_expired
+    from xchange.accounts.tokens import (
+        create_token,
+        hash_secret,
+        list_tokens,
+        mark_used,
+        revoke_token,
+        token_owner,
+    )
     from xchange.accounts.users import (
         add_user,
         list_users,
@@ -57,6 +65,12 @@ if TYPE_CHECKING:
 # Public name -> the submodule that defines it (read by `__getattr__` and by
 # tests/test_architecture.py, which follows these names to their module).
 _SUBMODULES = {
+    "token_owner": "tokens",
+    "revoke_token": "tokens",
+    "mark_used": "tokens",
+    "list_tokens": "tokens",
+    "hash_secret": "tokens",
+    "create_token": "tokens",
     "account_key": "attempts",
     "acting_user": "access",
     "add_user": "users",
@@ -98,6 +112,12 @@ _SUBMODULES = {
     "WRONG_CREDENTIALS": "auth",
 }
 __all__ = [
+    "token_owner",
+    "revoke_token",
+    "mark_used",
+    "list_tokens",
+    "hash_secret",
+    "create_token",
     "account_key",
     "acting_user",
     "add_user",
