@@ -55,7 +55,7 @@ run: setup
 	@echo
 	@echo "ClusterXchange tracker: http://localhost:$(PORT)"
 	@echo
-	exec $(UV) run streamlit run dashboard.py --server.port $(PORT) --server.headless true
+	exec $(UV) run streamlit run serve.py --server.port $(PORT) --server.headless true
 
 test: setup
 	$(UV) run ruff check .

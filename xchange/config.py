@@ -27,6 +27,8 @@ class Settings:
     sqlite_busy_timeout_ms: int
     # The secret behind the pseudonyms that exports without personal data show for people.
     pseudonym_key: str = DEFAULT_PSEUDONYM_KEY
+    # Requests a minute each API token may make; more are answered 429 with Retry-After.
+    api_rate_per_minute: int = 60
 
 
 def get_settings() -> Settings:
@@ -38,6 +40,7 @@ def get_settings() -> Settings:
         session_ttl_minutes=int(os.environ.get("XCHANGE_SESSION_TTL_MINUTES", "480")),
         sqlite_busy_timeout_ms=int(os.environ.get("XCHANGE_SQLITE_BUSY_TIMEOUT_MS", "10000")),
         pseudonym_key=os.environ.get("XCHANGE_PSEUDONYM_KEY") or DEFAULT_PSEUDONYM_KEY,
+        api_rate_per_minute=int(os.environ.get("XCHANGE_API_RATE_PER_MINUTE", "60")),
     )
 
 
