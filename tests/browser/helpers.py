@@ -47,8 +47,9 @@ START_TIMEOUT_S = 120
 
 
 @contextmanager
-def served(database_url: str) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a port of its own; yields its address.
+def served(database_url: str, script: str = "dashboard.py") -> Iterator[str]:
+    """`streamlit run dashboard.py` (or `script`: `serve.py` adds the API) on a port of its
+    own; yields its address.
 
     The port is not guessed: Streamlit binds port 0 (the system picks a free one) and prints
     it, so parallel test workers and other programs on the machine never race for one. Its
@@ -65,7 +66,7 @@ def served(database_url: str) -> Iterator[str]:
                     "-m",
                     "streamlit",
                     "run",
-                    str(ROOT / "dashboard.py"),
+                    str(ROOT / script),
                     "--server.address",
                     "127.0.0.1",
                     "--server.port",

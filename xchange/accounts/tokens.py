@@ -45,7 +45,7 @@ def create_token(
     Administrators create tokens for anyone, everyone else for themselves. A name already used
     by one of the owner's tokens not revoked is refused (InvalidInput).
     """
-    owner = _owner(session, actor, owner_email, action="create_a_token_for_someone_else")
+    owner = _owner(session, actor, owner_email, action="create_tokens_for_others")
     name = _name(name)
     if _active(session, owner, name) is not None:
         raise InvalidInput(f"{owner.email} already has a token named {name!r}: pick another name.")
@@ -70,7 +70,7 @@ def revoke_token(*, session: Session, actor: User, owner_email: str, name: str) 
 
     Its next request is refused. NotFound when the owner has no such token not revoked.
     """
-    owner = _owner(session, actor, owner_email, action="revoke_someone_else_s_token")
+    owner = _owner(session, actor, owner_email, action="revoke_tokens_of_others")
     row = _active(session, owner, name.strip())
     if row is None:
         raise NotFound(f"{owner.email} has no token named {name.strip()!r} that is not revoked.")

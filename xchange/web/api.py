@@ -91,7 +91,7 @@ def kpi(request: Request, actor: User) -> Response:
                 session, acronym=query.get("partnership"), as_of=as_of, by=by, forecast=forecast
             )
         except NotFound as exc:
-            raise ApiError(400, str(exc), parameter="partnership") from exc
+            raise ApiError(400, f"partnership: {exc}", parameter="partnership") from exc
     return Response(
         figures.as_json(found.as_dict()), media_type="application/json", headers=NO_STORE
     )
@@ -117,7 +117,7 @@ def exchanges(request: Request, actor: User) -> Response:
                 date_to=date_to,
             )
         except NotFound as exc:
-            raise ApiError(400, str(exc), parameter="partnership") from exc
+            raise ApiError(400, f"partnership: {exc}", parameter="partnership") from exc
     if csv:
         return Response(
             exporting.frame_csv(frame),
