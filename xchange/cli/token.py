@@ -44,8 +44,9 @@ def token_create(ctx: Context, owner: str | None, name: str) -> None:
     The token reads what its owner may read, through the API, and nothing else.
 
     \b
-    Example:
-        TOKEN=$(xchange --user anna@cluster.eu token create --name "Power BI")
+    Examples:
+        xchange token create --owner anna@cluster.eu --name "Power BI"
+        xchange --user anna@cluster.eu token create --name "Excel" > excel-token.txt
     """
     from xchange.accounts import tokens
 
