@@ -87,15 +87,18 @@ def revoke_token(*, session: Session, actor: User, owner_email: str, name: str) 
     return row
 
 
-def list_tokens(*, session: Session, actor: User) -> list[tuple[ApiToken, str]]:
-    """Tokens with their owner's email, newest first: every user's for an administrator, the
-    actor's own for everyone else. Never the secrets (they are not kept)."""
+def list_tokens(
+    *, session: Session, actor: User, own_only: bool = False
+) -> list[tuple[ApiToken, str]]:
+    """Tokens with their owner's email, newest first: every user's for an administrator (unless
+    `own_only`, as on the Account page), the actor's own for everyone else. Never the secrets
+    (they are not kept)."""
     query = (
         select(ApiToken, User.email)
         .join(User, col(User.id) == col(ApiToken.user_id))
         .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
     )
-    if not _is_admin(session, actor):
+    if own_only or not _is_admin(session, actor):
         query = query.where(col(ApiToken.user_id) == actor.id)
     return [(row, email) for row, email in session.exec(query).all()]
 
