@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -74,7 +75,7 @@ def api_routes() -> list[BaseRoute]:
     ]
 
 
-def kpi(request: Request, actor: User) -> Response:
+def kpi(request: Request, actor: User, session: Session) -> Response:
     """`GET /api/v1/kpi?partnership=&as_of=&by=&forecast=`: `xchange kpi --json`'s figures.
 
     KPI figures are for every active user (`access.require_kpi_read`): any partnership's.
@@ -85,19 +86,18 @@ def kpi(request: Request, actor: User) -> Response:
     as_of = _day(query, "as_of")
     by = _choice(query, "by", figures.BY_CHOICES)
     forecast = _flag(query, "forecast")
-    with db.read_session(engine()) as session:
-        try:
-            found = figures.figures(
-                session, acronym=query.get("partnership"), as_of=as_of, by=by, forecast=forecast
-            )
-        except NotFound as exc:
-            raise ApiError(400, f"partnership: {exc}", parameter="partnership") from exc
+    try:
+        found = figures.figures(
+            session, acronym=query.get("partnership"), as_of=as_of, by=by, forecast=forecast
+        )
+    except NotFound as exc:
+        raise ApiError(400, f"partnership: {exc}", parameter="partnership") from exc
     return Response(
         figures.as_json(found.as_dict()), media_type="application/json", headers=NO_STORE
     )
 
 
-def exchanges(request: Request, actor: User) -> Response:
+def exchanges(request: Request, actor: User, session: Session) -> Response:
     """`GET /api/v1/exchanges?partnership=&from=&to=&format=`: `xchange export`'s rows for
     the token's owner, as CSV (the export's bytes) or JSON (`{"count", "exchanges"}`)."""
     from xchange.exports import exchanges as exporting
@@ -107,17 +107,16 @@ def exchanges(request: Request, actor: User) -> Response:
     if date_from and date_to and date_to < date_from:
         raise ApiError(400, f"to: {date_to} is before from {date_from}.", parameter="to")
     csv = _wants_csv(query, request.headers.get("accept", ""))
-    with db.read_session(engine()) as session:
-        try:
-            frame = exporting.export_frame(
-                session=session,
-                actor=actor,
-                partnership=query.get("partnership"),
-                date_from=date_from,
-                date_to=date_to,
-            )
-        except NotFound as exc:
-            raise ApiError(400, f"partnership: {exc}", parameter="partnership") from exc
+    try:
+        frame = exporting.export_frame(
+            session=session,
+            actor=actor,
+            partnership=query.get("partnership"),
+            date_from=date_from,
+            date_to=date_to,
+        )
+    except NotFound as exc:
+        raise ApiError(400, f"partnership: {exc}", parameter="partnership") from exc
     if csv:
         return Response(
             exporting.frame_csv(frame),
@@ -158,13 +157,17 @@ def _limiter(per_minute: int) -> RateLimiter:
 # --- authentication and refusals -------------------------------------------------------------
 
 
-def _guarded(work: Callable[[Request, User], Response]) -> Callable[[Request], Response]:
-    """`work(request, actor)` behind the token check, its refusals turned into JSON."""
+def _guarded(
+    work: Callable[[Request, User, Session], Response],
+) -> Callable[[Request], Response]:
+    """`work(request, actor, session)` behind the token check, its refusals turned into JSON.
+    One read session for both: a request checks out one connection."""
 
     @functools.wraps(work)
     def endpoint(request: Request) -> Response:
         try:
-            return work(request, _authenticate(request))
+            with db.read_session(engine()) as session:
+                return work(request, _authenticate(request, session), session)
         except ApiError as exc:
             return _refusal(exc.status, str(exc), exc.parameter, exc.headers)
         except NotAuthenticated as exc:
@@ -182,17 +185,16 @@ def _guarded(work: Callable[[Request, User], Response]) -> Callable[[Request], R
     return endpoint
 
 
-def _authenticate(request: Request) -> User:
+def _authenticate(request: Request, session: Session) -> User:
     """The owner of the request's bearer token; counts the request against the token's limit
-    and records the token's first use of the day."""
+    and records the token's first use of the day (in a write transaction of its own)."""
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise NotAuthenticated(
             "Send an API token as the header Authorization: Bearer TOKEN "
             "(create one on the Account page)."
         )
-    with db.read_session(engine()) as session:
-        owner, token = tokens.token_owner(session=session, secret=secret.strip())
+    owner, token = tokens.token_owner(session=session, secret=secret.strip())
     wait = _limiter(get_settings().api_rate_per_minute).hit(token.id)
     if wait > 0:
         raise ApiError(
