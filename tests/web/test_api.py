@@ -242,3 +242,14 @@ def test_the_openapi_description_is_served_without_a_token(site: Site) -> None:
     document = answer.json()
     assert set(document["paths"]) == {"/api/v1/kpi", "/api/v1/exchanges"}
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_the_api_only_reads_and_the_pages_are_still_served(site: Site) -> None:
+    headers = {"Authorization": f"Bearer {site.secrets['admin']}"}
+    for method in ("POST", "PUT", "DELETE"):
+        answer = requests.request(
+            method, f"{site.address}/api/v1/exchanges", headers=headers, timeout=60
+        )
+        assert answer.status_code == 405, method
+    page = requests.get(site.address, timeout=60)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
