@@ -30,6 +30,8 @@ class Settings:
     # Mark the sign-in cookie Secure (sent over HTTPS only): on behind a TLS proxy, where the
     # app itself sees plain HTTP and cannot tell.
     cookie_secure: bool = False
+    # Requests a minute each API token may make; more are answered 429 with Retry-After.
+    api_rate_per_minute: int = 60
 
 
 def get_settings() -> Settings:
@@ -43,6 +45,7 @@ def get_settings() -> Settings:
         pseudonym_key=os.environ.get("XCHANGE_PSEUDONYM_KEY") or DEFAULT_PSEUDONYM_KEY,
         cookie_secure=os.environ.get("XCHANGE_COOKIE_SECURE", "").strip().lower()
         in {"1", "true", "yes", "on"},
+        api_rate_per_minute=int(os.environ.get("XCHANGE_API_RATE_PER_MINUTE", "60")),
     )
 
 

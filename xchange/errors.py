@@ -42,6 +42,11 @@ class NotFound(XchangeError):
     """No such record."""
 
 
+class NotAuthenticated(XchangeError):
+    """A request without a usable API token: none, an unknown or revoked one, or one whose
+    owner is deactivated (HTTP 401)."""
+
+
 class SignInRefused(XchangeError):
     """Wrong email or password, a deactivated account, or a temporary lock."""
 

@@ -265,6 +265,31 @@ class UserPartnership(SQLModel, table=True):
     partnership_id: int = Field(foreign_key="partnership.id", primary_key=True, ondelete="CASCADE")
 
 
+class ApiToken(SQLModel, table=True):
+    """A personal API token: read-only, with its owner's rights. Only a SHA-256 of the secret is
+    kept (the secret is random, so a plain hash suffices); a name is unique among the owner's
+    tokens not revoked."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        sa.Index(
+            "ux_api_token_owner_name",
+            "user_id",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+    last_used_on: date | None = None  # the first use of each day is audited
+
+
 class ImportBatch(SQLModel, table=True):
     """One import of a file; its exchanges can be taken back together."""
 

@@ -69,7 +69,7 @@ ADMINS_ONLY = codes()
 EVERY_USER = codes(gtex=0, agri=0, officer=0)
 
 # command (placeholders: {out} a fresh output path, {backup} an archive, {file} a GTEX row,
-# {settings} a settings file),
+# {settings} a settings file, {role} the acting user's name here),
 # then each role's exit code.
 CASES: list[tuple[str, dict[str, int]]] = [
     # Administrators only: the whole register, personal data and password hashes included.
@@ -117,6 +117,12 @@ CASES: list[tuple[str, dict[str, int]]] = [
         "exchange pay --partnership GTEX --reference GTEX-1 --amount 1100 --date 2026-04-02",
         codes(gtex=0),
     ),
+    # API tokens: each their own, administrators anyone's ({role}: a name per acting user).
+    ("token create --name own-{role}", EVERY_USER),
+    (f"token create --owner {GTEX_COORDINATOR} --name by-{{role}}", codes(gtex=0)),
+    ("token list", EVERY_USER),
+    # AGRI's coordinator and the administrator may revoke it, but it does not exist (exit 1).
+    (f"token revoke --owner {AGRI_COORDINATOR} --name none", codes(admin=1, agri=1)),
     # Nothing to guard: a blank template, the schema.
     ("template -o {out}.csv", {role: 0 for role in ROLES}),
     ("init", {role: 0 for role in ROLES}),
@@ -233,6 +239,7 @@ def test_each_role_runs_or_is_refused(
 ) -> None:
     for role, email in ROLES.items():
         filled = command.format(
+            role=role,
             out=register.tmp / f"out-{role}",
             backup=register.backup,
             file=register.tmp / "gtex.csv",

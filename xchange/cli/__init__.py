@@ -81,6 +81,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "xchange.cli.template:template",
         "Write a blank import template; XLSX adds a data dictionary and drop-down lists.",
     ),
+    "token": (
+        "xchange.cli.token:token",
+        "Personal API tokens: create (shown once), list and revoke.",
+    ),
     "user": (
         "xchange.cli.user:user",
         "List, add and change user accounts: role, partnerships, access, password.",

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 import click
-from sqlmodel import Session
 
 from xchange.cli.context import Context, friendly_errors, pass_context, requires
 from xchange.cli.options import DAY
 from xchange.cli.rules import READER
 from xchange.db import engine as db
 
+# As `xchange.kpi.figures.BY_CHOICES` (not imported: `xchange kpi --help` stays light).
 BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem", "org-type"]
 
 
@@ -48,70 +47,24 @@ def kpi(
         xchange kpi --by quarter
         xchange kpi --forecast
     """
-    # Only what the options ask for: the headline alone needs neither pandas nor the breakdowns.
     from xchange import presentation
-    from xchange.kpi import sums as kpis
+    from xchange.kpi import figures as asked
 
     with db.read_session(ctx.engine) as session:
-        partnership = _partnership(session, acronym) if acronym else None
-        result = kpis.headline(session, as_of=as_of, partnership=partnership)
-        outlook = _forecast(session, as_of, partnership) if forecast else None
-        table = _breakdown(session, by, result.as_of, partnership) if by else None
+        found = asked.figures(session, acronym=acronym, as_of=as_of, by=by, forecast=forecast)
     if as_json:
-        data: dict[str, Any] = result.as_dict()
-        if table is not None:
-            data["by"] = by
-            data["rows"] = table.records()
-        if outlook is not None:
-            data["forecast"] = _forecast_dict(outlook)
-        click.echo(json.dumps(data, indent=2, default=str))
+        click.echo(asked.as_json(found.as_dict(), indent=2))
         return
+    result = found.result
     click.echo(f"{result.scope} as of {result.as_of.isoformat()}")
-    if table is not None:
-        click.echo(presentation.text_table(presentation.readable(table.table, str(by))))
+    if found.table is not None:
+        click.echo(presentation.text_table(presentation.readable(found.table.table, str(by))))
     else:
         _headline_table(result)
-    if outlook is not None:
+    if found.outlook is not None:
         click.echo("")
-        _forecast_text(outlook)
+        _forecast_text(found.outlook)
     click.echo(result.definitions.describe())
-
-
-def _partnership(session: Session, acronym: str) -> Any:
-    from xchange.programme.partnerships import get_partnership
-
-    return get_partnership(session, acronym)
-
-
-def _forecast(session: Session, as_of: date | None, partnership: Any) -> Any:
-    from xchange.kpi import targets
-
-    return targets.forecast(session, as_of=as_of, partnership=partnership)
-
-
-def _breakdown(session: Session, by: str, as_of: date, partnership: Any) -> Any:
-    import pandas as pd
-
-    from xchange.kpi import breakdowns
-    from xchange.kpi.sums import Filters
-
-    filters = Filters(partnership_ids=(partnership.id,)) if partnership else Filters()
-    if by == "country":
-        visitor = breakdowns.by_country(session, side="visitor", as_of=as_of, filters=filters)
-        host = breakdowns.by_country(session, side="host", as_of=as_of, filters=filters)
-        visitor.table.insert(0, "side", "visitor")
-        host.table.insert(0, "side", "host")
-        visitor.table = pd.concat([visitor.table, host.table], ignore_index=True)
-        return visitor
-    builders = {
-        "partnership": breakdowns.by_partnership,
-        "quarter": breakdowns.by_quarter,
-        "period": breakdowns.by_period,
-        "flow": breakdowns.flows,
-        "ecosystem": breakdowns.by_ecosystem,
-        "org-type": breakdowns.by_org_type,
-    }
-    return builders[by](session, as_of=as_of, filters=filters)
 
 
 def _headline_table(result: Any) -> None:
@@ -136,22 +89,6 @@ def _headline_table(result: Any) -> None:
         ("Cancelled", _n(result.cancelled), "", ""),
     ]
     click.echo(presentation.text_rows(["figure", "value", "target", "progress"], rows))
-
-
-def _forecast_dict(outlook: Any) -> dict[str, Any]:
-    return {
-        "action_end": outlook.action_end.isoformat(),
-        "pace_per_quarter": outlook.pace,
-        "quarters_left": round(outlook.quarters_left, 2),
-        "confirmed_ahead": outlook.confirmed_ahead,
-        "projection": outlook.projection,
-        "required_pace_per_quarter": outlook.required_pace,
-        "expected_now": outlook.expected_now,
-        "statuses": [
-            {"kpi": s.kpi, "status": s.status, "reason": s.reason} for s in outlook.statuses
-        ],
-        "gaps": outlook.gaps,
-    }
 
 
 def _forecast_text(outlook: Any) -> None:

@@ -59,6 +59,7 @@ PAGES = (
         frozenset({Role.ADMIN.value}),
         True,
     ),
+    PageLink("pages/7_Account.py", "Account", ":material/key:", ALL_ROLES),
 )
 ROLE_NAMES = {
     "admin": "Administrator",

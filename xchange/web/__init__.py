@@ -1,7 +1,8 @@
 """HTTP beside the pages: the routes and middleware that `serve.py` hands to `st.App`.
 
-- `routes()`: every route the tracker serves besides Streamlit's own; today the browser's
-  sign-in and sign-out (`signin`). Another set joins here with one line.
+- `routes()`: every route the tracker serves besides Streamlit's own: the browser's sign-in
+  and sign-out (`signin`) and the read API for other tools (`api`, with its OpenAPI
+  description and the per-token rate limit). Another set joins here with one line.
 - `middleware()`: the anti-forgery cookie that the pages' forms repeat (`guard`).
 
 Streamlit keeps `/_stcore/`, `/static/`, `/media/` and `/component/`, and serves its own OIDC
@@ -21,9 +22,10 @@ __all__ = ["middleware", "routes"]
 
 def routes() -> list[BaseRoute]:
     """The tracker's own routes, for `st.App(routes=...)`."""
+    from xchange.web.api import api_routes
     from xchange.web.signin import session_routes
 
-    return [*session_routes()]
+    return [*session_routes(), *api_routes()]
 
 
 def middleware() -> list[Middleware]:
