@@ -87,14 +87,3 @@ def test_an_officer_cannot_open_the_import_page(site: tuple[str, dict]) -> None:
     at = import_page(accounts, role="officer")
     assert any("cannot open this page" in e.value for e in at.error)
     assert not at.file_uploader
-
-
-def test_the_export_is_built_only_when_asked(site: tuple[str, dict]) -> None:
-    _, accounts = site
-    at = import_page(accounts)
-    assert not at.get("download_button") or all(
-        "Download the exchanges" not in b.proto.label for b in at.get("download_button")
-    )
-    button(at, "Prepare the export").click().run()  # type: ignore[attr-defined]
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Download the exchanges (XLSX)" in labels

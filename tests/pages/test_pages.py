@@ -115,7 +115,7 @@ WRITING_PAGES = {"Log an exchange", "Needs attention", "Import a file", "Adminis
 
 def test_an_officer_sees_no_page_that_writes(register: Register) -> None:
     at = signed_in(register, "officer")
-    assert menu(at) == ["Dashboard", "Exchanges", "Quarterly reports"]
+    assert menu(at) == ["Dashboard", "Exchanges", "Quarterly reports", "Export"]
     assert not WRITING_PAGES & set(menu(at))
 
 
@@ -146,13 +146,14 @@ def test_a_coordinator_sees_their_pages_but_not_administration(register: Registe
         "Needs attention",
         "Import a file",
         "Quarterly reports",
+        "Export",
     ]
 
 
 def test_an_admin_sees_every_page(register: Register) -> None:
     at = signed_in(register, "admin")
     assert "Administration" in menu(at)
-    assert len(menu(at)) == 7
+    assert len(menu(at)) == 8
 
 
 def test_a_coordinator_lands_on_their_own_partnerships(register: Register) -> None:
