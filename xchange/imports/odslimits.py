@@ -55,21 +55,20 @@ def ods_range(sheet: bytes) -> tuple[int, int]:
         row += _repeat(_ROWS_REPEATED, attributes)
         if _VALUE not in body and b"<text:" not in body:  # an empty row, however repeated
             continue
-        last = _last_filled_column(body)
+        if b"columns-repeated" not in body:
+            # The usual row, one element a cell: counted in C. (Empty cells at its end count
+            # too: a bound that is never below the truth is enough for a limit.)
+            last = body.count(b"<table:table-cell") + body.count(b"<table:covered-table-cell")
+        else:
+            last = _last_filled_column(body)
         if last:
             rows, columns = row, max(columns, last)
     return rows, columns
 
 
 def _last_filled_column(body: bytes) -> int:
-    """The 1-based column of a row's last cell holding a value (a value type or text), 0 if none."""
-    if b"number-columns-repeated" not in body:  # the usual row: one element a cell
-        cells = _CELL.findall(body)
-        for position in range(len(cells), 0, -1):
-            attributes, closed = cells[position - 1]
-            if _VALUE in attributes or not closed:
-                return position
-        return 0
+    """The 1-based column of a row's last cell holding a value (a value type or text),
+    repeated cells expanded; 0 if none."""
     column = last = 0
     for match in _CELL.finditer(body):
         column += _repeat(_COLUMNS_REPEATED, match[1])
