@@ -4,6 +4,7 @@ calamine reads them (and, through the guarded reader, with one sentence)."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Callable
 from datetime import date
@@ -23,8 +24,10 @@ from tests.imports.formats import (
     xlsb_far_cell,
 )
 from tests.imports.test_importer import BASE, Register, make_register, rows, xlsx_bytes
+from xchange.db import engine as db
 from xchange.imports.files import read_file
 from xchange.imports.guarded import read_untrusted
+from xchange.imports.importer import annotated_copy, annotated_name, run_import
 from xchange.imports.kinds import kind_of
 from xchange.imports.limits import FileRefused, Limits
 
@@ -109,9 +112,9 @@ def test_a_workbook_name_on_text_is_refused_not_read_as_csv(name: str, message: 
 
 
 def test_a_zip_that_says_opendocument_is_read_as_ods_even_without_content() -> None:
-    buffer = zipfile.ZipFile(data := __import__("io").BytesIO(), "w")
-    buffer.writestr("mimetype", ODS_MIMETYPE)
-    buffer.close()
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as book:
+        book.writestr("mimetype", ODS_MIMETYPE)
     with pytest.raises(FileRefused, match="x.xlsx is not a readable OpenDocument spreadsheet"):
         read_file(data.getvalue(), "x.xlsx")
 
@@ -218,11 +221,42 @@ def test_libreoffices_million_empty_rows_at_the_end_of_a_sheet_are_not_counted()
         '<table:table-row table:number-rows-repeated="1048573"><table:table-cell '
         'table:number-columns-repeated="16384"/></table:table-row></table:table>'
     )
-    with zipfile.ZipFile(__import__("io").BytesIO(bytes(data))) as book:
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as book:
         parts = {p.filename: book.read(p) for p in book.infolist()}
     parts["content.xml"] = parts["content.xml"].replace(b"</table:table>", tail.encode(), 1)
-    out = __import__("io").BytesIO()
+    out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
         for name, body in parts.items():
             book.writestr(name, body)
     assert read_file(out.getvalue(), "x.ods", limits=LIMITS).rows == 2
+
+
+# --- the command and the page ----------------------------------------------------------------
+
+
+def test_the_command_imports_each_format_and_marks_a_workbook_as_xlsx(
+    register: Register, tmp_path: Any
+) -> None:
+    import shlex
+
+    from click.testing import CliRunner
+
+    from xchange.cli import cli
+
+    url = register.engine.url.render_as_string(hide_password=False)
+    cells = typed_cells(rows(2))
+    for kind in ("xls", "xlsb", "ods"):
+        path = tmp_path / f"exchanges.{kind}"
+        path.write_bytes(WRITERS[kind](cells))
+        result = CliRunner().invoke(
+            cli, ["--db", url, *shlex.split(f"import {path} --dry-run")], prog_name="xchange"
+        )
+        assert result.exit_code == 0, result.output
+        assert f"Read exchanges.{kind}: {kind.upper()}, sheet 'exchanges', 2 rows" in result.output
+    bad = typed_cells([{**rows(1)[0], "status": "finished"}])
+    source = read_file(ods_bytes(bad), "bad.ods")
+    with db.read_session(register.engine) as session:
+        report = run_import(session=session, actor=register.user(), source=source, dry_run=True)
+    assert annotated_name(source) == "marked-bad.xlsx"
+    assert annotated_copy(source, report).startswith(b"PK")  # a workbook, readable as XLSX
+    assert read_file(annotated_copy(source, report), "marked-bad.xlsx").rows == 1
