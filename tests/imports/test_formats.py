@@ -5,12 +5,15 @@ calamine reads them (and, through the guarded reader, with one sentence)."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from tests.imports.formats import (
@@ -25,6 +28,7 @@ from tests.imports.formats import (
 )
 from tests.imports.test_importer import BASE, Register, make_register, rows, xlsx_bytes
 from xchange.db import engine as db
+from xchange.imports import guarded
 from xchange.imports.files import read_file
 from xchange.imports.guarded import read_untrusted
 from xchange.imports.importer import annotated_copy, annotated_name, run_import
@@ -260,3 +264,37 @@ def test_the_command_imports_each_format_and_marks_a_workbook_as_xlsx(
     assert annotated_name(source) == "marked-bad.xlsx"
     assert annotated_copy(source, report).startswith(b"PK")  # a workbook, readable as XLSX
     assert read_file(annotated_copy(source, report), "marked-bad.xlsx").rows == 1
+
+
+# --- damaged files ---------------------------------------------------------------------------
+
+_SMALL = typed_cells(rows(2))
+_VALID = {kind: WRITERS[kind](_SMALL) for kind in ("xls", "xlsb", "ods")}
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A valid `.xls`, `.xlsb` or `.ods` with bytes overwritten or its tail cut off."""
+    kind = draw(st.sampled_from(sorted(_VALID)))
+    data = bytearray(_VALID[kind])
+    for _ in range(draw(st.integers(1, 8))):
+        at = draw(st.integers(0, len(data) - 1))
+        data[at] = draw(st.integers(0, 255))
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(8, len(data)))]
+    return kind, bytes(data)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged())
+def test_a_damaged_file_of_any_format_is_read_or_refused_in_one_sentence(
+    case: tuple[str, bytes],
+) -> None:
+    kind, data = case
+    guarded.start()  # the forkserver's one-time start is not timed
+    began = time.monotonic()
+    try:
+        read_untrusted(data, f"damaged.{kind}", limits=LIMITS)
+    except FileRefused as refused:
+        assert "\n" not in str(refused) and str(refused).startswith("damaged.")
+    assert time.monotonic() - began < LIMITS.seconds + 5
