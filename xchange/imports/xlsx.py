@@ -98,6 +98,9 @@ def _typed(name: str, column: pd.Series) -> pd.Series:
         return column.map(_serial_to_date)
     if name in NUMBER_COLUMNS:
         # `.xls` stores whole numbers as integers (RK records): read them as the others do.
+        # (Looked for in C first: other formats' number columns hold floats only.)
+        if pd.api.types.infer_dtype(column, skipna=True) in ("floating", "empty"):
+            return column
         return column.map(_integer_to_float)
     if name in BOOL_COLUMNS:
         return column
