@@ -1,9 +1,8 @@
-"""Import a file: upload a CSV or XLSX, preview it, check it (dry run), then import it whole;
-take an import back; download the template and exports."""
+"""Import a file: upload a CSV or a workbook (XLSX, XLSM, XLS, XLSB, ODS), preview it, check it
+(dry run), then import it whole; take an import back; download the templates. (Exports have a
+page of their own, `7_Export.py`, open to every role.)"""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -11,17 +10,17 @@ import streamlit as st
 from xchange import ui
 from xchange.config import get_settings
 from xchange.errors import XchangeError
-from xchange.exports import exchanges as export
 from xchange.exports import templates
 from xchange.imports import importer
 from xchange.imports.guarded import read_untrusted
+from xchange.imports.kinds import SUFFIXES
 
 user = ui.page_setup("pages/4_Import.py", "Import a file")
 ui.show_flash()
 st.title("Import a file")
 st.caption(
-    "One row per exchange, in the template's columns (CSV or XLSX, as Excel saves them in any "
-    "European locale). A file with any error is refused whole, with every problem listed; rows "
+    "One row per exchange, in the template's columns: CSV, Excel (XLSX, XLSM, XLS, XLSB) or "
+    "OpenDocument (ODS), as any spreadsheet program saves them in any European locale. A file with any error is refused whole, with every problem listed; rows "
     "already in the register (same partnership and reference) are updated, never duplicated."
 )
 
@@ -33,18 +32,18 @@ with st.container(horizontal=True):
         icon=":material/table:",
     )
     st.download_button(
-        "Template (CSV)",
-        templates.template_csv(),
-        file_name="clusterxchange-template.csv",
+        "Template (CSV, semicolons)",
+        templates.template_csv("excel-eu"),
+        file_name="clusterxchange-template-eu.csv",
         icon=":material/description:",
     )
 
 limit_mb = get_settings().upload_max_bytes // (1024 * 1024)
 upload = st.file_uploader(
     "File to import",
-    type=["csv", "xlsx"],
-    help=f"CSV (comma or semicolon) or XLSX, at most {ui.number(limit_mb)} MB. The first sheet with the "
-    "template's columns is read.",
+    type=list(SUFFIXES),
+    help=f"CSV (comma or semicolon), XLSX, XLSM, XLS, XLSB or ODS, at most {ui.number(limit_mb)} "
+    "MB. The first sheet with the template's columns is read.",
 )
 skip_invalid = st.checkbox(
     "Import the valid rows and list the others",
@@ -100,7 +99,7 @@ if upload is not None:
             st.download_button(
                 "The file with its problems marked",
                 importer.annotated_copy(source, report),
-                file_name=f"marked-{upload.name}",
+                file_name=importer.annotated_name(source),
                 icon=":material/edit_note:",
             )
     if run.button("Import", type="primary", icon=":material/upload:"):
@@ -128,31 +127,3 @@ if batch is not None and st.button("Undo this import", icon=":material/undo:"):
     if undone is not None:
         ui.flash(f"Import {int(batch)} was taken back.")
         st.rerun()
-
-st.subheader("Export")
-with st.container(horizontal=True):
-    since = st.date_input("Ending from", value=None, help="Filter on the end date of the stay.")
-    until = st.date_input("Ending until", value=None)
-    kind = st.segmented_control("Format", ["xlsx", "csv"], default="xlsx")
-# Built on request only: an export of the whole register takes seconds, and the page reruns on
-# every click.
-if st.button("Prepare the export", icon=":material/database:"):
-    with st.spinner("Writing the exchanges..."):
-        st.session_state["import.export"] = (
-            kind or "xlsx",
-            ui.read_or_stop(
-                export.export_xlsx if kind == "xlsx" else export.export_csv,
-                actor=user,
-                date_from=since,
-                date_to=until,
-            ),
-        )
-if "import.export" in st.session_state:
-    prepared_kind, data = st.session_state["import.export"]
-    st.download_button(
-        f"Download the exchanges ({ui.escape(prepared_kind.upper())})",
-        data,
-        file_name=f"clusterxchange-{date.today().isoformat()}.{prepared_kind}",
-        icon=":material/download:",
-        help="The template's columns plus version: edit and import it back.",
-    )

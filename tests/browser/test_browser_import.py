@@ -3,6 +3,8 @@ server goes on answering (before, a 2 KB workbook aborted the server for everyon
 
 from __future__ import annotations
 
+import csv
+import io
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -75,3 +77,41 @@ def test_a_sparse_workbook_is_refused_and_the_server_carries_on(site: tuple[str,
         other.goto(address, wait_until="networkidle")
         other.get_by_role("button", name="Sign in").wait_for(timeout=90_000)
         browser.close()
+
+
+def test_an_officer_downloads_a_semicolon_csv_from_the_export_page(
+    site: tuple[str, dict],
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    address, accounts = site
+    email, password = accounts["officer"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page: Any = browser.new_page(
+            viewport={"width": 1400, "height": 1200}, accept_downloads=True
+        )
+        page.set_default_timeout(90_000)  # a loaded machine renders a cold app slowly
+        page.goto(address, wait_until="networkidle")
+        page.get_by_label("Email").fill(email)
+        page.get_by_role("textbox", name="Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("ClusterXchange progress").wait_for(timeout=90_000)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert "Import a file" not in sidebar.inner_text()
+        sidebar.get_by_role("link", name="Export").click()
+        page.get_by_role("heading", name="Export").first.wait_for(timeout=90_000)
+        page.get_by_text("CSV, semicolons and decimal commas", exact=False).click()
+        page.get_by_role("button", name="Prepare the export").click()
+        download_button = page.get_by_role("button", name="Download the exchanges (CSV)")
+        download_button.wait_for(timeout=90_000)
+        screenshot(page, "export-officer")
+        with page.expect_download() as download:
+            download_button.click()
+        data = open(download.value.path(), "rb").read()  # noqa: SIM115 (read at once)
+        browser.close()
+    assert data.startswith(b"\xef\xbb\xbfreference;partnership;")
+    records = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert len(records) == 50  # the demo's 50 exchanges: every partnership
+    named = {r["representative"] for r in records} - {""}
+    assert named and all(name.startswith("person-") for name in named)

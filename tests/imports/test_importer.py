@@ -425,7 +425,9 @@ def _bad_files() -> list[Any]:
             id="duplicate column",
         ),
         pytest.param(good + b"x" * 2048, "x.csv", "files up to 0.0 MB", id="over the limit"),
-        pytest.param(b"\xd0\xcf\x11\xe0" + b"\0" * 100, "x.xls", "old Excel workbook", id="xls"),
+        pytest.param(
+            b"\xd0\xcf\x11\xe0" + b"\0" * 100, "x.xls", "not a readable Excel 97-2003", id="xls"
+        ),
         pytest.param(b"PK\x03\x04broken", "x.xlsx", "not a readable Excel workbook", id="bad zip"),
         pytest.param(b"ref\x00erence,x\r\n", "x.csv", "binary data", id="binary"),
         pytest.param(

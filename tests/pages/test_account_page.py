@@ -13,7 +13,7 @@ from xchange.accounts import tokens
 from xchange.db import engine as db
 from xchange.errors import NotAuthenticated
 
-ACCOUNT = "pages/7_Account.py"
+ACCOUNT = "pages/8_Account.py"
 
 
 @pytest.fixture(scope="module")

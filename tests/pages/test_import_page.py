@@ -89,12 +89,19 @@ def test_an_officer_cannot_open_the_import_page(site: tuple[str, dict]) -> None:
     assert not at.file_uploader
 
 
-def test_the_export_is_built_only_when_asked(site: tuple[str, dict]) -> None:
-    _, accounts = site
+def test_an_ods_file_is_read_as_the_csv_is(site: tuple[str, dict]) -> None:
+    import csv
+    import io
+
+    from tests.imports.formats import ods_bytes
+
+    url, accounts = site
+    table = list(csv.reader(io.StringIO(exported_csv(url).decode("utf-8-sig"))))
     at = import_page(accounts)
-    assert not at.get("download_button") or all(
-        "Download the exchanges" not in b.proto.label for b in at.get("download_button")
-    )
-    button(at, "Prepare the export").click().run()  # type: ignore[attr-defined]
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Download the exchanges (XLSX)" in labels
+    data = ods_bytes(table)
+    at.file_uploader[0].set_value(
+        ("exchanges.ods", data, "application/vnd.oasis.opendocument.spreadsheet")
+    ).run()
+    assert any(f"ODS, sheet 'exchanges', {len(table) - 1} rows" in m.value for m in at.markdown)
+    button(at, "Check the file (dry run)").click().run()  # type: ignore[attr-defined]
+    assert any("Dry run" in s.value and "0 created" in s.value for s in at.success)

@@ -115,7 +115,7 @@ WRITING_PAGES = {"Log an exchange", "Needs attention", "Import a file", "Adminis
 
 def test_an_officer_sees_no_page_that_writes(register: Register) -> None:
     at = signed_in(register, "officer")
-    assert menu(at) == ["Dashboard", "Exchanges", "Quarterly reports", "Account"]
+    assert menu(at) == ["Dashboard", "Exchanges", "Quarterly reports", "Export", "Account"]
     assert not WRITING_PAGES & set(menu(at))
 
 
@@ -146,6 +146,7 @@ def test_a_coordinator_sees_their_pages_but_not_administration(register: Registe
         "Needs attention",
         "Import a file",
         "Quarterly reports",
+        "Export",
         "Account",
     ]
 
@@ -153,7 +154,7 @@ def test_a_coordinator_sees_their_pages_but_not_administration(register: Registe
 def test_an_admin_sees_every_page(register: Register) -> None:
     at = signed_in(register, "admin")
     assert "Administration" in menu(at)
-    assert len(menu(at)) == 8
+    assert len(menu(at)) == 9
 
 
 def test_a_coordinator_lands_on_their_own_partnerships(register: Register) -> None:

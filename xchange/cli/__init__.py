@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "import": (
         "xchange.cli.importing:import_file",
-        "Import exchanges from CSV or XLSX: all or nothing, re-import updates, an import undoes.",
+        "Import exchanges from CSV or a workbook: all or nothing, re-import updates, an import undoes.",
     ),
     "init": (
         "xchange.cli.init:init",

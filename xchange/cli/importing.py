@@ -30,9 +30,10 @@ def import_file(
     report_path: str | None,
     annotated_path: str | None,
 ) -> None:
-    """Import exchanges from CSV or XLSX: all or nothing, re-import updates, an import undoes.
+    """Import exchanges from CSV or a workbook: all or nothing, re-import updates, an import undoes.
 
-    One error refuses the whole file (exit code 1) with every problem listed, unless
+    FILE may be CSV (comma or semicolon), XLSX, XLSM, XLS, XLSB or ODS, told apart by its
+    content; each is read in a process of its own, within limits. One error refuses the whole file (exit code 1) with every problem listed, unless
     --skip-invalid asks for the valid rows alone. Rows match stored exchanges by partnership
     and reference; only what changed is written.
 
@@ -82,6 +83,7 @@ def import_file(
     if report_path:
         Path(report_path).write_bytes(importer.report_csv(report))
     if annotated_path:
+        # A workbook's marked copy is XLSX whatever it was (`importer.annotated_name`).
         Path(annotated_path).write_bytes(importer.annotated_copy(source, report))
     if report.refused:
         fail(f"{report.summary()} (--skip-invalid imports them alone)", 1)

@@ -15,21 +15,31 @@ from xchange.errors import PermissionDenied, XchangeError
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="[default: from -o]")
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write it")
+@click.option(
+    "--dialect",
+    type=click.Choice(["excel", "excel-eu"]),
+    default="excel",
+    show_default=True,
+    help="CSV spelling: excel-eu is semicolon-separated (German, French, Italian Excel)",
+)
 @pass_context
 @friendly_errors
 @requires(OPEN, "write_a_template")
-def template(ctx: Context, fmt: str | None, output: str) -> None:
+def template(ctx: Context, fmt: str | None, output: str, dialect: str) -> None:
     """Write a blank import template; XLSX adds a data dictionary and drop-down lists.
 
     \b
-    Example:
+    Examples:
         xchange template --format xlsx -o exchanges-template.xlsx
+        xchange template -o exchanges-template.csv --dialect excel-eu
     """
     from xchange.exports import exchanges as export
 
     kind = file_format(fmt, output)
+    if kind != "csv" and dialect != "excel":
+        raise click.BadParameter(f"--dialect {dialect} applies to CSV only, not {kind.upper()}")
     if kind == "csv":
-        data = export.template_csv()
+        data = export.template_csv(dialect)
     else:
         try:
             ctx.authorise(READER, "list_partnerships")  # the list is the register's

@@ -12,6 +12,7 @@ from xchange.lazy import lazy_names
 
 if TYPE_CHECKING:
     from xchange.exports.audit import audit_csv, events_between
+    from xchange.exports.dialects import DIALECTS, Dialect, dialect
     from xchange.exports.exchanges import (
         EXPORT_COLUMNS,
         export_csv,
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 # tests/test_architecture.py, which follows these names to their module).
 _SUBMODULES = {
     "audit_csv": "audit",
+    "DIALECTS": "dialects",
+    "Dialect": "dialects",
+    "dialect": "dialects",
     "choices": "templates",
     "events_between": "audit",
     "EXPORT_COLUMNS": "exchanges",
@@ -41,6 +45,9 @@ _SUBMODULES = {
 }
 __all__ = [
     "audit_csv",
+    "DIALECTS",
+    "Dialect",
+    "dialect",
     "choices",
     "events_between",
     "EXPORT_COLUMNS",

@@ -1,6 +1,7 @@
 """Exchanges out as files that are safe to open in Excel and import again.
 
     data = export_csv(session=session, actor=user, partnership="GTEX", date_from=date(2026, 1, 1))
+    data = export_csv(session=session, actor=user, dialect="excel-eu")  # ; and decimal commas
     data = export_xlsx(session=session, actor=user)        # bytes of a workbook
     template_csv(), template_xlsx()                         # see xchange.exports.templates
 
@@ -24,6 +25,7 @@ import csv
 import hashlib
 import hmac
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -36,6 +38,7 @@ from xchange.accounts import access
 from xchange.columns import VERSION
 from xchange.config import get_settings
 from xchange.errors import PermissionDenied
+from xchange.exports.dialects import dialect as csv_dialect
 from xchange.exports.formulas import neutralise
 from xchange.exports.templates import template_csv, template_xlsx, write_header
 from xchange.models import User
@@ -156,9 +159,12 @@ def export_csv(
     partnership: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    dialect: str | None = None,
 ) -> bytes:
-    """The export as CSV: UTF-8 with BOM (Excel then reads accents right), comma-separated,
-    ISO dates, yes/no, two decimals for euros. An empty selection gives the header alone."""
+    """The export as CSV: UTF-8 with BOM (Excel then reads accents right), ISO dates, yes/no,
+    two decimals for euros; comma-separated with decimal points, or in `dialect` `excel-eu`
+    semicolons and decimal commas (`xchange.exports.dialects`). An empty selection gives the
+    header alone."""
     frame = export_frame(
         session=session,
         actor=actor,
@@ -166,28 +172,33 @@ def export_csv(
         date_from=date_from,
         date_to=date_to,
     )
-    return frame_csv(frame)
+    return frame_csv(frame, dialect)
 
 
-def frame_csv(frame: pd.DataFrame) -> bytes:
-    """Export columns (typed) as the CSV bytes `export_csv` returns."""
+def frame_csv(frame: pd.DataFrame, dialect: str | None = None) -> bytes:
+    """Export columns (typed) as the CSV bytes `export_csv` returns, in `dialect`."""
+    spelling = csv_dialect(dialect)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=spelling.delimiter, lineterminator="\r\n")
     writer.writerow(frame.columns)
-    cells = {name: [_csv_cell(name, v) for v in frame[name].tolist()] for name in frame.columns}
+    cells = {
+        name: [_csv_cell(name, v, spelling.number) for v in frame[name].tolist()]
+        for name in frame.columns
+    }
     writer.writerows(zip(*cells.values(), strict=True))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _csv_cell(name: str, value: Any) -> Any:
+def _csv_cell(name: str, value: Any, number: Callable[[str], str]) -> Any:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, date):
         return value.isoformat()
     if name == "lump_sum_eur":
-        return f"{float(value):.2f}"
+        return number(f"{float(value):.2f}")
     if isinstance(value, float):
-        return repr(value).removesuffix(".0")
+        return number(repr(value).removesuffix(".0"))
+    # Text is guarded whatever the dialect: a cell starting with = + - @ never runs.
     return neutralise(value) if isinstance(value, str) else value
 
 

@@ -75,9 +75,13 @@ def choices(partnerships: list[str] | None = None) -> dict[str, list[str]]:
     return lists
 
 
-def template_csv() -> bytes:
-    """The canonical columns as a CSV header row (UTF-8 with BOM)."""
-    return ("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8")
+def template_csv(dialect: str | None = None) -> bytes:
+    """The canonical columns as a CSV header row (UTF-8 with BOM), comma-separated or, in
+    `dialect` `excel-eu`, semicolon-separated."""
+    from xchange.exports.dialects import dialect as csv_dialect
+
+    delimiter = csv_dialect(dialect).delimiter
+    return ("\ufeff" + delimiter.join(COLUMNS) + "\r\n").encode("utf-8")
 
 
 def template_xlsx(partnerships: list[str] | None = None) -> bytes:

@@ -55,6 +55,7 @@ __all__ = [
     "UndoRefused",
     "UndoReport",
     "annotated_copy",
+    "annotated_name",
     "plan_import",
     "read_file",
     "read_untrusted",
@@ -317,12 +318,19 @@ def issue_line(issue: Issue, headers: dict[str, str] | None = None) -> str:
 
 
 def annotated_copy(source: ReadResult, report: ImportReport) -> bytes:
-    """The file as read, in its own format, each problem marked on its row (and cell)."""
+    """The file as read, each problem marked on its row (and cell): CSV for a CSV, XLSX for
+    any workbook (`annotated_name` names it)."""
     from xchange.imports.annotate import annotated_csv, annotated_xlsx
 
-    if source.kind == "xlsx":
+    if source.kind != "csv":
         return annotated_xlsx(source, report.issues)
     return annotated_csv(source, report.issues)
+
+
+def annotated_name(source: ReadResult) -> str:
+    """The annotated copy's file name: `marked-x.csv`, and `.xlsx` for any workbook."""
+    stem = source.filename.rsplit(".", 1)[0] if "." in source.filename else source.filename
+    return f"marked-{stem}.{'csv' if source.kind == 'csv' else 'xlsx'}"
 
 
 def _protect(text: str) -> str:

@@ -66,14 +66,31 @@ def check_columns(width: int, filename: str, limits: Limits) -> None:
 
 
 def check_workbook(data: bytes, filename: str, limits: Limits) -> None:
-    """Refuse a workbook whose parts unpack to too much, or whose sheets' real ranges (from
-    their cells' references) or shared string tables exceed `limits`."""
+    """Refuse an XLSX workbook whose parts unpack to too much, or whose sheets' real ranges
+    (from their cells' references) or shared string tables exceed `limits`."""
+    book = check_zip(data, filename, limits)
+    for part in book.infolist():
+        if not part.filename.endswith(".xml") or part.is_dir():
+            continue
+        xml = read_part(book, part, filename)
+        if b"<si" in xml[:4096] or part.filename.endswith("sharedStrings.xml"):
+            _check_strings(xml, filename, limits)
+        if b"sheetData" in xml:
+            rows, columns = used_range(xml)
+            check_range(rows, columns, filename, limits)
+
+
+def check_zip(
+    data: bytes, filename: str, limits: Limits, kind: str = "Excel workbook"
+) -> zipfile.ZipFile:
+    """The zip container of a workbook (XLSX, XLSB, ODS), refused when its parts together unpack
+    to more than `limits.unpacked_bytes` or one of them is compressed like no spreadsheet is."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         parts = book.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise FileRefused(
-            f"{filename} is not a readable Excel workbook: save it again from Excel"
+            f"{filename} is not a readable {kind}: save it again from your spreadsheet program"
         ) from None
     total = sum(part.file_size for part in parts)
     if total > limits.unpacked_bytes:
@@ -87,20 +104,18 @@ def check_workbook(data: bytes, filename: str, limits: Limits) -> None:
                 f"{filename} is compressed {part.file_size // max(part.compress_size, 1):,} to 1 "
                 f"({part.filename}): no spreadsheet is, so it is not read"
             )
-    for part in parts:
-        if not part.filename.endswith(".xml") or part.is_dir():
-            continue
-        try:
-            xml = book.read(part)  # no more than its declared size: zipfile stops there
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
-            raise FileRefused(
-                f"{filename} is not a readable Excel workbook ({part.filename} is damaged)"
-            ) from None
-        if b"<si" in xml[:4096] or part.filename.endswith("sharedStrings.xml"):
-            _check_strings(xml, filename, limits)
-        if b"sheetData" in xml:
-            rows, columns = used_range(xml)
-            _check_range(rows, columns, filename, limits)
+    return book
+
+
+def read_part(book: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str) -> bytes:
+    """One part of a workbook checked by `check_zip` (never more than its declared size:
+    zipfile stops there)."""
+    try:
+        return book.read(part)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+        raise FileRefused(
+            f"{filename} is not a readable workbook ({part.filename} is damaged)"
+        ) from None
 
 
 def _check_strings(xml: bytes, filename: str, limits: Limits) -> None:
@@ -111,7 +126,7 @@ def _check_strings(xml: bytes, filename: str, limits: Limits) -> None:
         )
 
 
-def _check_range(rows: int, columns: int, filename: str, limits: Limits) -> None:
+def check_range(rows: int, columns: int, filename: str, limits: Limits) -> None:
     if columns > limits.columns or rows * columns > limits.cells:
         raise FileRefused(
             f"{filename} has cells up to row {rows:,} and up to column "

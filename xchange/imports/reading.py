@@ -53,7 +53,7 @@ class ReadResult:
     """
 
     filename: str
-    kind: str  # "csv" or "xlsx"
+    kind: str  # "csv", or the workbook's: "xlsx", "xls", "xlsb", "ods" (`kinds.KINDS`)
     frame: pd.DataFrame
     headers: dict[str, str]
     positions: dict[str, int]
@@ -76,8 +76,8 @@ class ReadResult:
 
     def describe(self) -> str:
         """One line about the file: `CSV, UTF-8, delimiter ';', 120 rows`."""
-        if self.kind == "xlsx":
-            where = f"XLSX, sheet {self.sheet!r}"
+        if self.kind != "csv":
+            where = f"{self.kind.upper()}, sheet {self.sheet!r}"
         else:
             shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}.get(self.delimiter or ",")
             where = f"CSV, {self.encoding}, delimiter {shown}"

@@ -52,6 +52,7 @@ PAGES = (
     ),
     PageLink("pages/4_Import.py", "Import a file", ":material/upload_file:", WRITERS, True),
     PageLink("pages/5_Reports.py", "Quarterly reports", ":material/summarize:", ALL_ROLES),
+    PageLink("pages/7_Export.py", "Export", ":material/download:", ALL_ROLES),
     PageLink(
         "pages/6_Admin.py",
         "Administration",
@@ -59,7 +60,7 @@ PAGES = (
         frozenset({Role.ADMIN.value}),
         True,
     ),
-    PageLink("pages/7_Account.py", "Account", ":material/key:", ALL_ROLES),
+    PageLink("pages/8_Account.py", "Account", ":material/key:", ALL_ROLES),
 )
 ROLE_NAMES = {
     "admin": "Administrator",

@@ -8,7 +8,7 @@ import streamlit as st
 from xchange import ui
 from xchange.accounts import tokens
 
-user = ui.page_setup("pages/7_Account.py", "Account")
+user = ui.page_setup("pages/8_Account.py", "Account")
 NEW_TOKEN = "account.new_token"
 
 st.title("Your account")
