@@ -395,6 +395,33 @@ def _virtual_outside_window(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return t["modality"].eq("virtual").fillna(False) & ~inside
 
 
+def _action_bounds(t: pd.DataFrame, ctx: RuleContext) -> tuple[pd.Series, pd.Series]:
+    """Each row's partnership's first and last allowed day (NaT where unknown or unset)."""
+    tolerance = pd.Timedelta(days=ctx.action_tolerance_days)
+    starts = {terms.id: terms.action_start for terms in ctx.partnerships.values()}
+    ends = {terms.id: terms.action_end for terms in ctx.partnerships.values()}
+    ids = t["partnership_id"]
+    first = pd.to_datetime(map_distinct(ids, starts), errors="coerce")
+    last = pd.to_datetime(map_distinct(ids, ends), errors="coerce") + tolerance
+    return first, last
+
+
+def _action_message(r: Mapping[str, Any]) -> str:
+    return (
+        f"The stay from {_d(r['start_date'])} to {_d(r['end_date'])} lies outside "
+        f"{r['partnership']}'s action period: an exchange takes place within its "
+        "partnership's action"
+    )
+
+
+@rule("outside_action_period", "error", "end_date", _action_message)
+def _outside_action_period(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    first, last = _action_bounds(t, ctx)
+    early = (t["start_date"] < first).fillna(False)
+    late = (t["end_date"] > last).fillna(False)
+    return early | late
+
+
 def _profile_differs(side: str) -> Check:
     def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
         if not ctx.profiles:  # no stored organisation among the table's: nothing to compare
