@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Headline KPIs: exchanges counted against the target, SME and beyond-community shares.",
     ),
     "partnership": ("xchange.cli.partnership:partnership", "Add and list partnerships."),
+    "quarter": (
+        "xchange.cli.quarter:quarter",
+        "Submit, approve, return, reopen and list quarter reports; an approved quarter is locked.",
+    ),
     "report": (
         "xchange.cli.report:report",
         "Write the quarterly KPI pack: charts (PNG, SVG, PDF), data.xlsx and report.pdf.",

@@ -50,9 +50,7 @@ def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> 
                 else "changed since the close: "
                 + ", ".join(f"{k} {_fmt(a)} -> {_fmt(b)}" for k, (a, b) in moved.items())
             )
-            approved = (
-                "" if row.approved is None else f", {row.approved['counted']:,} approved"
-            )
+            approved = "" if row.approved is None else f", {row.approved['counted']:,} approved"
             kept = f" ({row.revisions} revisions kept)" if row.revisions > 1 else ""
             click.echo(
                 f"{quarter_label(row.quarter)} {row.scope}: counted "

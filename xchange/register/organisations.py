@@ -335,7 +335,7 @@ def merge_organisations(
             sa.select(x.partnership_id, x.end_quarter)
             .where(sa.or_(x.visitor_org_id == merge_id, x.host_org_id == merge_id))
             .distinct()
-        ).tuples(),
+        ).all(),
     )
     for row in _exchanges_of(session, (merge_id,)):
         moved = {
