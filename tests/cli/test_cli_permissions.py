@@ -80,6 +80,14 @@ CASES: list[tuple[str, dict[str, int]]] = [
     ("partnership add NEWP --name New --start 2026-01-01 --end 2027-12-31", ADMINS_ONLY),
     ("user add new@x.eu --role officer --password-stdin", ADMINS_ONLY),
     ("snapshot --quarter 2026Q1", ADMINS_ONLY),
+    # Quarter reports: coordinators submit their own (the admin's comes second: submitted
+    # already), officers and administrators decide (nothing is submitted here: exit 1), only
+    # administrators reopen.
+    ("quarter submit --partnership GTEX --quarter 2026Q1", codes(admin=1, gtex=0)),
+    ("quarter approve --partnership GTEX --quarter 2026Q1", codes(admin=1, officer=1)),
+    ("quarter return --partnership GTEX --quarter 2026Q1 --reason x", codes(admin=1, officer=1)),
+    ("quarter reopen --partnership GTEX --quarter 2026Q1 --reason x", codes(admin=1)),
+    ("quarter list", EVERY_USER),
     # KPI figures, the programme's and every partnership's: every active user.
     ("kpi --json", EVERY_USER),
     ("kpi --partnership AGRI --by country --json", EVERY_USER),

@@ -406,20 +406,32 @@ def _action_bounds(t: pd.DataFrame, ctx: RuleContext) -> tuple[pd.Series, pd.Ser
     return first, last
 
 
-def _action_message(r: Mapping[str, Any]) -> str:
-    return (
-        f"The stay from {_d(r['start_date'])} to {_d(r['end_date'])} lies outside "
-        f"{r['partnership']}'s action period: an exchange takes place within its "
-        "partnership's action"
-    )
+@rule(
+    "before_action_start",
+    "error",
+    "start_date",
+    lambda r: (
+        f"Start date {_d(r['start_date'])} is before {r['partnership']}'s action starts: an "
+        "exchange takes place within its partnership's action"
+    ),
+)
+def _before_action_start(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    first, _ = _action_bounds(t, ctx)
+    return (t["start_date"] < first).fillna(False)
 
 
-@rule("outside_action_period", "error", "end_date", _action_message)
-def _outside_action_period(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
-    first, last = _action_bounds(t, ctx)
-    early = (t["start_date"] < first).fillna(False)
-    late = (t["end_date"] > last).fillna(False)
-    return early | late
+@rule(
+    "after_action_end",
+    "error",
+    "end_date",
+    lambda r: (
+        f"End date {_d(r['end_date'])} is after {r['partnership']}'s action ends (with the "
+        "programme's tolerance): an exchange takes place within its partnership's action"
+    ),
+)
+def _after_action_end(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    _, last = _action_bounds(t, ctx)
+    return (t["end_date"] > last).fillna(False)
 
 
 def _profile_differs(side: str) -> Check:
