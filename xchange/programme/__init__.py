@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         add_partnership_with_coordinator,
         update_partnership,
     )
+    from xchange.programme.period import Outside, stays_outside
     from xchange.programme.quarters import (
         Lock,
         day_text,
@@ -89,6 +90,8 @@ _SUBMODULES = {
     "InvalidPartnership": "checks",
     "list_partnerships": "lookup",
     "Lock": "quarters",
+    "Outside": "period",
+    "stays_outside": "period",
     "day_text": "quarters",
     "locked_among": "quarters",
     "locks": "quarters",
@@ -136,6 +139,8 @@ __all__ = [
     "InvalidPartnership",
     "list_partnerships",
     "Lock",
+    "Outside",
+    "stays_outside",
     "day_text",
     "locked_among",
     "locks",

@@ -28,6 +28,8 @@ from xchange.errors import InvalidInput
 from xchange.models import BeyondReading, EligibleCountry, OrgType, Programme, User
 from xchange.programme.row import PROGRAMME_ID, programme
 
+MAX_TOLERANCE_DAYS = 366
+
 
 @dataclass(frozen=True)
 class ProgrammeSettings:
@@ -49,6 +51,8 @@ class ProgrammeSettings:
     host_types: tuple[str, ...]
     at_risk_ratio: float
     at_risk_share_margin: float
+    # Days after a partnership's action end that a stay may still end (the action-period rule).
+    action_period_tolerance_days: int = 0
 
     @classmethod
     def of(cls, row: Programme) -> ProgrammeSettings:
@@ -66,6 +70,7 @@ class ProgrammeSettings:
             host_types=tuple(row.host_types),
             at_risk_ratio=row.at_risk_ratio,
             at_risk_share_margin=row.at_risk_share_margin,
+            action_period_tolerance_days=row.action_period_tolerance_days,
         )
 
 
@@ -176,6 +181,11 @@ def check_settings(settings: ProgrammeSettings) -> ProgrammeSettings:
         raise InvalidInput(
             "The at-risk margin must lie within 0 and 100 percentage points "
             f"(not {settings.at_risk_share_margin * 100:g})."
+        )
+    if not 0 <= settings.action_period_tolerance_days <= MAX_TOLERANCE_DAYS:
+        raise InvalidInput(
+            "The tolerance after a partnership's action end lies within 0 and "
+            f"{MAX_TOLERANCE_DAYS} days (not {settings.action_period_tolerance_days})."
         )
     readings = [r.value for r in BeyondReading]
     if settings.beyond_reading not in readings:
