@@ -64,3 +64,5 @@ if key in st.session_state:
     )
     st.subheader(f"Summary, {quarter_label(quarter)}")
     st.dataframe(summary, hide_index=True)
+
+ui.quarter_reports(user)

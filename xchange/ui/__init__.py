@@ -10,6 +10,7 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - cache: cached reads keyed by the data version (`cached_*`)
 - form, records: the exchange form; exchange tables, links and the open record
 - admin: one function per tab of the Administration page
+- quarters: quarter reports (submit, review, reopen) and each quarter's state
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from xchange.ui.cache import (
     own_partnership_ids,
 )
 from xchange.ui.form import ExchangeForm, check, exchange_form, show_checks
+from xchange.ui.quarters import overdue_quarters, quarter_reports, quarter_states, states_table
 from xchange.ui.records import (
     EXCHANGES_PAGE,
     close_record,
@@ -70,6 +72,10 @@ from xchange.ui.session import (
 from xchange.ui.text import escape, flash, show_flash
 
 __all__ = [
+    "overdue_quarters",
+    "quarter_reports",
+    "quarter_states",
+    "states_table",
     "EXCHANGES_PAGE",
     "PAGES",
     "ROLE_NAMES",
