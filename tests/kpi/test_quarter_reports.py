@@ -24,6 +24,7 @@ from xchange.imports.files import read_file
 from xchange.imports.importer import run_import, undo_import
 from xchange.kpi import reports, snapshots
 from xchange.models import AuditEvent, Exchange, KpiSnapshot, Organisation, Role, User
+from xchange.pack.data import gather
 from xchange.register import organisations, privacy, service
 from xchange.register.service import ExchangeIn
 
@@ -239,6 +240,15 @@ def test_a_quarters_life_from_submission_to_a_second_approval(
         revision = session.get(KpiSnapshot, approved.approved_snapshot_id)
         assert revision is not None and revision.revision == 2  # the resubmitted figures
         assert snapshots.approved_revision(session, scope="ALPHA", quarter=Q) == revision
+        # The quarter's pack prints the approved figures, and says so.
+        pack = gather(
+            session, actor=user(session, OFFICER), quarter=Q, partnership="ALPHA", today=TODAY
+        )
+        assert pack.source.startswith(
+            f"the approved quarter report (revision 2; Approved by {OFFICER} on "
+        )
+        assert pack.headline.counted == revision.figures["counted"] == 1
+        assert int(pack.partnerships["counted"].sum()) == 1
 
     refused_everywhere(engine, untouched_batch, tmp_path)
     # Recording a payment and erasing a person stay allowed.

@@ -140,6 +140,33 @@ def approved_revision(session: Session, *, scope: str, quarter: str) -> KpiSnaps
     return row
 
 
+def approval_of(session: Session, revision: KpiSnapshot) -> str:
+    """`Approved by NAME on DATE` for an approved revision, read from the audit trail (the
+    report row keeps only its latest step, which may be a reopening since)."""
+    from xchange.models import AuditEvent
+    from xchange.programme.quarters import day_text
+
+    report = session.exec(
+        select(QuarterReport).where(QuarterReport.approved_snapshot_id == revision.id)
+    ).first()
+    event = (
+        None
+        if report is None
+        else session.exec(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == "quarter_report",
+                AuditEvent.entity_id == report.id,
+                AuditEvent.action == "approve",
+            )
+            .order_by(col(AuditEvent.id).desc())
+        ).first()
+    )
+    if event is None:
+        return "approved"
+    return f"Approved by {event.actor_label} on {day_text(event.at)}"
+
+
 @dataclass
 class Comparison:
     """One quarter and scope: each figure as first reported, as approved, and as computed now."""

@@ -152,7 +152,9 @@ def report_pdf(
     pdf.set_font(pdf.family, "", 13)
     pdf.multi_cell(0, 7, pdf.text_of(f"{data.title}, {quarter}"), new_x="LMARGIN", new_y="NEXT")
     pdf.para(
-        f"Figures as of {data.as_of.isoformat()}; generated "
+        f"Figures as of {data.as_of.isoformat()}"
+        + (f", from {data.source}" if data.source else "")
+        + "; generated "
         f"{data.generated.strftime('%Y-%m-%d %H:%M UTC')} from the ClusterXchange register. "
         "The figures behind every chart are in data.xlsx.",
         size=9,
