@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, col, select
 
+from xchange import dates
 from xchange.errors import QuarterLocked
 from xchange.models import Partnership, QuarterReport, QuarterState
 from xchange.reference import quarter_label
@@ -82,14 +83,31 @@ def locks(session: Session, partnership_ids: Iterable[int] | None = None) -> dic
 
 def locked_among(found: dict[Key, Lock], partnership_ids: object, quarters: object) -> np.ndarray:
     """Which of the pairs (two aligned columns or sequences) fall in a locked quarter: a
-    boolean array, computed for the whole column at once (an import's 100,000 rows)."""
-    ids = pd.Series(np.asarray(partnership_ids, dtype=object))
-    qs = pd.Series(np.asarray(quarters, dtype=object))
+    boolean array, computed for the whole column at once (an import's 100,000 rows).
+
+    Each pair becomes one integer (partnership id and quarter index), looked up in a hash
+    table; quarters are parsed once per distinct value (`benchmarks/quarter_lock.py`).
+    """
+    ids = pd.to_numeric(pd.Series(partnership_ids), errors="coerce")
     if not found or not len(ids):
         return np.zeros(len(ids), dtype=bool)
-    keys = pd.MultiIndex.from_arrays([pd.to_numeric(ids, errors="coerce"), qs.astype(object)])
-    wanted = pd.MultiIndex.from_tuples(list(found))
-    return np.asarray(keys.isin(wanted), dtype=bool)
+    codes, distinct = pd.factorize(np.asarray(quarters, dtype=object))
+    index = np.array([_index(q) for q in distinct] + [-1], dtype=np.int64)
+    keys = ids.fillna(-1).to_numpy(dtype=np.int64) * _SPAN + index[codes]
+    wanted = np.array([p * _SPAN + _index(q) for p, q in found], dtype=np.int64)
+    hit = pd.Series(keys).isin(wanted).to_numpy(dtype=bool)  # a hash look-up, not a sort
+    return hit & (index[codes] >= 0) & ids.notna().to_numpy()
+
+
+# Room for every quarter index in one integer beside the partnership id.
+_SPAN = 1_000_000
+
+
+def _index(quarter: object) -> int:
+    try:
+        return dates.index_of(str(quarter))
+    except (ValueError, TypeError):
+        return -1
 
 
 def refuse_locked(session: Session, pairs: Iterable[tuple[int | None, str | None]]) -> None:
