@@ -184,6 +184,9 @@ def refused_everywhere(engine: Engine, batch_id: int, tmp_path: Path) -> None:
     assert report.refused and [(i.row, i.code) for i in report.errors] == [(3, "quarter_locked")]
     assert "approved by olga@ec.europa.eu" in report.errors[0].message
     assert report.rows_unchanged == 1
+    # A re-imported row moving its stay out of the quarter changes it too.
+    moved = load(engine, csv_of(stay("IN-2", "2026-01-05", "2026-01-09")))
+    assert [(i.row, i.code) for i in moved.errors] == [(2, "quarter_locked")]
     with (
         db.write_session(engine) as session,
         pytest.raises(QuarterLocked, match="cannot be undone"),
@@ -329,3 +332,22 @@ def test_the_quarter_command(register: Engine) -> None:
     assert "open until approved again" in done.stdout
     with pytest.raises(ValidationFailed):  # still an ordinary rule: nothing bypasses them
         edit(register, "IN-1", end_date=date(2025, 11, 9))
+
+
+@pytest.mark.parametrize(
+    ("ids", "quarters", "expected"),
+    [
+        ([1, 1, 2, 1], ["2025Q4", "2026Q1", "2025Q4", "2025-Q4"], [True, False, False, True]),
+        # Unreadable or missing values are never locked (the rules refuse them anyway).
+        ([None, 1, "x"], ["2025Q4", None, "2025Q4"], [False, False, False]),
+        ([], [], []),
+    ],
+)
+def test_locked_among_a_column(ids: list[Any], quarters: list[Any], expected: list[bool]) -> None:
+    from datetime import UTC, datetime
+
+    from xchange.programme.quarters import Lock, locked_among
+
+    found = {(1, "2025Q4"): Lock(1, "ALPHA", "2025Q4", OFFICER, datetime.now(UTC))}
+    assert locked_among(found, ids, quarters).tolist() == expected
+    assert not locked_among({}, ids, quarters).any()
