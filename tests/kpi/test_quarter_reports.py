@@ -351,3 +351,19 @@ def test_locked_among_a_column(ids: list[Any], quarters: list[Any], expected: li
     found = {(1, "2025Q4"): Lock(1, "ALPHA", "2025Q4", OFFICER, datetime.now(UTC))}
     assert locked_among(found, ids, quarters).tolist() == expected
     assert not locked_among({}, ids, quarters).any()
+
+
+def test_quarters_not_submitted_30_days_after_their_end_need_attention(register: Engine) -> None:
+    def overdue(today: date, email: str = COORDINATOR) -> list[str]:
+        with db.read_session(register) as session:
+            rows = reports.overdue(session, actor=user(session, email), today=today)
+            return [row.quarter for row in rows]
+
+    # 2026-Q1 has not ended; 2025-Q4 ended 61 days before 2 March.
+    assert overdue(TODAY) == ["2025Q4", "2025Q3", "2025Q2", "2025Q1"]
+    assert overdue(date(2026, 1, 30)) == ["2025Q3", "2025Q2", "2025Q1"]  # Q4: 30 days only
+    step(register, "submit", COORDINATOR, quarter=Q)
+    assert overdue(TODAY) == ["2025Q3", "2025Q2", "2025Q1"]
+    step(register, "return", OFFICER, quarter=Q, reason="Missing IN-2's agreement")
+    assert overdue(TODAY)[0] == Q  # returned: to be submitted again
+    assert overdue(TODAY, OFFICER) == []  # officers submit nothing

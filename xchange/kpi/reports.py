@@ -25,7 +25,7 @@ from xchange import dates
 from xchange.accounts import access
 from xchange.db.versioning import record_change
 from xchange.errors import InvalidInput
-from xchange.kpi.snapshots import _closed, take_revision
+from xchange.kpi.snapshots import closed_quarter, take_revision
 from xchange.models import KpiSnapshot, Partnership, QuarterReport, QuarterState, User, utcnow
 from xchange.programme.lookup import get_partnership, list_partnerships
 from xchange.programme.quarters import day_text, states
@@ -75,7 +75,7 @@ def submit_quarter(
     """A coordinator (or administrator) submits a closed quarter: its figures are stored as a
     snapshot revision. Refused while it waits for an officer or is approved."""
     found = get_partnership(session, partnership)
-    quarter, _ = _closed(quarter)
+    quarter, _ = closed_quarter(quarter)
     pid = found.id or 0
     access.require_write(
         session=session,
@@ -222,12 +222,13 @@ def overdue(session: Session, *, actor: User, today: date | None = None) -> list
     submitted (open or returned): what "Needs attention" lists."""
     today = today or utcnow().date()
     writable = access.partnership_ids_writable(session=session, actor=actor)
+    mine = {p.acronym for p in list_partnerships(session) if writable is None or p.id in writable}
     return [
         row
         for row in quarter_list(session, actor=actor, today=today)
         if row.state in (QuarterState.OPEN, QuarterState.RETURNED)
         and dates.quarter_days(row.quarter)[1] + OVERDUE_AFTER < today
-        and (writable is None or _pid(session, row.acronym) in writable)
+        and row.acronym in mine
     ]
 
 
@@ -238,10 +239,6 @@ def _quarter(quarter: str) -> str:
     """As stored, `2025Q4`, from any spelling a person types; ValueError otherwise."""
     first, _ = parse_quarter(quarter)
     return f"{first.year}Q{(first.month - 1) // 3 + 1}"
-
-
-def _pid(session: Session, acronym: str) -> int:
-    return get_partnership(session, acronym).id or 0
 
 
 def _text(name: str, value: str | None, *, required: bool) -> str | None:

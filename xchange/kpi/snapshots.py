@@ -55,7 +55,7 @@ def take_snapshot(*, session: Session, actor: User, quarter: str) -> list[KpiSna
     access.require_admin(
         session=session, actor=actor, action="take_snapshot", entity="kpi_snapshot"
     )
-    quarter, _ = _closed(quarter)
+    quarter, _ = closed_quarter(quarter)
     scopes: list[Partnership | None] = [None, *list_partnerships(session)]
     stored = [
         take_revision(session=session, actor=actor, quarter=quarter, partnership=p) for p in scopes
@@ -77,7 +77,7 @@ def take_revision(
 ) -> KpiSnapshot:
     """Store the next revision of one scope's figures at the quarter's close (no permission
     check: the callers, `take_snapshot` and a report's submission, make theirs)."""
-    quarter, last = _closed(quarter)
+    quarter, last = closed_quarter(quarter)
     scope = "programme" if partnership is None else partnership.acronym
     latest = session.exec(
         select(sa.func.max(KpiSnapshot.revision)).where(
@@ -236,7 +236,7 @@ def compare(
     return result
 
 
-def _closed(quarter: str) -> tuple[str, date]:
+def closed_quarter(quarter: str) -> tuple[str, date]:
     """The quarter as stored and its last day; ValueError while it has not ended."""
     first, last = parse_quarter(quarter)
     quarter = f"{first.year}Q{(first.month - 1) // 3 + 1}"
