@@ -175,3 +175,8 @@ st.plotly_chart(
     config=charts.config(),
     theme=None,
 )
+
+if user.role == Role.COORDINATOR:
+    st.subheader("Quarter reports")
+    st.caption("Each closed quarter of your partnerships: submit it on the Reports page.")
+    st.dataframe(ui.states_table(ui.quarter_states(user)), hide_index=True, width="stretch")

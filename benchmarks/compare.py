@@ -27,6 +27,7 @@ BENCHMARKS = {
     "demo": ([], ["--sizes", "10000,100000"]),
     "pack": ([], ["--runs", "2"]),
     "cli": ([], ["--runs", "5"]),
+    "quarter_lock": ([], ["--runs", "3"]),
 }
 
 

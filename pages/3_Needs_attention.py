@@ -1,12 +1,13 @@
 """Needs attention: a coordinator's to-do list over their partnerships' exchanges (overdue,
 not validated, unpaid, unresolved rule messages, missing report data), each with a link to
-open the record."""
+open the record; and the quarters ended more than 30 days ago and not submitted."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from xchange import ui
+from xchange.reference import quarter_label
 from xchange.register import attention
 
 SHOWN = 25  # items listed per kind before "Show all"
@@ -19,7 +20,18 @@ st.caption(
 )
 with st.spinner("Going through your exchanges..."):
     items = ui.cached_attention(user)
-if not items:
+    late = ui.overdue_quarters(user)
+if late:
+    st.subheader(f"Quarters not submitted ({ui.number(len(late))})")
+    st.caption(
+        "These quarters ended more than 30 days ago: submit each on the Reports page once its "
+        "exchanges are up to date."
+    )
+    for row in late:
+        st.markdown(
+            f"- **{ui.escape(row.acronym)} {quarter_label(row.quarter)}**: {ui.escape(row.said())}"
+        )
+if not items and not late:
     st.success(
         "Nothing needs attention: every exchange is on schedule, validated, paid and complete.",
         icon=":material/task_alt:",

@@ -14,6 +14,7 @@ user = ui.page_setup("pages/5_Reports.py", "Quarterly reports")
 choices = ui.cached_filter_choices()
 
 st.title("Quarterly reports")
+ui.show_flash()
 st.caption(
     "A pack for one quarter: each chart as PNG, SVG and PDF for print, data.xlsx with the "
     "figures behind every chart, and report.pdf with the summary, status and reasons. Figures "
@@ -64,3 +65,5 @@ if key in st.session_state:
     )
     st.subheader(f"Summary, {quarter_label(quarter)}")
     st.dataframe(summary, hide_index=True)
+
+ui.quarter_reports(user)

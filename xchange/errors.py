@@ -62,3 +62,11 @@ class WriteConflict(XchangeError):
     """Another transaction took a key this write needed (a new organisation's name, a
     reference) while it ran; nothing was written. Running the whole transaction again, which
     reads the register anew, may succeed: `db.with_retry` does so."""
+
+
+class QuarterLocked(XchangeError):
+    """A write would change an approved (locked) quarter; nothing was written.
+
+    The message names the quarter, the partnership, who approved it and when; an administrator
+    may reopen the quarter first.
+    """

@@ -115,6 +115,8 @@ class Programme(SQLModel, table=True):
     at_risk_share_margin: float = 0.05
     # Months after a partnership's action end when representatives' data is erased (GDPR).
     retention_months: int = 60
+    # Days after a partnership's action end that a stay may still end (the action-period rule).
+    action_period_tolerance_days: int = 0
     version: int = 1
 
 
@@ -441,15 +443,58 @@ class AuditEvent(SQLModel, table=True):
 
 
 class KpiSnapshot(SQLModel, table=True):
-    """A quarter's figures as reported at its close, kept to compare with the same quarter now."""
+    """One revision of a quarter's figures, kept to compare with the same quarter now.
+
+    Never overwritten: taking the quarter again (or submitting a partnership's report) stores the
+    next revision. `figures` holds the headline; `pack` every figure a quarterly pack prints
+    (breakdowns, flows, ecosystems, money), so a past quarter's pack can be rebuilt from it.
+    """
 
     __tablename__ = "kpi_snapshot"
-    __table_args__ = (sa.UniqueConstraint("quarter", "scope"),)
+    __table_args__ = (
+        sa.UniqueConstraint("quarter", "scope", "revision", name="uq_kpi_snapshot_revision"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     quarter: str = Field(max_length=6)
     scope: str = Field(max_length=40)  # "programme" or a partnership acronym
+    revision: int = 1  # 1: the first taken, "as reported"
     taken_at: datetime = Field(default_factory=utcnow)
+    taken_by: str | None = Field(default=None, max_length=320)  # the actor's email
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    pack: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class QuarterState(StrEnum):
+    """Where a partnership's quarter report stands (no row: open)."""
+
+    OPEN = "open"  # not submitted yet, or reopened by an administrator
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+class QuarterReport(SQLModel, table=True):
+    """A partnership's report for one quarter: submitted, returned, approved, reopened.
+
+    An approved quarter is locked (`programme.quarters`): no exchange ending in it may change.
+    Every step is audited (entity "quarter_report"); the row holds the latest of each.
+    """
+
+    __tablename__ = "quarter_report"
+    __table_args__ = (sa.UniqueConstraint("partnership_id", "quarter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", ondelete="CASCADE")
+    quarter: str = Field(max_length=6)  # 2025Q4
+    state: str = Field(default=QuarterState.OPEN.value, max_length=10)
+    comment: str | None = Field(default=None, max_length=2000)  # the coordinator's, at submission
+    reason: str | None = Field(default=None, max_length=2000)  # why returned or reopened
+    snapshot_id: int | None = Field(default=None, foreign_key="kpi_snapshot.id")  # submitted
+    approved_snapshot_id: int | None = Field(default=None, foreign_key="kpi_snapshot.id")
+    submitted_by: str | None = Field(default=None, max_length=320)
+    submitted_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=320)  # approved, returned, reopened
+    decided_at: datetime | None = None
+    version: int = 1
 
 
 # --- summaries kept in step by database triggers (xchange.db.summary) ----------------------------

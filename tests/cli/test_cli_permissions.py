@@ -93,6 +93,14 @@ CASES: list[tuple[str, dict[str, int]]] = [
     (f"user deactivate {AGRI_COORDINATOR}", ADMINS_ONLY),
     (f"user activate {DEACTIVATED}", ADMINS_ONLY),
     (f"user reset-password {OFFICER} --password-stdin", ADMINS_ONLY),
+    # Quarter reports: coordinators submit their own (the admin's comes second: submitted
+    # already), officers and administrators decide (nothing is submitted here: exit 1), only
+    # administrators reopen.
+    ("quarter submit --partnership GTEX --quarter 2026Q1", codes(admin=1, gtex=0)),
+    ("quarter approve --partnership GTEX --quarter 2026Q1", codes(admin=1, officer=1)),
+    ("quarter return --partnership GTEX --quarter 2026Q1 --reason x", codes(admin=1, officer=1)),
+    ("quarter reopen --partnership GTEX --quarter 2026Q1 --reason x", codes(admin=1)),
+    ("quarter list", EVERY_USER),
     # KPI figures, the programme's and every partnership's: every active user.
     ("kpi --json", EVERY_USER),
     ("kpi --partnership AGRI --by country --json", EVERY_USER),

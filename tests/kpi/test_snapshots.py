@@ -183,7 +183,9 @@ def test_take_snapshot_stores_the_programme_and_each_partnership(engine: Engine)
     assert (gtex["counted"], gtex["beyond_share"], gtex["pipeline"]) == (1, 0.0, 1)
     assert programme["definitions"] == {"beyond_reading": "broad", "count_virtual": False}
     assert stored_snapshots(engine) == [(Q3, "AGRI", 1), (Q3, "GTEX", 1), (Q3, "programme", 2)]
-    assert snapshot_events(engine) == [("take", {"quarter": [None, Q3], "scopes": [None, 3]})]
+    assert snapshot_events(engine) == [
+        ("take", {"quarter": [None, Q3], "scopes": [None, 3], "revision": [None, 1]})
+    ]
 
 
 def test_an_open_quarter_is_refused(sqlite_engine: Engine) -> None:
@@ -265,15 +267,33 @@ def test_a_cancellation_shows_as_changed(engine: Engine) -> None:
     }
 
 
-def test_retaking_replaces_the_stored_figures(engine: Engine) -> None:
+def test_retaking_keeps_the_first_revision(engine: Engine) -> None:
     ids = build_register(engine)
     take(engine)
     complete(engine, ids["S2"])
     assert compare(engine)[0].changed()
     take(engine)
-    assert stored_snapshots(engine) == [(Q3, "AGRI", 1), (Q3, "GTEX", 2), (Q3, "programme", 3)]
-    assert [row.changed() for row in compare(engine)] == [{}]
+    # The second snapshot is a second revision: the first, as reported, is still there.
+    assert stored_snapshots(engine) == [
+        (Q3, "AGRI", 1),
+        (Q3, "AGRI", 1),
+        (Q3, "GTEX", 1),
+        (Q3, "GTEX", 2),
+        (Q3, "programme", 2),
+        (Q3, "programme", 3),
+    ]
+    [row] = compare(engine)
+    assert (row.reported["counted"], row.now["counted"], row.revisions) == (2, 3, 2)
     assert [action for action, _ in snapshot_events(engine)] == ["take", "retake"]
+    with read_session(engine) as session:
+        revisions = session.exec(
+            select(KpiSnapshot).where(KpiSnapshot.scope == "GTEX").order_by(sa.column("revision"))
+        ).all()
+        assert [r.revision for r in revisions] == [1, 2]
+        # Every table the pack prints is kept, so a past quarter's pack can be rebuilt.
+        tables = snapshots.pack_tables(revisions[1])
+        assert set(tables) == {"quarters", "partnerships", "flows", "ecosystems"}
+        assert int(tables["partnerships"]["counted"].sum()) == 2
 
 
 def test_compare_lists_stored_quarters_in_order(engine: Engine) -> None:
@@ -339,10 +359,10 @@ def test_snapshot_command_end_to_end(engine: Engine) -> None:
     assert ok(xc(engine, f"snapshot --quarter {Q3} --compare --partnership agri")) == (
         "2026-Q3 AGRI: counted 1 at close, 1 now; unchanged since the close\n"
     )
-    # Taken again, the quarter's figures are the corrected ones.
+    # Taken again, the corrected figures are a second revision; the first stays "at close".
     assert "3 counted as of 2026-09-30" in ok(xc(engine, "snapshot --quarter 2026-q3"))
     assert ok(xc(engine, f"snapshot --quarter {Q3} --compare")).endswith(
-        "unchanged since the close\n"
+        "pipeline 2 -> 1 (2 revisions kept)\n"
     )
 
 

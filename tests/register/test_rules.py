@@ -62,7 +62,8 @@ def make_context(**changes: Any) -> RuleContext:
         today=TODAY,
         partnerships={
             "alpha": PartnershipTerms(1, "ALPHA", 110_000, {"RO": 80_000}),
-            "beta": PartnershipTerms(2, "BETA", 90_000),
+            # BETA's action runs from 1 January 2025 to 31 December 2026.
+            "beta": PartnershipTerms(2, "BETA", 90_000, {}, date(2025, 1, 1), date(2026, 12, 31)),
         },
         eligible=[(code, None, None) for code in DEFAULT_ELIGIBLE],
         visitor_types=frozenset(programme.visitor_types),
@@ -123,8 +124,23 @@ UK_UNTIL_2020 = {
 }
 COVID_WINDOW = {"virtual_window": (date(2020, 3, 1), date(2021, 12, 31))}
 
+
 CASES: dict[str, Case] = {
     # --- errors ---
+    # BETA's action runs from 1 January 2025 to 31 December 2026.
+    "starts before the action": Case(
+        {"partnership": "BETA", "start_date": "2024-12-30", "end_date": "2025-01-03"},
+        [("before_action_start", E, "start_date")],
+    ),
+    "ends after the action": Case(
+        {
+            "partnership": "BETA",
+            "status": "confirmed",
+            "start_date": "2026-12-28",
+            "end_date": "2027-01-01",
+        },
+        [("after_action_end", E, "end_date")],
+    ),
     "unknown partnership": Case(
         {"partnership": "GAMMA"}, [("unknown_partnership", E, "partnership")]
     ),
@@ -243,6 +259,21 @@ CASES: dict[str, Case] = {
         {"lump_sum_eur": "550,00"}, [("lump_sum_differs", W, "lump_sum_eur")]
     ),
 }
+
+
+@pytest.mark.parametrize(
+    ("changes", "tolerance"),
+    [
+        ({"start_date": "2025-01-01", "end_date": "2025-01-07"}, 0),  # the action's first day
+        ({"start_date": "2026-12-21", "end_date": "2026-12-31"}, 0),  # its last day
+        # A day after the end, with the programme's tolerance of one day.
+        ({"start_date": "2026-12-28", "end_date": "2027-01-01"}, 1),
+    ],
+)
+def test_a_stay_within_the_action_period(changes: dict[str, str], tolerance: int) -> None:
+    ctx = make_context(action_tolerance_days=tolerance)
+    validation = one_record(ctx, partnership="BETA", status="confirmed", **changes)
+    assert validation.issues == []
 
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))

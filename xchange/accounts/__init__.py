@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         require_admin,
         require_kpi_read,
         require_read,
+        require_review,
         require_write,
     )
     from xchange.accounts.attempts import (
@@ -96,6 +97,7 @@ _SUBMODULES = {
     "record_failure": "attempts",
     "record_refusal": "access",
     "require_admin": "access",
+    "require_review": "access",
     "require_kpi_read": "access",
     "require_read": "access",
     "require_write": "access",
@@ -143,6 +145,7 @@ __all__ = [
     "record_failure",
     "record_refusal",
     "require_admin",
+    "require_review",
     "require_kpi_read",
     "require_read",
     "require_write",

@@ -6,8 +6,12 @@ The rules are role-based:
 |-------------|------------------------|-------------------------------------|---------------|
 | admin       | everything             | everything                          | yes           |
 | coordinator | their own partnerships | exchanges of their own partnerships | yes           |
-| officer     | every partnership      | nothing (read-only access)          | no            |
+| officer     | every partnership      | approve or return a quarter report  | no            |
 | deactivated | nothing                | nothing                             | no            |
+
+Approving and returning a submitted quarter report are the officers' only writes (and the
+administrators'; `require_review`); a coordinator submits their own partnerships' quarters
+(`require_write`), an administrator reopens an approved one (`require_admin`).
 
 "Reads" are records (exchanges, organisations' recorded profiles, imports). KPI figures, the
 programme's and every partnership's, are for every active user, as the dashboard shows them
@@ -165,6 +169,33 @@ def require_write(
         actor_id=None if standing is None else actor.id,
         actor_label=actor.email,
         entity=entity,
+        entity_id=entity_id,
+        changes={"attempted": action, "partnership_id": partnership_id},
+    )
+    raise PermissionDenied(reason)
+
+
+def require_review(
+    *, session: Session, actor: User, partnership_id: int, action: str, entity_id: int | None
+) -> None:
+    """Raise `PermissionDenied` unless `actor` may approve or return a quarter report: an
+    active officer or administrator. `action` is "approve_quarter" or "return_quarter"; a
+    refusal is recorded as `require_write`'s are (entity "quarter_report")."""
+    standing = _standing(session, actor)
+    if standing is not None and standing[1] and standing[0] in (Role.OFFICER, Role.ADMIN):
+        return
+    what = action.replace("_", " ")
+    if standing is None:
+        reason = f"{actor.email} may not {what}: the account is unknown."
+    elif not standing[1]:
+        reason = f"{actor.email} may not {what}: the account is deactivated."
+    else:
+        reason = f"{actor.email} may not {what}: only officers and administrators may."
+    record_refusal(
+        session=session,
+        actor_id=None if standing is None else actor.id,
+        actor_label=actor.email,
+        entity="quarter_report",
         entity_id=entity_id,
         changes={"attempted": action, "partnership_id": partnership_id},
     )

@@ -61,6 +61,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "xchange.cli.partnership:partnership",
         "Add, list, show and change partnerships: terms, rates, periods, target path.",
     ),
+    "quarter": (
+        "xchange.cli.quarter:quarter",
+        "Submit, approve, return, reopen and list quarter reports; an approved quarter is locked.",
+    ),
     "report": (
         "xchange.cli.report:report",
         "Write the quarterly KPI pack: charts (PNG, SVG, PDF), data.xlsx and report.pdf.",

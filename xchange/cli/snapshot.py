@@ -26,6 +26,9 @@ from xchange.db import engine as db
 def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> None:
     """Store a closed quarter's figures as reported, or compare stored quarters with now.
 
+    Taking a quarter again stores its next revision; the first ("at close") is never
+    overwritten, and an approved report's revision is shown beside it.
+
     \b
     Examples:
         xchange snapshot --quarter 2026Q3
@@ -47,9 +50,12 @@ def snapshot(ctx: Context, quarter: str, compare: bool, acronym: str | None) -> 
                 else "changed since the close: "
                 + ", ".join(f"{k} {_fmt(a)} -> {_fmt(b)}" for k, (a, b) in moved.items())
             )
+            approved = "" if row.approved is None else f", {row.approved['counted']:,} approved"
+            kept = f" ({row.revisions} revisions kept)" if row.revisions > 1 else ""
             click.echo(
                 f"{quarter_label(row.quarter)} {row.scope}: counted "
-                f"{row.reported['counted']:,} at close, {row.now['counted']:,} now; {status}"
+                f"{row.reported['counted']:,} at close{approved}, {row.now['counted']:,} now; "
+                f"{status}{kept}"
             )
         return
     stored = ctx.write(

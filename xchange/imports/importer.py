@@ -12,7 +12,9 @@ The whole table goes through the register's own rules (`rules.validate`): every 
 DOMAIN.md, also across rows and against the database. Then the import's own checks: the actor
 may write for each partnership; a row carrying a `version` (a file the tracker exported) whose
 record changed since is stale; a pseudonym from an export is not a name. All or nothing: one
-error and nothing is written, unless `skip_invalid` asks for the valid rows alone. Rows are
+error and nothing is written, unless `skip_invalid` asks for the valid rows alone. A row that
+would create or change an exchange in an approved quarter is an error (`imports.locked`); a
+row left unchanged is not. Rows are
 matched by (partnership, reference): a stored record is updated where the row differs from it
 and left alone where it does not, so importing the same file twice changes nothing.
 
@@ -39,6 +41,7 @@ from xchange.db import engine as db
 from xchange.errors import PermissionDenied
 from xchange.imports.files import read_file
 from xchange.imports.guarded import read_untrusted
+from xchange.imports.locked import locked_rows
 from xchange.imports.plan import ImportPlan, build_plan
 from xchange.imports.reading import VERSION, FileRefused, ReadResult
 from xchange.imports.report import ImportReport
@@ -203,6 +206,10 @@ def plan_import(
     base += _permission_issues(session, actor, validation.table, ctx, record_refusals)
     clock = time.perf_counter()
     plan = build_plan(session, source, validation.table, base, ctx)
+    locked = locked_rows(session, plan)
+    if locked:  # those rows are refused like any other error (all of the file, unless skipped)
+        base += locked
+        plan = build_plan(session, source, validation.table, base, ctx)
     if skip_invalid:
         extra = _settle(raw, ctx, plan)
         if extra:

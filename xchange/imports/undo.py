@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from xchange.accounts import access
 from xchange.db.engine import queue_imports
-from xchange.errors import NotFound, PermissionDenied, XchangeError
+from xchange.errors import NotFound, PermissionDenied, QuarterLocked, XchangeError
 from xchange.imports.created import lock_rows, remove_unused_created
 from xchange.imports.plan import AUDIT, EXCHANGE, STORED, chunks, fetch_exchanges
 from xchange.imports.write import (
@@ -39,6 +39,7 @@ from xchange.imports.write import (
     visits_checked_at_end,
 )
 from xchange.models import AuditEvent, ImportBatch, Partnership, Role, User, utcnow
+from xchange.programme.quarters import locked_among, locks
 from xchange.register.service import _DERIVED, AUDITED
 
 _SHOWN = 10  # conflicting records named in a refused undo
@@ -75,8 +76,9 @@ class UndoReport:
 def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
     """Take back import `batch_id`: delete what it created, restore what it updated.
 
-    Raises NotFound, PermissionDenied, or UndoRefused naming each record changed after the
-    import (a later edit would be lost) or a batch already undone.
+    Raises NotFound, PermissionDenied, UndoRefused naming each record changed after the
+    import (a later edit would be lost) or a batch already undone, or QuarterLocked when a
+    record it deletes or restores ends (or would end) in an approved quarter.
     """
     batch = _locked_batch(session, batch_id)
     connection = session.connection()
@@ -95,6 +97,8 @@ def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
     _refuse_if_changed(session, batch_id, by_id, current)
     created = [i for i, e in by_id.items() if e.action == "create"]
     updated = [i for i, e in by_id.items() if e.action == "update"]
+    restored = _restore(session, current.loc[updated], by_id)
+    _refuse_if_locked(session, batch_id, current, restored)
     now = utcnow()
     stamp = timestamp_text(now, connection)
     try:
@@ -106,7 +110,6 @@ def undo_import(*, session: Session, actor: User, batch_id: int) -> UndoReport:
                 ).rowcount
             if deleted != len(created):  # cannot happen under the row locks: never half-undo
                 raise UndoRefused(f"Import {batch_id} changed while it was being undone: try again")
-            restored = _restore(session, current.loc[updated], by_id)
             if restored:  # putting visits back may swap them between records, as the import did
                 with visits_checked_at_end(connection):
                     rewrite(connection, restored, actor, None, now, restore_batch=True)
@@ -200,6 +203,24 @@ def _require_rights(
         changes={"attempted": "undo_import"},
     )
     raise PermissionDenied(reason)
+
+
+def _refuse_if_locked(
+    session: Session, batch_id: int, current: pd.DataFrame, restored: list[dict[str, Any]]
+) -> None:
+    """QuarterLocked when the undo would change an approved quarter: a record it deletes or
+    restores ends in one now, or would end in one once restored (one query, then sets)."""
+    found = locks(session)
+    if not found:
+        return
+    pairs = list(zip(current["partnership_id"], current["end_quarter"], strict=True))
+    pairs += [(p["partnership_id"], p["end_quarter"]) for p in restored]
+    hit = locked_among(found, [p for p, _ in pairs], [q for _, q in pairs])
+    if hit.any():
+        first = pairs[int(hit.argmax())]
+        raise QuarterLocked(
+            f"Import {batch_id} cannot be undone: {found[(int(first[0]), first[1])].reason()}"
+        )
 
 
 def _current(connection: sa.Connection, ids: list[int]) -> pd.DataFrame:

@@ -54,6 +54,16 @@ if TYPE_CHECKING:
         quarter_end,
         target_path,
     )
+    from xchange.kpi.reports import (
+        QuarterStatus,
+        approve_quarter,
+        overdue,
+        quarter_list,
+        reopen_quarter,
+        return_quarter,
+        review_list,
+        submit_quarter,
+    )
     from xchange.kpi.snapshots import Comparison, compare, take_snapshot
     from xchange.kpi.sums import Headline, Targets, headline, programme_targets, share
     from xchange.kpi.targets import (
@@ -127,6 +137,14 @@ _SUBMODULES = {
     "summary_source": "grouping",
     "Sums": "grouping",
     "take_snapshot": "snapshots",
+    "QuarterStatus": "reports",
+    "approve_quarter": "reports",
+    "overdue": "reports",
+    "quarter_list": "reports",
+    "reopen_quarter": "reports",
+    "return_quarter": "reports",
+    "review_list": "reports",
+    "submit_quarter": "reports",
     "target_path": "paths",
     "TargetPath": "paths",
     "Targets": "sums",
@@ -189,6 +207,14 @@ __all__ = [
     "summary_source",
     "Sums",
     "take_snapshot",
+    "QuarterStatus",
+    "approve_quarter",
+    "overdue",
+    "quarter_list",
+    "reopen_quarter",
+    "return_quarter",
+    "review_list",
+    "submit_quarter",
     "target_path",
     "TargetPath",
     "Targets",

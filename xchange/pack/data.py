@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -45,6 +45,8 @@ class PackData:
     flows: pd.DataFrame
     ecosystems: pd.DataFrame
     comparisons: list[snapshots.Comparison]
+    # Which figures the pack prints, in words, when not today's register (`approved_figures`).
+    source: str = ""
 
     @property
     def label(self) -> str:
@@ -83,7 +85,7 @@ def gather(
     ids: tuple[int, ...] = () if chosen is None else (chosen.id or 0,)
     view = overview.overview(session, as_of=as_of, filters=Filters(partnership_ids=ids))
     scope = chosen.acronym if chosen else "programme"
-    return PackData(
+    data = PackData(
         quarter=quarter,
         scope=scope,
         title=f"{chosen.acronym} — {chosen.name}" if chosen else "Programme",
@@ -100,4 +102,34 @@ def gather(
             session, as_of=as_of, filters=Filters(partnership_ids=ids)
         ).table,
         comparisons=snapshots.compare(session, scope=scope, before=quarter),
+    )
+    return approved_figures(session, data, today or date.today())
+
+
+def approved_figures(session: Session, data: PackData, today: date) -> PackData:
+    """A partnership's past quarter prints its approved report's figures where there is one,
+    and says so; otherwise `data` as gathered."""
+    if data.scope == "programme" or data.as_of >= today:
+        return data
+    revision = snapshots.approved_revision(session, scope=data.scope, quarter=data.quarter)
+    if revision is None:
+        return data
+    figures = {
+        k: v
+        for k, v in revision.figures.items()
+        if k not in ("progress", "sme_share", "beyond_share")
+    }
+    figures["as_of"] = date.fromisoformat(figures["as_of"])
+    figures["definitions"] = Definitions(**figures.get("definitions", {}))
+    tables = snapshots.pack_tables(revision)
+    approved = snapshots.approval_of(session, revision)
+    return replace(
+        data,
+        headline=Headline(**figures),
+        definitions=figures["definitions"],
+        quarters=tables.get("quarters", data.quarters),
+        partnerships=tables.get("partnerships", data.partnerships),
+        flows=tables.get("flows", data.flows),
+        ecosystems=tables.get("ecosystems", data.ecosystems),
+        source=f"the approved quarter report (revision {revision.revision}; {approved})",
     )

@@ -152,7 +152,9 @@ def report_pdf(
     pdf.set_font(pdf.family, "", 13)
     pdf.multi_cell(0, 7, pdf.text_of(f"{data.title}, {quarter}"), new_x="LMARGIN", new_y="NEXT")
     pdf.para(
-        f"Figures as of {data.as_of.isoformat()}; generated "
+        f"Figures as of {data.as_of.isoformat()}"
+        + (f", from {data.source}" if data.source else "")
+        + "; generated "
         f"{data.generated.strftime('%Y-%m-%d %H:%M UTC')} from the ClusterXchange register. "
         "The figures behind every chart are in data.xlsx.",
         size=9,
@@ -221,14 +223,22 @@ def _comparisons(pdf: _Report, data: PackData) -> None:
             ("beyond_share", "Beyond share"),
         ):
             before, now = c.reported.get(key), c.now.get(key)
+            approved = "" if c.approved is None else _fmt(c.approved.get(key))
             rows.append(
-                [quarter_label(c.quarter), label, _fmt(before), _fmt(now), _change(before, now)]
+                [
+                    quarter_label(c.quarter),
+                    label,
+                    _fmt(before),
+                    approved,
+                    _fmt(now),
+                    _change(before, now),
+                ]
             )
     pdf.grid(
-        ["Quarter", "Figure", "At the close", "Now", "Change"],
+        ["Quarter", "Figure", "At the close", "Approved", "Now", "Change"],
         rows,
-        widths=(26, 46, 30, 30, 40),
-        align="LLRRL",
+        widths=(22, 40, 26, 26, 26, 32),
+        align="LLRRRL",
     )
 
 

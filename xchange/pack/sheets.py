@@ -276,12 +276,14 @@ COMPARED = {
 
 
 def comparisons(data: PackData) -> pd.DataFrame:
-    """Each earlier quarter with a snapshot: each figure at the close and now."""
+    """Each earlier quarter with a snapshot: each figure at the close (the first revision), as
+    approved (blank without an approved report) and now."""
     rows = [
         {
             "Quarter": quarter_label(c.quarter),
             "Figure": label,
             "At the close": c.reported.get(key),
+            "Approved": None if c.approved is None else c.approved.get(key),
             "Now": c.now.get(key),
             "Snapshot taken": c.taken_at[:10],
         }
@@ -289,7 +291,8 @@ def comparisons(data: PackData) -> pd.DataFrame:
         for key, label in COMPARED.items()
     ]
     return pd.DataFrame(
-        rows, columns=["Quarter", "Figure", "At the close", "Now", "Snapshot taken"]
+        rows,
+        columns=["Quarter", "Figure", "At the close", "Approved", "Now", "Snapshot taken"],
     )
 
 

@@ -40,6 +40,16 @@ if TYPE_CHECKING:
         add_partnership_with_coordinator,
         update_partnership,
     )
+    from xchange.programme.period import Outside, stays_outside
+    from xchange.programme.quarters import (
+        Lock,
+        day_text,
+        locked_among,
+        locks,
+        refuse_locked,
+        report_for,
+        states,
+    )
     from xchange.programme.row import programme, read_programme
     from xchange.programme.schedules import set_host_rates, set_milestones, set_reporting_periods
     from xchange.programme.settings import (
@@ -79,6 +89,15 @@ _SUBMODULES = {
     "host_rates": "lookup",
     "InvalidPartnership": "checks",
     "list_partnerships": "lookup",
+    "Lock": "quarters",
+    "Outside": "period",
+    "stays_outside": "period",
+    "day_text": "quarters",
+    "locked_among": "quarters",
+    "locks": "quarters",
+    "refuse_locked": "quarters",
+    "report_for": "quarters",
+    "states": "quarters",
     "milestones_json": "checks",
     "partnership_table": "lookup",
     "path_milestones": "lookup",
@@ -119,6 +138,15 @@ __all__ = [
     "host_rates",
     "InvalidPartnership",
     "list_partnerships",
+    "Lock",
+    "Outside",
+    "stays_outside",
+    "day_text",
+    "locked_among",
+    "locks",
+    "refuse_locked",
+    "report_for",
+    "states",
     "milestones_json",
     "partnership_table",
     "path_milestones",

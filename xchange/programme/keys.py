@@ -144,6 +144,11 @@ KEYS: tuple[Key, ...] = (
     Key("at_risk_ratio", SHARE, "a count projected to reach this share of its target is at risk"),
     Key("at_risk_share_margin", POINTS, "a share this close below its floor is at risk"),
     Key("retention_months", COUNT, "months after an action ends that names are kept"),
+    Key(
+        "action_period_tolerance_days",
+        COUNT,
+        "days after a partnership's action end that a stay may still end",
+    ),
 )
 BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
 

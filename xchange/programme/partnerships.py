@@ -51,6 +51,7 @@ from xchange.programme.lookup import (
     path_milestones,
     reporting_periods,
 )
+from xchange.programme.period import named, stays_outside
 from xchange.programme.schedules import set_host_rates, set_milestones, set_reporting_periods
 
 __all__ = [
@@ -235,8 +236,13 @@ def update_partnership(
     sme_share_target: float | None = None,
     beyond_share_target: float | None = None,
     full_rate_eur: float = MAX_FULL_RATE_EUR,
+    leave_stays_outside: bool = False,
 ) -> Partnership:
     """Change a partnership's terms (admins only); its acronym stays, imports key on it.
+
+    New action dates that would leave stored stays outside the action raise
+    `InvalidPartnership` naming them, unless `leave_stays_outside` (they are then listed in
+    "Needs attention" until corrected).
 
     `sme_share_target` / `beyond_share_target` are fractions in (0, 1], or None for the
     programme's. A reporting period ending on the old action end, and a milestone due then that
@@ -271,6 +277,19 @@ def update_partnership(
     hint = "change them first (below), then the terms"
     check_periods(moved_periods, action_start, action_end, hint=hint)
     check_milestones(moved_marks, action_start, action_end, target_exchanges, hint=hint)
+    moved = (action_start, action_end) != (partnership.action_start, partnership.action_end)
+    if moved and not leave_stays_outside:
+        outside = stays_outside(
+            session,
+            partnership_ids={partnership_id},
+            bounds={partnership_id: (action_start, action_end)},
+        )
+        if outside:
+            raise InvalidPartnership(
+                f"The new action dates would leave {len(outside):,} stay"
+                f"{'' if len(outside) == 1 else 's'} outside the action: {named(outside)}. "
+                "Correct them first, or save again allowing it."
+            )
 
     before = _terms(partnership)
     after: dict[str, Any] = {

@@ -33,6 +33,7 @@ from xchange.programme.row import PROGRAMME_ID, programme
 # at least a month, at most twenty years.
 MIN_RETENTION_MONTHS = 1
 MAX_RETENTION_MONTHS = 240
+MAX_TOLERANCE_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class ProgrammeSettings:
     at_risk_ratio: float
     at_risk_share_margin: float
     retention_months: int
+    # Days after a partnership's action end that a stay may still end (the action-period rule).
+    action_period_tolerance_days: int = 0
 
     @classmethod
     def of(cls, row: Programme) -> ProgrammeSettings:
@@ -74,6 +77,7 @@ class ProgrammeSettings:
             at_risk_ratio=row.at_risk_ratio,
             at_risk_share_margin=row.at_risk_share_margin,
             retention_months=row.retention_months,
+            action_period_tolerance_days=row.action_period_tolerance_days,
         )
 
 
@@ -191,6 +195,10 @@ def check_settings(settings: ProgrammeSettings) -> ProgrammeSettings:
             f"The retention time of representatives' names must lie within "
             f"{MIN_RETENTION_MONTHS} and {MAX_RETENTION_MONTHS} months "
             f"(not {settings.retention_months})."
+    if not 0 <= settings.action_period_tolerance_days <= MAX_TOLERANCE_DAYS:
+        raise InvalidInput(
+            "The tolerance after a partnership's action end lies within 0 and "
+            f"{MAX_TOLERANCE_DAYS} days (not {settings.action_period_tolerance_days})."
         )
     readings = [r.value for r in BeyondReading]
     if settings.beyond_reading not in readings:

@@ -8,6 +8,8 @@ Kinds, in the order a page lists them (KINDS holds their headings, ADVICE what t
 - `rule_error` / `rule_warning`: the rules run again over the open (planned or confirmed)
   records, as a form would run them today; a warning is never blocking, so it stays until
   someone fixes the record.
+- `outside_action`: a stay (of any status but cancelled) outside its partnership's action
+  period, stored before the rule or left outside by a change of the action's dates.
 - `missing_data`: no ecosystem, activity or (for a physical stay) distance, which the quarterly
   reports and the halving rule use.
 
@@ -27,6 +29,7 @@ from sqlmodel import Session
 from xchange.accounts import access
 from xchange.models import User
 from xchange.presentation import euros, iso
+from xchange.programme.period import stays_outside
 from xchange.register import rules
 from xchange.register.parsing import COLUMNS
 
@@ -36,6 +39,7 @@ KINDS: dict[str, str] = {
     "unpaid": "Completed, lump sum not paid",
     "rule_error": "Breaks a rule now",
     "rule_warning": "Warnings never resolved",
+    "outside_action": "Outside the partnership's action",
     "missing_data": "Missing data that reports use",
 }
 ADVICE: dict[str, str] = {
@@ -48,11 +52,13 @@ ADVICE: dict[str, str] = {
     "changed since they were logged): edit them.",
     "rule_warning": "Warnings never block a record; check each one and edit the record "
     "if it is wrong.",
+    "outside_action": "An exchange takes place within its partnership's action: correct the "
+    "dates, or cancel the stay with a reason.",
     "missing_data": "Quarterly reports break figures down by ecosystem and activity, and the "
     "distance decides whether the lump sum is halved: fill them in when you know them.",
 }
 # Warnings that another kind already reports.
-_COVERED = frozenset({"planned_dates_passed"})
+_COVERED = frozenset({"planned_dates_passed", "before_action_start", "after_action_end"})
 
 _X = sa.table(
     "exchange",
@@ -115,6 +121,7 @@ def needs_attention(session: Session, *, actor: User, today: date) -> list[Atten
         return []
     readable = access.partnership_ids_readable(session=session, actor=actor)
     items = [*_by_dates_and_status(frame, today), *_by_rules(session, frame, today, readable)]
+    items += _outside_action(session, readable)
     items += _missing_data(frame)
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(
@@ -234,6 +241,21 @@ def _by_rules(
         kind = "rule_error" if issue.severity == "error" else "rule_warning"
         items.append(_item(kind, row, f"{issue.message}.", _day(row["start_date"])))
     return items
+
+
+def _outside_action(session: Session, readable: set[int] | None) -> list[AttentionItem]:
+    return [
+        AttentionItem(
+            "outside_action",
+            stay.exchange_id,
+            stay.reference,
+            stay.acronym,
+            f"The stay from {iso(stay.start_date)} to {iso(stay.end_date)} lies outside the "
+            f"action, {iso(stay.action_start)} to {iso(stay.action_end)}.",
+            stay.start_date,
+        )
+        for stay in stays_outside(session, partnership_ids=readable)
+    ]
 
 
 def _missing_data(frame: pd.DataFrame) -> list[AttentionItem]:

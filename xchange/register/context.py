@@ -27,6 +27,9 @@ class PartnershipTerms:
     acronym: str
     full_rate_cents: int
     host_rates: dict[str, int] = field(default_factory=dict)
+    # The action period a stay must lie in (None: not checked, as for a context built by hand).
+    action_start: date | None = None
+    action_end: date | None = None
 
 
 @dataclass
@@ -52,6 +55,8 @@ class RuleContext:
     hidden_profiles: frozenset[str] = frozenset()
     # Organisation key -> the stored organisation's id.
     org_ids: dict[str, int] = field(default_factory=dict)
+    # Days after a partnership's action end that a stay may still end.
+    action_tolerance_days: int = 0
 
 
 def casefolded(column: pd.Series) -> pd.Series:
@@ -79,7 +84,13 @@ def load_context(
     """
     programme = read_programme(session)
     partnerships = {
-        p.acronym.casefold(): PartnershipTerms(p.id or 0, p.acronym, p.full_rate_cents)
+        p.acronym.casefold(): PartnershipTerms(
+            p.id or 0,
+            p.acronym,
+            p.full_rate_cents,
+            action_start=p.action_start,
+            action_end=p.action_end,
+        )
         for p in session.exec(select(Partnership)).all()
     }
     by_id = {terms.id: terms for terms in partnerships.values()}
@@ -93,6 +104,7 @@ def load_context(
         virtual_window=(programme.virtual_window_start, programme.virtual_window_end),
         visitor_types=frozenset(programme.visitor_types),
         host_types=frozenset(programme.host_types),
+        action_tolerance_days=programme.action_period_tolerance_days,
     )
     # Only partnerships, references and organisation names are needed here: read them as
     # text, without parsing the whole table a second time.

@@ -23,6 +23,7 @@ from xchange.accounts import access
 from xchange.db.versioning import record_change
 from xchange.errors import InvalidInput, NotFound, StaleRecord
 from xchange.models import Exchange, Modality, Organisation, Partnership, Status, User
+from xchange.programme.quarters import refuse_locked
 
 # Legal forms across the eligible countries, as `loose_key` leaves them (dots and slashes
 # removed, so S.A. reads sa and A/S reads as). Removed only at the end of a name, where legal
@@ -296,7 +297,8 @@ def merge_organisations(
     Admins only. Both sides move (visits and hosted stays). Each moved exchange gets its next
     version and an audit event (action "merge", `visitor_org_id` / `host_org_id` old -> new);
     the kept organisation gets one for the merge (the merged one's profile and the number of
-    exchanges moved) and the merged one a "delete". Refused with `InvalidInput`, before
+    exchanges moved) and the merged one a "delete". Refused with `QuarterLocked` when a moved
+    exchange ends in an approved quarter, and with `InvalidInput`, before
     anything is written, when the merged organisation would then visit twice physically (not
     cancelled) or visit itself; the database's own one-visit index backs the first check
     against a writer that slips in meanwhile. Returns the kept organisation.
@@ -326,6 +328,15 @@ def merge_organisations(
         )
     keep, merge = found[keep_id], found[merge_id]
     x = Exchange.__table__.c  # type: ignore[attr-defined]
+    # Moving an approved quarter's exchanges would change what its report shows.
+    refuse_locked(
+        session,
+        session.execute(
+            sa.select(x.partnership_id, x.end_quarter)
+            .where(sa.or_(x.visitor_org_id == merge_id, x.host_org_id == merge_id))
+            .distinct()
+        ).all(),
+    )
     for row in _exchanges_of(session, (merge_id,)):
         moved = {
             side: keep_id

@@ -395,6 +395,45 @@ def _virtual_outside_window(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     return t["modality"].eq("virtual").fillna(False) & ~inside
 
 
+def _action_bounds(t: pd.DataFrame, ctx: RuleContext) -> tuple[pd.Series, pd.Series]:
+    """Each row's partnership's first and last allowed day (NaT where unknown or unset)."""
+    tolerance = pd.Timedelta(days=ctx.action_tolerance_days)
+    starts = {terms.id: terms.action_start for terms in ctx.partnerships.values()}
+    ends = {terms.id: terms.action_end for terms in ctx.partnerships.values()}
+    ids = t["partnership_id"]
+    first = pd.to_datetime(map_distinct(ids, starts), errors="coerce")
+    last = pd.to_datetime(map_distinct(ids, ends), errors="coerce") + tolerance
+    return first, last
+
+
+@rule(
+    "before_action_start",
+    "error",
+    "start_date",
+    lambda r: (
+        f"Start date {_d(r['start_date'])} is before {r['partnership']}'s action starts: an "
+        "exchange takes place within its partnership's action"
+    ),
+)
+def _before_action_start(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    first, _ = _action_bounds(t, ctx)
+    return (t["start_date"] < first).fillna(False)
+
+
+@rule(
+    "after_action_end",
+    "error",
+    "end_date",
+    lambda r: (
+        f"End date {_d(r['end_date'])} is after {r['partnership']}'s action ends (with the "
+        "programme's tolerance): an exchange takes place within its partnership's action"
+    ),
+)
+def _after_action_end(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    _, last = _action_bounds(t, ctx)
+    return (t["end_date"] > last).fillna(False)
+
+
 def _profile_differs(side: str) -> Check:
     def check(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
         if not ctx.profiles:  # no stored organisation among the table's: nothing to compare

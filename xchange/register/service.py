@@ -1,5 +1,8 @@
 """Writing the register: create, update, cancel, complete and pay exchanges for an acting user.
 
+An exchange ending in an approved quarter (or moved into or out of one) is refused with
+`QuarterLocked` (`programme.quarters`), except a payment.
+
 Every write checks the actor's permission first, validates with the rules (the same ones an import
 runs), bumps the record's version (a write against an older version raises `StaleRecord` and
 changes nothing) and writes an `AuditEvent` in the same transaction. Functions flush but do not
@@ -22,6 +25,7 @@ from xchange.accounts import access
 from xchange.db.versioning import bump_version, record_change, stale_changes
 from xchange.errors import NotFound, StaleRecord, ValidationFailed
 from xchange.models import AuditEvent, Exchange, Organisation, Person, Status, User, utcnow
+from xchange.programme.quarters import refuse_locked
 from xchange.register.parsing import Issue, date_out_of_range
 from xchange.register.rules import Validation, load_context, validate
 
@@ -154,6 +158,7 @@ def create_exchange(
         )
     if validation.errors or partnership_id is None:
         raise ValidationFailed(validation.issues)
+    refuse_locked(session, [(partnership_id, row["end_quarter"])])
     if pd.notna(row["exchange_id"]):
         raise ValidationFailed(
             [
@@ -208,6 +213,11 @@ def update_exchange(
         )
     if validation.errors:
         raise ValidationFailed(validation.issues)
+    # Out of a locked quarter as much as into one: both pairs are asked.
+    refuse_locked(
+        session,
+        [(exchange.partnership_id, exchange.end_quarter), (new_partnership, row["end_quarter"])],
+    )
     before = _snapshot(exchange)
     values = {"partnership_id": new_partnership, **_record_values(session, row)}
     return _write(
@@ -220,6 +230,7 @@ def cancel_exchange(
 ) -> Exchange:
     """Cancel an exchange with a reason; cancelled exchanges never count."""
     exchange = _writable(session, actor, exchange_id, "cancel")
+    refuse_locked(session, [(exchange.partnership_id, exchange.end_quarter)])
     if not reason.strip():
         raise ValidationFailed(
             [
@@ -259,6 +270,7 @@ def complete_exchange(
 ) -> Exchange:
     """Mark an exchange completed: it took place and its closing report was validated."""
     exchange = _writable(session, actor, exchange_id, "complete")
+    refuse_locked(session, [(exchange.partnership_id, exchange.end_quarter)])
     _check_day("validated_on", validated_on)
     data = exchange_in(session, exchange).model_copy(update={"status": Status.COMPLETED.value})
     validation = check_exchange(
@@ -293,7 +305,8 @@ def record_payment(
     paid_on: date,
     paid_eur: Decimal | float,
 ) -> Exchange:
-    """Record the lump sum paid to the visitor."""
+    """Record the lump sum paid to the visitor (allowed in an approved quarter: a payment
+    changes no figure a quarter report holds)."""
     exchange = _writable(session, actor, exchange_id, "pay")
     _check_day("paid_on", paid_on)
     amount = Decimal(str(paid_eur))

@@ -12,6 +12,7 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - admin: one function per tab of the Administration page
 - viewstate: the dashboard's filters and as-of date, kept in the address
 - webforms: the sign-in and sign-out forms that post to the web routes
+- quarters: quarter reports (submit, review, reopen) and each quarter's state
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from xchange.ui.cache import (
     own_partnership_ids,
 )
 from xchange.ui.form import ExchangeForm, check, exchange_form, show_checks
+from xchange.ui.quarters import overdue_quarters, quarter_reports, quarter_states, states_table
 from xchange.ui.records import (
     EXCHANGES_PAGE,
     close_record,
@@ -77,6 +79,10 @@ __all__ = [
     "as_of_control",
     "dashboard_filters",
     "remember_view",
+    "overdue_quarters",
+    "quarter_reports",
+    "quarter_states",
+    "states_table",
     "EXCHANGES_PAGE",
     "PAGES",
     "ROLE_NAMES",

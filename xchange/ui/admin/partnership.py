@@ -101,6 +101,12 @@ def change_partnership(
                 "partnership community. Leave empty to follow the programme's "
                 f"({percent(programme_now.beyond_share_target)}).",
             )
+        leave_outside = st.checkbox(
+            "Save new action dates even if stays fall outside them",
+            key=f"{form}.outside",
+            help="Without it, saving dates that leave stored stays outside the action names "
+            "them and saves nothing; with it, they are listed in Needs attention.",
+        )
         save_terms = st.form_submit_button("Save terms", type="primary")
     if save_terms:
         if start is None or end is None:
@@ -119,6 +125,7 @@ def change_partnership(
                 sme_share_target=sme_share,
                 beyond_share_target=beyond_share,
                 full_rate_eur=float(rate),
+                leave_stays_outside=bool(leave_outside),
             )
             if updated is not None:
                 saved(form, f"Saved the terms of {updated.acronym}.")

@@ -116,6 +116,17 @@ def programme_tab(user: User) -> None:
             f"many points below (default {defaults.at_risk_share_margin * 100:.1f}).",
         )
 
+        tolerance = st.number_input(
+            "Tolerance after an action's end (days)",
+            min_value=0,
+            max_value=366,
+            value=int(current.action_period_tolerance_days),
+            step=1,
+            key=f"{form}.tolerance",
+            help="A stay must lie within its partnership's action; it may end up to this many "
+            "days after the action's end (default 0).",
+        )
+
         st.markdown("##### Who may take part")
         type_values = list(ORG_TYPE_LABELS)
         visitor_types = st.multiselect(
@@ -172,6 +183,7 @@ def programme_tab(user: User) -> None:
                 at_risk_ratio=at_risk_ratio if at_risk_ratio is not None else 0.0,
                 at_risk_share_margin=round(float(margin) / 100, 6),
                 retention_months=int(retention),
+                action_period_tolerance_days=int(tolerance),
             ),
         )
         if saved_programme is not None:
