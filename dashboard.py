@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from xchange import ui
+from xchange.models import Role
 from xchange.pack import charts
 
 user = ui.page_setup("dashboard.py", "Dashboard")

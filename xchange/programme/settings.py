@@ -195,6 +195,7 @@ def check_settings(settings: ProgrammeSettings) -> ProgrammeSettings:
             f"The retention time of representatives' names must lie within "
             f"{MIN_RETENTION_MONTHS} and {MAX_RETENTION_MONTHS} months "
             f"(not {settings.retention_months})."
+        )
     if not 0 <= settings.action_period_tolerance_days <= MAX_TOLERANCE_DAYS:
         raise InvalidInput(
             "The tolerance after a partnership's action end lies within 0 and "
