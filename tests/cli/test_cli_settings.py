@@ -7,6 +7,7 @@ programme's version, one audit row per saved change, nothing written when nothin
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,9 @@ def test_set_changes_several_settings_at_once_audited(url: str, engine: Engine) 
     assert ok(xc(url, "settings set sme-share-target 55%")).startswith("Nothing changed")
     assert shown(url)["version"] == 2 and len(programme_events(engine)) == 1
     text = ok(xc(url, "settings show"))
-    assert "sme-share-target      55.0 %" in text and "count-virtual         yes" in text
+    # One line a setting, its value after the names' padding (as wide as the longest name).
+    assert re.search(r"^  sme-share-target +55\.0 %$", text, re.M)
+    assert re.search(r"^  count-virtual +yes$", text, re.M)
 
 
 @pytest.mark.parametrize(
