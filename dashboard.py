@@ -11,7 +11,7 @@ import streamlit as st
 from xchange import ui
 from xchange.kpi.sums import Filters
 from xchange.models import Role
-from xchange.pack import charts
+from xchange.pack import charts, sheets
 from xchange.reference import quarter_label
 
 user = ui.page_setup("dashboard.py", "Dashboard")
@@ -131,26 +131,37 @@ with st.expander("What is needed"):
     for warning in view.path.warnings:
         st.markdown(f"- {ui.escape(warning)}")
 
-st.plotly_chart(
+ui.chart(
     charts.progress_chart(view.quarters, view.path, outlook, scope=scope, as_of=view.as_of),
-    config=charts.config(),
-    theme=None,
+    title="Exchanges counted, cumulative",
+    description=" ".join(
+        [
+            f"{scope}, as of {ui.iso(view.as_of)}: counted exchanges added up quarter by quarter,",
+            "against the target path (dashed) and the target, with the forecast (dotted) to",
+            f"{ui.iso(outlook.action_end)}.",
+            *view.path.warnings,
+        ]
+    ),
+    figures=sheets.progress(view),
 )
 sme_column, beyond_column = st.columns(2)
-sme_column.plotly_chart(
-    charts.share_chart(
-        view.quarters, kind="sme", floor=h.sme_target, scope=scope, as_of=view.as_of
-    ),
-    config=charts.config(),
-    theme=None,
-)
-beyond_column.plotly_chart(
-    charts.share_chart(
-        view.quarters, kind="beyond", floor=h.beyond_target, scope=scope, as_of=view.as_of
-    ),
-    config=charts.config(),
-    theme=None,
-)
+for column, kind, floor, title in (
+    (sme_column, "sme", h.sme_target, "SME share"),
+    (beyond_column, "beyond", h.beyond_target, "Beyond-community share"),
+):
+    with column:
+        ui.chart(
+            charts.share_chart(
+                view.quarters, kind=kind, floor=floor, scope=scope, as_of=view.as_of
+            ),
+            title=title,
+            description=(
+                f"{scope}, as of {ui.iso(view.as_of)}: the {title} of counted exchanges in each "
+                f"quarter (bars) and since the start (line), against the floor of "
+                f"{ui.percent(floor)}. A quarter with nothing counted has no data."
+            ),
+            figures=sheets.share(view, kind),
+        )
 
 st.subheader("Partnerships")
 table = view.partnerships
@@ -209,8 +220,14 @@ st.dataframe(
 )
 
 st.subheader("Flows between countries")
-st.plotly_chart(
+ui.chart(
     charts.flows_chart(view.flows, scope=scope, as_of=view.as_of),
-    config=charts.config(),
-    theme=None,
+    title="Counted exchanges from the visitor's to the host's country",
+    description=(
+        f"{scope}, as of {ui.iso(view.as_of)}: counted exchanges between countries, visitors "
+        "on the left, hosts on the right; the smallest flows are grouped as Other."
+    ),
+    figures=sheets.flows(view),
 )
+ui.show_breakdowns(filters, as_of=view.as_of, scope=scope)
+ui.show_lump_sums(filters, as_of=view.as_of, scope=scope)

@@ -8,6 +8,7 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - text: user text as Markdown (`escape`) and confirmations (`flash`, `show_flash`)
 - actions: reads and writes with refusals as messages (`read`, `write`, `saved`...)
 - cache: cached reads keyed by the data version (`cached_*`)
+- figures, breakdowns: a chart with its text alternative; the dashboard's breakdowns
 - form, records: the exchange form; exchange tables, links and the open record
 - admin: one function per tab of the Administration page
 """
@@ -24,8 +25,10 @@ from xchange.ui.actions import (
     seen_version,
     write,
 )
+from xchange.ui.breakdowns import show_breakdowns, show_lump_sums
 from xchange.ui.cache import (
     cached_attention,
+    cached_details,
     cached_duplicates,
     cached_exchanges,
     cached_filter_choices,
@@ -36,6 +39,7 @@ from xchange.ui.cache import (
     cached_overview,
     own_partnership_ids,
 )
+from xchange.ui.figures import chart
 from xchange.ui.form import ExchangeForm, check, exchange_form, show_checks
 from xchange.ui.records import (
     EXCHANGES_PAGE,
@@ -77,6 +81,7 @@ __all__ = [
     "ExchangeForm",
     "PageLink",
     "cached_attention",
+    "cached_details",
     "cached_duplicates",
     "cached_exchanges",
     "cached_filter_choices",
@@ -85,6 +90,7 @@ __all__ = [
     "cached_list_choices",
     "cached_organisation_choices",
     "cached_overview",
+    "chart",
     "check",
     "clear_form",
     "client_address",
@@ -118,8 +124,10 @@ __all__ = [
     "saved_record",
     "section_picker",
     "seen_version",
+    "show_breakdowns",
     "show_checks",
     "show_flash",
+    "show_lump_sums",
     "sign_out",
     "start_session",
     "text_table",

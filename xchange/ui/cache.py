@@ -11,7 +11,7 @@ import streamlit as st
 from xchange.accounts import access
 from xchange.config import get_settings
 from xchange.db import engine as db
-from xchange.kpi import overview
+from xchange.kpi import details, overview
 from xchange.kpi import sums as kpi
 from xchange.kpi.sums import Filters
 from xchange.models import Role, User
@@ -29,6 +29,17 @@ def _overview(filters: Filters, as_of: date, version: int, url: str) -> overview
 def cached_overview(filters: Filters, as_of: date) -> overview.Overview:
     """The dashboard's figures, cached until the next write anywhere (see data_version)."""
     return _overview(filters, as_of, data_version(), get_settings().database_url)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _details(filters: Filters, as_of: date, version: int, url: str) -> details.Details:
+    with db.read_session(engine()) as session:
+        return details.details_for(session, as_of=as_of, filters=filters)
+
+
+def cached_details(filters: Filters, as_of: date) -> details.Details:
+    """The dashboard's breakdowns and lump sums, cached like the figures."""
+    return _details(filters, as_of, data_version(), get_settings().database_url)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
