@@ -230,4 +230,3 @@ ui.chart(
     figures=sheets.flows(view),
 )
 ui.show_breakdowns(filters, as_of=view.as_of, scope=scope)
-ui.show_lump_sums(filters, as_of=view.as_of, scope=scope)

@@ -221,7 +221,7 @@ def test_the_dashboard_states_the_definitions_in_use(register: Register) -> None
 def test_charts_are_drawn_without_map_data(register: Register) -> None:
     at = signed_in(register, "officer")
     charts = at.get("plotly_chart")
-    assert len(charts) == 7  # progress, two shares, flows, two countries, lump sums
+    assert len(charts) == 4
     for chart in charts:
         spec = chart.proto.spec
         assert '"type":"scattergeo"' not in spec.replace(" ", "")

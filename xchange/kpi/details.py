@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from xchange.kpi import breakdowns, money
 from xchange.kpi.counting import Definitions, Filters
+from xchange.kpi.sums import programme_targets
 
 
 @dataclass
@@ -32,17 +33,46 @@ class Details:
     money_total: dict[str, Any]  # money.total(money): the scope's row
 
 
-def details_for(session: Session, *, as_of: date, filters: Filters = Filters()) -> Details:
-    """All the breakdowns for `filters` as of `as_of` (five grouped queries)."""
-    countries = breakdowns.countries(session, as_of=as_of, filters=filters)
-    lump_sums = breakdowns.money_by_partnership(session, as_of=as_of, filters=filters)
+PARTS = ("countries", "ecosystems", "org_types", "money")
+
+
+def details_for(
+    session: Session,
+    *,
+    as_of: date,
+    filters: Filters = Filters(),
+    parts: tuple[str, ...] = PARTS,
+) -> Details:
+    """The breakdowns for `filters` as of `as_of`: the `parts` asked for (one or two grouped
+    queries each), the others left empty, so that a page pays only for what it shows."""
+    empty = pd.DataFrame()
+    definitions = programme_targets(session).definitions
+    countries = (
+        breakdowns.countries(session, as_of=as_of, filters=filters)
+        if "countries" in parts
+        else None
+    )
+    lump_sums = (
+        money.by_partnership(
+            session,
+            as_of=as_of,
+            definitions=definitions,
+            filters=filters,
+        )
+        if "money" in parts
+        else empty
+    )
     return Details(
         as_of=as_of,
-        definitions=lump_sums.definitions,
-        visitor_countries=countries.visitor.table,
-        host_countries=countries.host.table,
-        ecosystems=breakdowns.by_ecosystem(session, as_of=as_of, filters=filters).table,
-        org_types=breakdowns.by_org_type(session, as_of=as_of, filters=filters).table,
-        money=lump_sums.table,
-        money_total=money.total(lump_sums.table),
+        definitions=definitions,
+        visitor_countries=countries.visitor.table if countries else empty,
+        host_countries=countries.host.table if countries else empty,
+        ecosystems=breakdowns.by_ecosystem(session, as_of=as_of, filters=filters).table
+        if "ecosystems" in parts
+        else empty,
+        org_types=breakdowns.by_org_type(session, as_of=as_of, filters=filters).table
+        if "org_types" in parts
+        else empty,
+        money=lump_sums,
+        money_total=money.total(lump_sums) if "money" in parts else {},
     )

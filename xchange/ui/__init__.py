@@ -25,7 +25,7 @@ from xchange.ui.actions import (
     seen_version,
     write,
 )
-from xchange.ui.breakdowns import show_breakdowns, show_lump_sums
+from xchange.ui.breakdowns import show_breakdowns
 from xchange.ui.cache import (
     cached_attention,
     cached_details,
@@ -127,7 +127,6 @@ __all__ = [
     "show_breakdowns",
     "show_checks",
     "show_flash",
-    "show_lump_sums",
     "sign_out",
     "start_session",
     "text_table",

@@ -1,5 +1,10 @@
-"""The dashboard's breakdowns and lump sums: a chart and its figures for each, one call each
-from dashboard.py (`show_breakdowns`, `show_lump_sums`)."""
+"""The dashboard's breakdowns: counted exchanges by country (visitor and host), ecosystem or
+organisation type, or the lump sums per partnership and in total; a chart and its figures each.
+
+One is drawn at a time, once asked for: each costs a grouped query over the exchange table
+(the KPI summaries do not carry types or money), which would otherwise weigh on every first
+render of the dashboard (goal: 2 s at 100,000 exchanges, `benchmarks/dashboard.py`).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,40 @@ from datetime import date
 
 import streamlit as st
 
+from xchange.kpi.details import Details
 from xchange.kpi.sums import Filters
 from xchange.pack import charts, details, sheets
 from xchange.presentation import euros, iso, percent
 from xchange.ui.cache import cached_details
 from xchange.ui.figures import chart
-from xchange.ui.text import escape
 
-VIEWS = ("Country", "Ecosystem", "Organisation type")
+# Shown name -> the part of `xchange.kpi.details` it needs.
+VIEWS = {
+    "Country": "countries",
+    "Ecosystem": "ecosystems",
+    "Organisation type": "org_types",
+    "Lump sums": "money",
+}
 
 
 def show_breakdowns(filters: Filters, *, as_of: date, scope: str) -> None:
-    """Counted exchanges by country (visitor and host), ecosystem or organisation type."""
-    st.subheader("Breakdowns")
+    """A picker of breakdowns and, once one is picked, its chart and figures."""
+    st.subheader("Breakdowns and lump sums")
     view = st.segmented_control(
         "Break down by",
-        VIEWS,
-        default=VIEWS[0],
-        help="Counted exchanges, as the headline counts them, within the filters above.",
+        list(VIEWS),
+        default=None,
+        help="Within the filters above. Lump sums: committed and paid per partnership.",
     )
-    found = cached_details(filters, as_of)
+    if view is None:
+        st.caption("Pick a breakdown to draw it with its figures.")
+        return
+    with st.spinner("Counting exchanges..."):
+        found = cached_details(filters, as_of, (VIEWS[view],))
     counted = f"{scope}, counted exchanges (completed stays ended by {iso(as_of)})"
-    if view == "Ecosystem":
+    if view == "Lump sums":
+        _lump_sums(found, scope=scope)
+    elif view == "Ecosystem":
         chart(
             charts.ecosystems_chart(found.ecosystems, scope=scope, as_of=as_of),
             title="By industrial ecosystem",
@@ -62,10 +79,7 @@ def show_breakdowns(filters: Filters, *, as_of: date, scope: str) -> None:
                 )
 
 
-def show_lump_sums(filters: Filters, *, as_of: date, scope: str) -> None:
-    """Lump sums committed and paid per partnership and in total, and the halved-rate share."""
-    st.subheader("Lump sums")
-    found = cached_details(filters, as_of)
+def _lump_sums(found: Details, *, scope: str) -> None:
     total = found.money_total
     st.markdown(
         f"Committed: **{euros(total['committed_eur'])}** · paid: "
@@ -77,10 +91,10 @@ def show_lump_sums(filters: Filters, *, as_of: date, scope: str) -> None:
         details.money_chart(table),
         title="Lump sums per partnership",
         description=(
-            f"{scope}: lump sums committed (confirmed and completed stays) and paid, in EUR, "
-            f"as recorded on {iso(as_of)}. The rate is halved, once, for a stay of fewer than "
-            "5 working days or between organisations less than 200 km apart."
+            f"{scope}: lump sums committed (confirmed and completed stays) and paid, in EUR. "
+            "The rate is halved, once, for a stay of fewer than 5 working days or between "
+            "organisations less than 200 km apart; filters by quarter, ecosystem or country "
+            "narrow these sums too."
         ),
         figures=table,
     )
-    st.caption(escape("Filters by quarter, ecosystem or country narrow these sums too."))

@@ -32,14 +32,16 @@ def cached_overview(filters: Filters, as_of: date) -> overview.Overview:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _details(filters: Filters, as_of: date, version: int, url: str) -> details.Details:
+def _details(
+    filters: Filters, as_of: date, parts: tuple[str, ...], version: int, url: str
+) -> details.Details:
     with db.read_session(engine()) as session:
-        return details.details_for(session, as_of=as_of, filters=filters)
+        return details.details_for(session, as_of=as_of, filters=filters, parts=parts)
 
 
-def cached_details(filters: Filters, as_of: date) -> details.Details:
-    """The dashboard's breakdowns and lump sums, cached like the figures."""
-    return _details(filters, as_of, data_version(), get_settings().database_url)
+def cached_details(filters: Filters, as_of: date, parts: tuple[str, ...]) -> details.Details:
+    """The breakdowns named in `parts` (`details.PARTS`), cached like the figures."""
+    return _details(filters, as_of, parts, data_version(), get_settings().database_url)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -37,8 +37,7 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
             shown[column] = ["" if v is None or pd.isna(v) else reader(v) for v in shown[column]]
         elif column in ("Counted", "Target"):
             shown[column] = [number(v) for v in shown[column]]
-    # st.table reads Markdown in its cells: partnership acronyms and names go through escape.
-    return shown.astype(str).map(escape)
+    return shown.astype(str)
 
 
 def chart(fig: go.Figure, *, title: str, description: str, figures: pd.DataFrame) -> None:
@@ -47,4 +46,6 @@ def chart(fig: go.Figure, *, title: str, description: str, figures: pd.DataFrame
     st.plotly_chart(fig, config=charts.config(), theme=None, alt=f"{title}. {description}")
     st.caption(escape(description))
     with st.expander(f"Figures: {escape(title)}"):
-        st.table(readable(figures), hide_index=True)
+        # A data grid, not st.table: it draws a thousand country pairs at no cost, and shows
+        # cells as text (no Markdown), so names need no escaping.
+        st.dataframe(readable(figures), hide_index=True, width="stretch")
