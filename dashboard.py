@@ -222,7 +222,7 @@ st.dataframe(
 st.subheader("Flows between countries")
 ui.chart(
     charts.flows_chart(view.flows, scope=scope, as_of=view.as_of),
-    title="Counted exchanges from the visitor's to the host's country",
+    title="Counted exchanges between countries",
     description=(
         f"{scope}, as of {ui.iso(view.as_of)}: counted exchanges between countries, visitors "
         "on the left, hosts on the right; the smallest flows are grouped as Other."

@@ -54,7 +54,7 @@ def test_every_chart_has_its_figures_and_a_description(register: Register) -> No
         "Figures: Exchanges counted, cumulative",
         "Figures: SME share",
         "Figures: Beyond-community share",
-        "Figures: Counted exchanges from the visitor's to the host's country",
+        "Figures: Counted exchanges between countries",
     ]
 
 

@@ -104,7 +104,8 @@ def _bars(fig: go.Figure, names: list[str], counted: list[int], shares: list[Any
         x=counted,
         y=names,
         orientation="h",
-        text=[f"{number(n)} (SME {percent(s)})" for n, s in zip(counted, shares, strict=True)],
+        text=[number(n) for n in counted],  # the SME share in the hover and the table: a
+        # chart half a narrow page wide has no room for it beside the bar
         textposition="outside",
         cliponaxis=False,
         textfont={"size": 12, "color": INK},
@@ -116,7 +117,7 @@ def _bars(fig: go.Figure, names: list[str], counted: list[int], shares: list[Any
 
 def country_chart(table: pd.DataFrame, *, side: str, subtitle: str | None = None) -> go.Figure:
     """Horizontal bars of counted exchanges by the visitor's (or host's) country, the first
-    `COUNTRIES_DRAWN` of `countries(...)`, largest on top, with the SME share as text."""
+    `COUNTRIES_DRAWN` of `countries(...)`, largest on top, the count beside each bar."""
     rows = table[table["Counted"] > 0].head(COUNTRIES_DRAWN)
     fig = go.Figure()
     names = [plain(f"{n} ({c})") for n, c in zip(rows["Country"], rows["Code"], strict=True)]
@@ -129,7 +130,7 @@ def country_chart(table: pd.DataFrame, *, side: str, subtitle: str | None = None
         subtitle=subtitle,
         height=max(360, 160 + 30 * len(names)),
     )
-    fig.update_xaxes(title="Exchanges counted", tickformat=",", range=[0, max([1, *counted]) * 1.4])
+    fig.update_xaxes(title="Exchanges counted", tickformat=",", range=[0, max([1, *counted]) * 1.2])
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_layout(bargap=0.3, showlegend=False)
     if not sum(counted):

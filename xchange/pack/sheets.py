@@ -141,10 +141,13 @@ def flows(data: PackData | Overview) -> pd.DataFrame:
     rows = data.flows[data.flows["counted"] > 0].sort_values(
         ["counted", "visitor_country", "host_country"], ascending=[False, True, True]
     )
+    # A name per country rather than per pair: the dashboard shows this table on every run.
+    codes = {*rows["visitor_country"], *rows["host_country"]}
+    names = {code: country_name(code) for code in codes}
     return pd.DataFrame(
         {
-            "Visitor country": [country_name(c) for c in rows["visitor_country"]],
-            "Host country": [country_name(c) for c in rows["host_country"]],
+            "Visitor country": [names[c] for c in rows["visitor_country"]],
+            "Host country": [names[c] for c in rows["host_country"]],
             "Counted": [int(v) for v in rows["counted"]],
             "SME share": [_share(v) for v in rows["sme_share"]],
             "Drawn as": [
