@@ -8,7 +8,7 @@ caption says it instead, where the text wraps with the page (and a screen reader
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,27 +17,30 @@ import streamlit as st
 from xchange.pack import charts
 from xchange.pack.details import EUR
 from xchange.pack.sheets import COUNT, DECIMAL, FORMATS, SHARE
-from xchange.presentation import number, percent
 from xchange.ui.text import escape
 
-READERS: dict[str, Callable[[float], str]] = {
-    COUNT: number,
-    DECIMAL: lambda v: f"{v:,.1f}",
-    SHARE: percent,
-    EUR: lambda v: f"{v:,.2f}",
+# How a column of figures reads, by its heading's Excel format (`xchange.pack.sheets.FORMATS`):
+# 1,000 and 4,950.00 in the grid's own (English) number format, shares as 52.3 %.
+COLUMNS: dict[str, Any] = {
+    COUNT: st.column_config.NumberColumn(format="localized"),
+    DECIMAL: st.column_config.NumberColumn(format="%.1f"),
+    SHARE: st.column_config.NumberColumn(format="%.1f %%"),
+    EUR: st.column_config.NumberColumn(format="localized"),
 }
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as text, numbers written as 1,000, 52.3 % and 4,950.00 (by column heading)."""
+def readable(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The table with shares in percent (52.3, not 0.523), and a column format for each
+    heading: numbers stay numbers, so a column sorts by value."""
     shown = table.copy()
+    config: dict[str, Any] = {}
     for column in shown.columns:
-        reader = READERS.get(FORMATS.get(str(column), ""))
-        if reader is not None:
-            shown[column] = ["" if v is None or pd.isna(v) else reader(v) for v in shown[column]]
-        elif column in ("Counted", "Target"):
-            shown[column] = [number(v) for v in shown[column]]
-    return shown.astype(str)
+        fmt = FORMATS.get(str(column), COUNT if column in ("Counted", "Target") else "")
+        if fmt == SHARE:
+            shown[column] = pd.to_numeric(shown[column], errors="coerce") * 100
+        if fmt in COLUMNS:
+            config[str(column)] = COLUMNS[fmt]
+    return shown, config
 
 
 def chart(fig: go.Figure, *, title: str, description: str, figures: pd.DataFrame) -> None:
@@ -59,6 +62,7 @@ def chart(fig: go.Figure, *, title: str, description: str, figures: pd.DataFrame
     st.plotly_chart(fig, config=charts.config(), theme=None, alt=f"{title}. {description}")
     st.caption(escape(description))
     with st.expander(f"Figures: {escape(title)}"):
-        # A data grid, not st.table: it draws a thousand country pairs at no cost, and shows
-        # cells as text (no Markdown), so names need no escaping.
-        st.dataframe(readable(figures), hide_index=True, width="stretch")
+        # A data grid, not st.table: it draws a thousand country pairs at little cost, and
+        # shows cells as text (no Markdown), so names need no escaping.
+        shown, config = readable(figures)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
