@@ -11,7 +11,7 @@ import streamlit as st
 from xchange import ui
 from xchange.kpi.sums import Filters
 from xchange.models import Role
-from xchange.pack import charts, sheets
+from xchange.pack import charts
 from xchange.reference import quarter_label
 
 user = ui.page_setup("dashboard.py", "Dashboard")
@@ -58,6 +58,7 @@ filters = Filters(
 )
 with st.spinner("Counting exchanges..."):
     view = ui.cached_overview(filters, date.today())
+    figures = ui.cached_chart_figures(filters, view.as_of)
 
 h, outlook = view.headline, view.forecast
 scope = "Programme" if h.scope == "programme" else h.scope
@@ -142,7 +143,7 @@ ui.chart(
             *view.path.warnings,
         ]
     ),
-    figures=sheets.progress(view),
+    figures=figures["progress"],
 )
 sme_column, beyond_column = st.columns(2)
 for column, kind, floor, title in (
@@ -160,7 +161,7 @@ for column, kind, floor, title in (
                 f"quarter (bars) and since the start (line), against the floor of "
                 f"{ui.percent(floor)}. A quarter with nothing counted has no data."
             ),
-            figures=sheets.share(view, kind),
+            figures=figures[kind],
         )
 
 st.subheader("Partnerships")
@@ -227,6 +228,6 @@ ui.chart(
         f"{scope}, as of {ui.iso(view.as_of)}: counted exchanges between countries, visitors "
         "on the left, hosts on the right; the smallest flows are grouped as Other."
     ),
-    figures=sheets.flows(view),
+    figures=figures["flows"],
 )
 ui.show_breakdowns(filters, as_of=view.as_of, scope=scope)

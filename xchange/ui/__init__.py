@@ -28,6 +28,7 @@ from xchange.ui.actions import (
 from xchange.ui.breakdowns import show_breakdowns
 from xchange.ui.cache import (
     cached_attention,
+    cached_chart_figures,
     cached_details,
     cached_duplicates,
     cached_exchanges,
@@ -81,6 +82,7 @@ __all__ = [
     "ExchangeForm",
     "PageLink",
     "cached_attention",
+    "cached_chart_figures",
     "cached_details",
     "cached_duplicates",
     "cached_exchanges",
