@@ -146,9 +146,9 @@ ui.chart(
     figures=figures["progress"],
 )
 sme_column, beyond_column = st.columns(2)
-for column, kind, floor, title in (
-    (sme_column, "sme", h.sme_target, "SME share"),
-    (beyond_column, "beyond", h.beyond_target, "Beyond-community share"),
+for column, kind, floor, title, what in (
+    (sme_column, "sme", h.sme_target, "SME share", "involving an SME"),
+    (beyond_column, "beyond", h.beyond_target, "Beyond-community share", "beyond the community"),
 ):
     with column:
         ui.chart(
@@ -157,8 +157,8 @@ for column, kind, floor, title in (
             ),
             title=title,
             description=(
-                f"{scope}, as of {ui.iso(view.as_of)}: the {title} of counted exchanges in each "
-                f"quarter (bars) and since the start (line), against the floor of "
+                f"{scope}, as of {ui.iso(view.as_of)}: the share of counted exchanges {what}, in "
+                f"each quarter (bars) and since the start (line), against the floor of "
                 f"{ui.percent(floor)}. A quarter with nothing counted has no data."
             ),
             figures=figures[kind],
