@@ -773,6 +773,7 @@ ALL_BUILDERS: dict[str, tuple[Builder, dict[str, Any]]] = {
     **BUILDERS,
     "by_ecosystem": (breakdowns.by_ecosystem, {}),
     "by_org_type": (breakdowns.by_org_type, {}),
+    "money_by_partnership": (breakdowns.money_by_partnership, {}),
 }
 
 
