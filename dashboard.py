@@ -20,6 +20,7 @@ with st.container(horizontal=True):
 ui.remember_view(filters, as_of, choices)
 with st.spinner("Counting exchanges..."):
     view = ui.cached_overview(filters, as_of)
+    figures = ui.cached_chart_figures(filters, view.as_of)
 
 h, outlook = view.headline, view.forecast
 scope = "Programme" if h.scope == "programme" else h.scope
@@ -93,26 +94,37 @@ with st.expander("What is needed"):
     for warning in view.path.warnings:
         st.markdown(f"- {ui.escape(warning)}")
 
-st.plotly_chart(
+ui.chart(
     charts.progress_chart(view.quarters, view.path, outlook, scope=scope, as_of=view.as_of),
-    config=charts.config(),
-    theme=None,
+    title="Exchanges counted, cumulative",
+    description=" ".join(
+        [
+            f"{scope}, as of {ui.iso(view.as_of)}: counted exchanges added up quarter by quarter,",
+            "against the target path (dashed) and the target, with the forecast (dotted) to",
+            f"{ui.iso(outlook.action_end)}.",
+            *view.path.warnings,
+        ]
+    ),
+    figures=figures["progress"],
 )
 sme_column, beyond_column = st.columns(2)
-sme_column.plotly_chart(
-    charts.share_chart(
-        view.quarters, kind="sme", floor=h.sme_target, scope=scope, as_of=view.as_of
-    ),
-    config=charts.config(),
-    theme=None,
-)
-beyond_column.plotly_chart(
-    charts.share_chart(
-        view.quarters, kind="beyond", floor=h.beyond_target, scope=scope, as_of=view.as_of
-    ),
-    config=charts.config(),
-    theme=None,
-)
+for column, kind, floor, title, what in (
+    (sme_column, "sme", h.sme_target, "SME share", "involving an SME"),
+    (beyond_column, "beyond", h.beyond_target, "Beyond-community share", "beyond the community"),
+):
+    with column:
+        ui.chart(
+            charts.share_chart(
+                view.quarters, kind=kind, floor=floor, scope=scope, as_of=view.as_of
+            ),
+            title=title,
+            description=(
+                f"{scope}, as of {ui.iso(view.as_of)}: the share of counted exchanges {what}, in "
+                f"each quarter (bars) and since the start (line), against the floor of "
+                f"{ui.percent(floor)}. A quarter with nothing counted has no data."
+            ),
+            figures=figures[kind],
+        )
 
 st.subheader("Partnerships")
 table = view.partnerships
@@ -171,13 +183,19 @@ st.dataframe(
 )
 
 st.subheader("Flows between countries")
-st.plotly_chart(
+ui.chart(
     charts.flows_chart(view.flows, scope=scope, as_of=view.as_of),
-    config=charts.config(),
-    theme=None,
+    title="Counted exchanges between countries",
+    description=(
+        f"{scope}, as of {ui.iso(view.as_of)}: counted exchanges between countries, visitors "
+        "on the left, hosts on the right; the smallest flows are grouped as Other."
+    ),
+    figures=figures["flows"],
 )
 
 if user.role == Role.COORDINATOR:
     st.subheader("Quarter reports")
     st.caption("Each closed quarter of your partnerships: submit it on the Reports page.")
     st.dataframe(ui.states_table(ui.quarter_states(user)), hide_index=True, width="stretch")
+
+ui.show_breakdowns(filters, as_of=view.as_of, scope=scope)

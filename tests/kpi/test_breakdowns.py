@@ -46,7 +46,7 @@ from sqlmodel import Session, col, select
 from tests import factories
 from tests.factories import clear_register, engine_on_copy, set_programme, stay
 from xchange.db.engine import read_session, write_session
-from xchange.kpi import breakdowns
+from xchange.kpi import breakdowns, money
 from xchange.kpi import sums as kpi
 from xchange.kpi.breakdowns import Breakdown
 from xchange.kpi.sums import Definitions, Filters
@@ -544,6 +544,60 @@ def test_money_and_sides_with_nothing_counted(register: Engine) -> None:
     assert result["lump_sums_committed_eur"] == 8250.0
 
 
+def test_money_by_partnership_adds_up_to_the_programme(register: Engine) -> None:
+    with read_session(register) as session:
+        table = breakdowns.money_by_partnership(session, as_of=TODAY).table
+        programme = breakdowns.money_and_sides(session, as_of=TODAY)
+    rows = table.set_index("acronym")[
+        ["counted", "reduced_rate", "committed_eur", "paid_eur", "unpaid_eur"]
+    ]
+    assert rows.to_dict(orient="index") == {
+        # Three full rates committed, nothing paid yet.
+        "AGRI": {
+            "counted": 3,
+            "reduced_rate": 0,
+            "committed_eur": 3300.0,
+            "paid_eur": 0.0,
+            "unpaid_eur": 3300.0,
+        },
+        # G1, G3, G4 and G8 (confirmed) at the full rate, G2 halved (150 km); G5 is virtual.
+        "GTEX": {
+            "counted": 4,
+            "reduced_rate": 1,
+            "committed_eur": 4950.0,
+            "paid_eur": 1650.0,
+            "unpaid_eur": 3300.0,
+        },
+        # No exchange: a row of zeros, and no share.
+        "NONE": {
+            "counted": 0,
+            "reduced_rate": 0,
+            "committed_eur": 0.0,
+            "paid_eur": 0.0,
+            "unpaid_eur": 0.0,
+        },
+    }
+    assert table.set_index("acronym")["reduced_rate_share"].to_dict() == {
+        "AGRI": 0.0,
+        "GTEX": 0.25,
+        "NONE": None,
+    }
+    total = money.total(table)
+    assert total["committed_eur"] == programme["lump_sums_committed_eur"]
+    assert total["paid_eur"] == programme["lump_sums_paid_eur"]
+    assert total["reduced_rate_share"] == programme["reduced_rate_share"]
+
+
+def test_money_by_partnership_keeps_to_the_chosen_partnerships(register: Engine) -> None:
+    with read_session(register) as session:
+        gtex = find_partnership(session, "GTEX")
+        assert gtex is not None
+        table = breakdowns.money_by_partnership(
+            session, as_of=TODAY, filters=Filters(partnership_ids=(gtex.id or 0,))
+        ).table
+    assert table["acronym"].tolist() == ["GTEX"]
+
+
 # --- filters -----------------------------------------------------------------------------------
 
 FILTERS: list[Any] = [
@@ -719,6 +773,7 @@ ALL_BUILDERS: dict[str, tuple[Builder, dict[str, Any]]] = {
     **BUILDERS,
     "by_ecosystem": (breakdowns.by_ecosystem, {}),
     "by_org_type": (breakdowns.by_org_type, {}),
+    "money_by_partnership": (breakdowns.money_by_partnership, {}),
 }
 
 

@@ -4,6 +4,7 @@ pages and text, the CLI, the Reports page, and a clear message when there is no 
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
 import zipfile
 from collections.abc import Iterator
@@ -182,6 +183,80 @@ def test_data_xlsx_holds_the_numbers_of_the_kpi_engine(built: Built) -> None:
     assert definitions["Virtual stays counted"] == "no (counted apart)"
     reported = _sheet(path, "As reported")
     assert {row["Quarter"] for row in reported} == {EARLIER.replace("Q", "-Q")}
+
+
+def test_data_xlsx_holds_the_dashboards_breakdowns_and_lump_sums(built: Built) -> None:
+    path = built.result.directory / "data.xlsx"
+    as_of = pack.as_of_for(QUARTER)
+    engine = db.make_engine(built.register.url)
+    with db.read_session(engine) as session:
+        headline = kpi.headline(session, as_of=as_of)
+        programme = breakdowns.money_and_sides(session, as_of=as_of)
+        money = breakdowns.money_by_partnership(session, as_of=as_of).table
+    engine.dispose()
+
+    for sheet in ("Visitor countries", "Host countries"):
+        assert sum(int(row["Counted"]) for row in _sheet(path, sheet)) == headline.counted  # type: ignore[call-overload]
+    types = _sheet(path, "Organisation types")
+    for side in ("visitor", "host"):  # each side counts every exchange once
+        counted = sum(int(row["Counted"]) for row in types if row["Side"] == side)  # type: ignore[call-overload]
+        assert counted == headline.counted
+    lump_sums = {row["Partnership"]: row for row in _sheet(path, "Lump sums")}
+    assert list(lump_sums) == [*money["acronym"], "Total"]
+    total = lump_sums["Total"]
+    assert total["Committed (EUR)"] == pytest.approx(programme["lump_sums_committed_eur"])
+    assert total["Paid (EUR)"] == pytest.approx(programme["lump_sums_paid_eur"])
+    assert total["Halved share"] == pytest.approx(programme["reduced_rate_share"])
+    assert total["Committed (EUR)"] > 0
+
+
+def test_the_report_has_a_title_a_language_and_alternative_text(built: Built) -> None:
+    """A screen reader names report.pdf, reads it in English and says what each chart shows."""
+    reader = PdfReader(built.result.directory / "report.pdf")
+    assert reader.metadata is not None and "ClusterXchange KPI report" in str(reader.metadata.title)
+    catalog = reader.trailer["/Root"]
+    assert str(catalog["/Lang"]) == "en-GB"
+    assert catalog["/MarkInfo"]["/Marked"]  # tagged: images sit in a structure tree
+    raw = (built.result.directory / "report.pdf").read_bytes()
+    assert b"/Title" in raw and b"/Lang" in raw
+    alts = _alternative_texts(catalog["/StructTreeRoot"])
+    assert len(alts) == len(pack.CHARTS)
+    assert all(a.startswith("Chart: ") and "data.xlsx" in a for a in alts)
+
+
+def _alternative_texts(node: object) -> list[str]:
+    """Every /Alt in a PDF structure tree, in order."""
+    found: list[str] = []
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, dict):
+        if "/Alt" in node:
+            found.append(str(node["/Alt"]))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if kid is not None:
+                found.extend(_alternative_texts(kid))
+    return found
+
+
+def test_chart_type_reads_at_11_px_on_screen_and_8_pt_in_print(built: Built) -> None:
+    """Every text of every drawn chart (its SVG, as plotly wrote it) is 11 px or more, and the
+    report prints the chart wide enough for 11 px to be 8 pt or more."""
+    from xchange.pack import pdf as report
+
+    room_w, room_h = report.chart_room()
+    for path in sorted(built.result.directory.glob("*.svg")):
+        svg = ElementTree.parse(path).getroot()
+        width, height = float(svg.attrib["width"]), float(svg.attrib["height"])
+        sizes = [
+            float(size)
+            for text in svg.iter("{http://www.w3.org/2000/svg}text")
+            for size in re.findall(r"font-size:\s*([\d.]+)px", text.attrib.get("style", ""))
+        ]
+        assert sizes, path.name
+        assert min(sizes) >= 11, f"{path.name}: text of {min(sizes)} px"
+        printed_mm = report.placed_width(room_w, room_h, height / width)
+        smallest_pt = min(sizes) * printed_mm / width * 72 / 25.4
+        assert smallest_pt >= 8, f"{path.name}: smallest text prints at {smallest_pt:.1f} pt"
 
 
 # --- without a browser -------------------------------------------------------------------------

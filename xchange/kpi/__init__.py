@@ -25,10 +25,12 @@ if TYPE_CHECKING:
         flows,
         last_activity,
         money_and_sides,
+        money_by_partnership,
         ratios,
     )
     from xchange.kpi.cache import listen_for_changes
     from xchange.kpi.counting import Definitions, Filters, beyond_condition, filter_conditions
+    from xchange.kpi.details import Details, details_for
     from xchange.kpi.grouping import (
         Source,
         Sums,
@@ -98,6 +100,8 @@ _SUBMODULES = {
     "CountryTables": "breakdowns",
     "DAYS_PER_QUARTER": "targets",
     "Definitions": "counting",
+    "Details": "details",
+    "details_for": "details",
     "expected_at": "paths",
     "expected_on": "paths",
     "figure_sums": "grouping",
@@ -117,6 +121,7 @@ _SUBMODULES = {
     "listen_for_changes": "cache",
     "milestones_by_partnership": "paths",
     "money_and_sides": "breakdowns",
+    "money_by_partnership": "breakdowns",
     "Overview": "overview",
     "pace_quarters": "targets",
     "partnership_forecasts": "targets",
@@ -168,6 +173,8 @@ __all__ = [
     "CountryTables",
     "DAYS_PER_QUARTER",
     "Definitions",
+    "Details",
+    "details_for",
     "expected_at",
     "expected_on",
     "figure_sums",
@@ -187,6 +194,7 @@ __all__ = [
     "listen_for_changes",
     "milestones_by_partnership",
     "money_and_sides",
+    "money_by_partnership",
     "Overview",
     "pace_quarters",
     "partnership_forecasts",

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from xchange import dates, reference
+from xchange.kpi import money
 from xchange.kpi.sums import (
     FIGURES,
     Definitions,
@@ -381,22 +382,15 @@ def money_and_sides(
     signed), paid = payments recorded; both in EUR.
     """
     as_of, definitions = _context(session, as_of)
-    counted = (X.c.status == "completed") & (X.c.end_date <= as_of)
-    if not definitions.count_virtual:
-        counted &= X.c.modality == "physical"
+    counted = money.counted_condition(as_of, definitions)
     t = X
     query = (
         sa.select(
-            sum_if(counted, sa.literal(1)).label("counted"),
+            *money.money_columns(counted),
             sum_if(counted & t.c.visitor_is_sme, sa.literal(1)).label("sme_as_visitor"),
             sum_if(counted & t.c.host_is_sme, sa.literal(1)).label("sme_as_host"),
-            sum_if(counted & t.c.reduced_rate, sa.literal(1)).label("reduced_rate"),
             sa.func.count(sa.distinct(sa.case((counted, t.c.visitor_org_id)))).label("visitors"),
             sa.func.count(sa.distinct(sa.case((counted, t.c.host_org_id)))).label("hosts"),
-            sum_if(X.c.status.in_(("confirmed", "completed")), t.c.lump_sum_cents).label(
-                "committed"
-            ),
-            sa.func.coalesce(sa.func.sum(t.c.paid_cents), 0).label("paid"),
         )
         .select_from(X)
         .where(*filter_conditions(filters))
@@ -423,10 +417,20 @@ def money_and_sides(
         "distinct_organisations": int(session.execute(organisations_query).scalar_one()),
         "reduced_rate": int(row["reduced_rate"]),
         "reduced_rate_share": int(row["reduced_rate"]) / total if total else None,
-        "lump_sums_committed_eur": int(row["committed"]) / 100,
-        "lump_sums_paid_eur": int(row["paid"]) / 100,
+        "lump_sums_committed_eur": int(row["committed_cents"]) / 100,
+        "lump_sums_paid_eur": int(row["paid_cents"]) / 100,
         "definitions": definitions,
     }
+
+
+def money_by_partnership(
+    session: Session, *, as_of: date | None = None, filters: Filters = Filters()
+) -> Breakdown:
+    """Lump sums committed, paid and unpaid (EUR) and halved-rate stays per partnership in
+    scope (`xchange.kpi.money.by_partnership`); `money.total(table)` is the programme's row."""
+    as_of, definitions = _context(session, as_of)
+    table = money.by_partnership(session, as_of=as_of, definitions=definitions, filters=filters)
+    return Breakdown(table, as_of, definitions, filters)
 
 
 def last_activity(session: Session, partnership_ids: list[int]) -> dict[int, datetime | None]:

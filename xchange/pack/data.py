@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from xchange.accounts import access
 from xchange.kpi import breakdowns, overview, snapshots, targets
+from xchange.kpi.details import Details, details_for
 from xchange.kpi.sums import Definitions, Filters, Headline
 from xchange.models import User, quarter_of
 from xchange.programme.partnerships import get_partnership
@@ -45,6 +46,7 @@ class PackData:
     flows: pd.DataFrame
     ecosystems: pd.DataFrame
     comparisons: list[snapshots.Comparison]
+    details: Details  # countries, organisation types, lump sums (as the dashboard shows them)
     # Which figures the pack prints, in words, when not today's register (`approved_figures`).
     source: str = ""
 
@@ -102,6 +104,7 @@ def gather(
             session, as_of=as_of, filters=Filters(partnership_ids=ids)
         ).table,
         comparisons=snapshots.compare(session, scope=scope, before=quarter),
+        details=details_for(session, as_of=as_of, filters=Filters(partnership_ids=ids)),
     )
     return approved_figures(session, data, today or date.today())
 

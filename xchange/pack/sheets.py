@@ -18,11 +18,13 @@ from xchange import dates
 from xchange.exports.exchanges import neutralise
 from xchange.kpi import targets
 from xchange.models import quarter_of
-from xchange.pack import charts
+from xchange.pack import charts, details
 from xchange.presentation import number, percent
 from xchange.reference import country_name, quarter_label
 
 if TYPE_CHECKING:
+    from xchange.kpi.details import Details
+    from xchange.kpi.overview import Overview
     from xchange.pack.data import PackData
 
 # How each column reads in Excel: counts, decimals, shares or text (the default).
@@ -43,6 +45,7 @@ FORMATS: dict[str, str] = {
     "Progress": SHARE,
     "Expected by now (of the target)": SHARE,
     "SME share": SHARE,
+    **details.FORMATS,
 }
 
 
@@ -58,7 +61,7 @@ def _share(value: Any) -> float | None:
 # --- one table per chart -------------------------------------------------------------------------
 
 
-def progress(data: PackData) -> pd.DataFrame:
+def progress(data: PackData | Overview) -> pd.DataFrame:
     """Per quarter: counted, cumulative, the target path, the forecast's two points, the target."""
     rows = data.quarters.sort_values("quarter", key=charts.quarter_order)
     counted = {
@@ -90,7 +93,7 @@ def progress(data: PackData) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def share(data: PackData, kind: str) -> pd.DataFrame:
+def share(data: PackData | Overview, kind: str) -> pd.DataFrame:
     """Per quarter: counted, the part involving an SME (or beyond), the share, cumulative, floor."""
     column, cumulative, part, _ = charts.SHARES[kind]
     floor = data.headline.sme_target if kind == "sme" else data.headline.beyond_target
@@ -130,7 +133,7 @@ def partnerships(data: PackData) -> pd.DataFrame:
     )
 
 
-def flows(data: PackData) -> pd.DataFrame:
+def flows(data: PackData | Overview) -> pd.DataFrame:
     """Every country pair with counted exchanges, largest first; the chart draws the first
     `FLOWS_TOP` and groups the rest as "Other"."""
     from xchange.pack.data import FLOWS_TOP
@@ -138,10 +141,13 @@ def flows(data: PackData) -> pd.DataFrame:
     rows = data.flows[data.flows["counted"] > 0].sort_values(
         ["counted", "visitor_country", "host_country"], ascending=[False, True, True]
     )
+    # A name per country rather than per pair: the dashboard shows this table on every run.
+    codes = {*rows["visitor_country"], *rows["host_country"]}
+    names = {code: country_name(code) for code in codes}
     return pd.DataFrame(
         {
-            "Visitor country": [country_name(c) for c in rows["visitor_country"]],
-            "Host country": [country_name(c) for c in rows["host_country"]],
+            "Visitor country": [names[c] for c in rows["visitor_country"]],
+            "Host country": [names[c] for c in rows["host_country"]],
             "Counted": [int(v) for v in rows["counted"]],
             "SME share": [_share(v) for v in rows["sme_share"]],
             "Drawn as": [
@@ -151,7 +157,7 @@ def flows(data: PackData) -> pd.DataFrame:
     )
 
 
-def ecosystems(data: PackData) -> pd.DataFrame:
+def ecosystems(data: PackData | Details) -> pd.DataFrame:
     """Counted exchanges and the SME share by ecosystem, largest first, "Not given" last."""
     rows = data.ecosystems.copy()
     rows["Ecosystem"] = [
@@ -308,6 +314,19 @@ def chart_tables(data: PackData) -> dict[str, pd.DataFrame]:
         "Partnerships": partnerships(data),
         "Flows": flows(data),
         "Ecosystems": ecosystems(data),
+        **detail_tables(data),
+    }
+
+
+def detail_tables(data: PackData) -> dict[str, pd.DataFrame]:
+    """The breakdowns the dashboard shows (no chart of their own in the pack): countries on
+    each side, organisation types, and the lump sums per partnership with their total."""
+    found = data.details
+    return {
+        "Visitor countries": details.countries(found.visitor_countries),
+        "Host countries": details.countries(found.host_countries),
+        "Organisation types": details.org_types(found.org_types),
+        "Lump sums": details.lump_sums(found.money, found.money_total),
     }
 
 

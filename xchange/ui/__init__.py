@@ -8,6 +8,7 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - text: user text as Markdown (`escape`) and confirmations (`flash`, `show_flash`)
 - actions: reads and writes with refusals as messages (`read`, `write`, `saved`...)
 - cache: cached reads keyed by the data version (`cached_*`)
+- figures, breakdowns: a chart with its text alternative; the dashboard's breakdowns
 - form, records: the exchange form; exchange tables, links and the open record
 - admin: one function per tab of the Administration page
 - viewstate: the dashboard's filters and as-of date, kept in the address
@@ -27,8 +28,11 @@ from xchange.ui.actions import (
     seen_version,
     write,
 )
+from xchange.ui.breakdowns import show_breakdowns
 from xchange.ui.cache import (
     cached_attention,
+    cached_chart_figures,
+    cached_details,
     cached_duplicates,
     cached_exchanges,
     cached_filter_choices,
@@ -39,6 +43,7 @@ from xchange.ui.cache import (
     cached_overview,
     own_partnership_ids,
 )
+from xchange.ui.figures import chart
 from xchange.ui.form import ExchangeForm, check, exchange_form, show_checks
 from xchange.ui.quarters import overdue_quarters, quarter_reports, quarter_states, states_table
 from xchange.ui.records import (
@@ -90,6 +95,8 @@ __all__ = [
     "ExchangeForm",
     "PageLink",
     "cached_attention",
+    "cached_chart_figures",
+    "cached_details",
     "cached_duplicates",
     "cached_exchanges",
     "cached_filter_choices",
@@ -98,6 +105,7 @@ __all__ = [
     "cached_list_choices",
     "cached_organisation_choices",
     "cached_overview",
+    "chart",
     "check",
     "clear_form",
     "client_address",
@@ -132,6 +140,7 @@ __all__ = [
     "saved_record",
     "section_picker",
     "seen_version",
+    "show_breakdowns",
     "show_checks",
     "show_flash",
     "sign_out",

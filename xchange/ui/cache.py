@@ -11,10 +11,11 @@ import streamlit as st
 from xchange.accounts import access
 from xchange.config import get_settings
 from xchange.db import engine as db
-from xchange.kpi import overview
+from xchange.kpi import details, overview
 from xchange.kpi import sums as kpi
 from xchange.kpi.sums import Filters
 from xchange.models import Role, User
+from xchange.pack import sheets
 from xchange.register import attention, organisations
 from xchange.register import queries as register
 from xchange.ui.session import data_version, engine
@@ -29,6 +30,38 @@ def _overview(filters: Filters, as_of: date, version: int, url: str) -> overview
 def cached_overview(filters: Filters, as_of: date) -> overview.Overview:
     """The dashboard's figures, cached until the next write anywhere (see data_version)."""
     return _overview(filters, as_of, data_version(), get_settings().database_url)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _chart_figures(
+    filters: Filters, as_of: date, version: int, url: str
+) -> dict[str, pd.DataFrame]:
+    view = _overview(filters, as_of, version, url)
+    return {
+        "progress": sheets.progress(view),
+        "sme": sheets.share(view, "sme"),
+        "beyond": sheets.share(view, "beyond"),
+        "flows": sheets.flows(view),
+    }
+
+
+def cached_chart_figures(filters: Filters, as_of: date) -> dict[str, pd.DataFrame]:
+    """The figures the dashboard's charts draw, as the pack's sheets hold them (progress, sme,
+    beyond, flows): each chart's text alternative, cached with the figures."""
+    return _chart_figures(filters, as_of, data_version(), get_settings().database_url)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _details(
+    filters: Filters, as_of: date, parts: tuple[str, ...], version: int, url: str
+) -> details.Details:
+    with db.read_session(engine()) as session:
+        return details.details_for(session, as_of=as_of, filters=filters, parts=parts)
+
+
+def cached_details(filters: Filters, as_of: date, parts: tuple[str, ...]) -> details.Details:
+    """The breakdowns named in `parts` (`details.PARTS`), cached like the figures."""
+    return _details(filters, as_of, parts, data_version(), get_settings().database_url)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
