@@ -187,6 +187,8 @@ def main() -> None:
             f"  (the guarded read less the same read in this process, {inline:.2f})"
         )
         print(f"{'re-import, all unchanged':<28}{again:>9.2f}  {args.rows / again:>9,.0f}")
+        for name in ("context", "validate", "plan", "write"):  # where a re-import spends it
+            print(f"{'  ' + name:<28}{second.seconds.get(name, 0.0):>9.2f}")
         print(
             f"{'sqlite3 executemany, no checks':<28}{floor:>9.2f}  {args.rows / floor:>9,.0f}"
             "  (writing the same rows, nothing else)"

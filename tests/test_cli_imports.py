@@ -94,9 +94,10 @@ def test_an_unknown_command_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize("args", [("kpi",), ("kpi", "--json")])
 def test_the_headline_kpis_need_no_pandas(sqlite_url: str, args: tuple[str, ...]) -> None:
-    """The headline reads the summary tables through SQLAlchemy: no frames, no Arrow, nothing of
-    the importer, the pack or the demo (breakdowns and the forecast load pandas when asked)."""
+    """The headline reads the summary tables through SQLAlchemy: no frames, no arrays, no Arrow,
+    nothing of the importer, the pack or the demo (breakdowns and the forecast load pandas and
+    numpy when asked)."""
     code, modules = imported("--db", sqlite_url, *args)
     assert code == 0
-    assert not packages(modules) & {"pandas", "pyarrow"}
+    assert not packages(modules) & {"pandas", "numpy", "pyarrow"}
     assert not {m for m in modules if m.startswith(("xchange.imports", "xchange.pack"))}

@@ -11,6 +11,7 @@ kind plus a kind code per cell, and comes back as the same Python objects.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.api.types import pandas_dtype
 
 from xchange.columns import Issue
 from xchange.imports.reading import ReadResult
@@ -79,8 +81,9 @@ def _write(result: ReadResult, sink: pa.NativeFile) -> None:
         writer.write_table(table)
 
 
-def from_ipc(data: bytes) -> ReadResult:
-    """The `ReadResult` that `to_ipc` wrote."""
+def from_ipc(data: bytes | pa.NativeFile) -> ReadResult:
+    """The `ReadResult` that `to_ipc` wrote (bytes, or a file such as `pa.memory_map(path)`,
+    whose buffers the text columns then use as they are)."""
     table = pa.ipc.open_stream(data).read_all()
     meta = json.loads((table.schema.metadata or {})[b"result"])
     index = pd.Index(table.column(_ROW).to_numpy())
@@ -91,8 +94,8 @@ def from_ipc(data: bytes) -> ReadResult:
             cells = _arrow_to_objects(values, dtype.removeprefix("object:"))
             columns[name] = pd.Series(cells, index=index, dtype=object)
         else:
-            columns[name] = pd.Series(values.to_pandas(), dtype=dtype).set_axis(index)
-    frame = pd.DataFrame(columns, index=index)
+            columns[name] = pd.Series(_pandas_array(values, dtype), index=index, copy=False)
+    frame = pd.DataFrame(columns, index=index, copy=False)
     if isinstance(index, pd.Index) and len(index) and _is_range(index):
         frame.index = pd.RangeIndex(int(index[0]), int(index[-1]) + 1)
     result = ReadResult(
@@ -109,6 +112,20 @@ def from_ipc(data: bytes) -> ReadResult:
         meta["sheet"],
     )
     return result
+
+
+@functools.cache
+def _dtype(name: str) -> Any:
+    return pandas_dtype(name)  # parsing a dtype's name costs more than a column's rebuild
+
+
+def _pandas_array(values: pa.Array, name: str) -> Any:
+    """`values` as a pandas array of the dtype named `name`, without a copy where pandas
+    can keep Arrow's buffers (its text columns are Arrow arrays already)."""
+    dtype = _dtype(name)
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(dtype, "__from_arrow__"):
+        return dtype.__from_arrow__(values)
+    return pd.Series(values.to_pandas(), dtype=dtype).array
 
 
 def _is_range(index: pd.Index) -> bool:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -27,7 +26,9 @@ from xchange.kpi.counting import (
 )
 from xchange.models import BeyondReading, quarter_of
 
-if TYPE_CHECKING:  # pandas is imported where a frame is built: `xchange kpi` needs none
+if TYPE_CHECKING:  # imported where a frame or an array is built: `xchange kpi` needs neither
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
 
@@ -111,10 +112,23 @@ def summary_conditions(table: sa.TableClause, filters: Filters) -> list[Any]:
 
 @dataclass(frozen=True)
 class Sums:
-    """Grouped figures as plain columns: one list per key, and a (rows, 6) int64 array."""
+    """Grouped figures as plain columns: one list per key, and each group's six figures."""
 
     keys: list[list[Any]]
-    figures: npt.NDArray[np.int64]
+    rows: list[tuple[int, ...]]
+
+    @cached_property
+    def figures(self) -> npt.NDArray[np.int64]:
+        """The figures as a (groups, 6) int64 array. numpy is imported here, when a breakdown
+        asks: the headline (`xchange kpi`) reads `rows` and saves its import, about 0.1 s."""
+        import numpy as np
+
+        return np.array(self.rows, dtype=np.int64).reshape(len(self.rows), len(FIGURES))
+
+    @classmethod
+    def of_array(cls, keys: list[list[Any]], figures: npt.NDArray[np.int64]) -> Sums:
+        """Sums from a (groups, 6) array of figures."""
+        return cls(keys, [tuple(row) for row in figures.tolist()])
 
     def frame(self, names: list[str]) -> pd.DataFrame:
         """The sums as `grouped` returns them: the keys, then the six figures as int64."""
@@ -130,7 +144,9 @@ class Sums:
 
     @classmethod
     def of(cls, frame: pd.DataFrame, keys: list[str]) -> Sums:
-        return cls(
+        import numpy as np
+
+        return cls.of_array(
             [frame[key].tolist() for key in keys],
             frame[list(FIGURES)].to_numpy(dtype=np.int64).reshape(len(frame), len(FIGURES)),
         )
@@ -287,7 +303,7 @@ def _grouped_by_quarters(
         correction = -correction
     if not keys:
         figures = whole.figures.sum(axis=0) + correction.sum(axis=0)
-        return Sums([], figures.reshape(1, len(FIGURES)))
+        return Sums.of_array([], figures.reshape(1, len(FIGURES)))
     # Both parts summed by key. A group whose completed stays all ended after as-of nets to
     # zeros and stays listed, as the exchange table lists it (its exchanges exist, none counts).
     totals: dict[tuple[Any, ...], npt.NDArray[np.int64]] = {}
@@ -299,7 +315,7 @@ def _grouped_by_quarters(
     groups = sorted(group for group in totals if None not in group)
     return Sums(
         [list(column) for column in zip(*groups, strict=True)] if groups else [[] for _ in keys],
-        _stack([totals[group] for group in groups]),
+        [tuple(totals[group].tolist()) for group in groups],
     )
 
 
@@ -328,11 +344,9 @@ def result_sums(session: Session | Connection, query: sa.Select[Any], width: int
     """The rows of `query` (`width` keys, then the six figures) as plain columns."""
     rows = session.execute(query).all()
     if not rows:
-        return Sums([[] for _ in range(width)], np.zeros((0, len(FIGURES)), dtype=np.int64))
+        return Sums([[] for _ in range(width)], [])
     columns = list(zip(*rows, strict=True))
-    figures = np.array(columns[width:], dtype=np.int64).T
-    return Sums([list(column) for column in columns[:width]], figures)
-
-
-def _stack(rows: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
-    return np.array(rows, dtype=np.int64).reshape(len(rows), len(FIGURES))
+    return Sums(
+        [list(column) for column in columns[:width]],
+        [tuple(int(value) for value in row[width:]) for row in rows],
+    )

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -143,7 +142,7 @@ def headline(
     if partnership is not None:
         filters = replace(filters, partnership_ids=(partnership.id or 0,))
     sums = grouped_sums(session, [], as_of=as_of, definitions=definitions, filters=filters)
-    row = sums.figures[0] if len(sums.figures) else np.zeros(len(FIGURES), dtype=np.int64)
+    row = sums.rows[0] if sums.rows else (0,) * len(FIGURES)
     chosen = _partnerships(session, filters.partnership_ids)
     if not filters.partnership_ids:
         scope, target = "programme", programme.target_exchanges

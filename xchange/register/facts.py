@@ -144,12 +144,19 @@ def _ids(column: pd.Series, ids: Mapping[str, int]) -> pd.Series:
     return pd.Series(pd.arrays.IntegerArray(values, missing), index=column.index)
 
 
-def map_distinct(column: pd.Series, mapping: Mapping[Any, object]) -> pd.Series:
-    """`mapping`'s value for each cell (missing: NA), looked up once per distinct value."""
+def map_distinct(
+    column: pd.Series, mapping: Mapping[Any, tuple[Any, ...]], width: int
+) -> tuple[pd.Series, ...]:
+    """`mapping`'s tuple for each cell (missing: None), then each of the tuple's `width` parts
+    (missing: None): every distinct value looked up once, for all the columns."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    distinct = np.asarray(uniques, dtype=object).tolist()  # not cell by cell from Arrow
-    looked_up = np.array([mapping.get(u) for u in distinct] + [None], dtype=object)
-    return pd.Series(looked_up[codes], index=column.index, dtype=object)
+    found = [mapping.get(u) for u in np.asarray(uniques, dtype=object).tolist()]  # not per cell
+    parts = [found, *([None if f is None else f[i] for f in found] for i in range(width))]
+    # (The None appended for blank cells, code -1, also keeps a tuple one object of the array.)
+    return tuple(
+        pd.Series(np.array([*values, None], dtype=object)[codes], index=column.index, dtype=object)
+        for values in parts
+    )
 
 
 def _existing_ids(

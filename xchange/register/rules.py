@@ -440,10 +440,8 @@ def _profile_differs(side: str) -> Check:
             t[f"_{side}_profile"] = pd.Series(np.full(len(t), None), index=t.index, dtype=object)
             return pd.Series(False, index=t.index)
         keys = t[f"{side}_key"]
-        stored = map_distinct(keys, ctx.profiles)
+        stored, stored_type, stored_sme = map_distinct(keys, ctx.profiles, 2)
         known = stored.notna()
-        stored_type = map_distinct(keys, {k: p[0] for k, p in ctx.profiles.items()})
-        stored_sme = map_distinct(keys, {k: p[1] for k, p in ctx.profiles.items()})
         kind, sme = t[f"{side}_type"], t[f"{side}_is_sme"]
         differs = kind.ne(stored_type) | sme.ne(stored_sme)
         if ctx.hidden_profiles:
