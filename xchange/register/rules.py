@@ -398,11 +398,12 @@ def _virtual_outside_window(t: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 def _action_bounds(t: pd.DataFrame, ctx: RuleContext) -> tuple[pd.Series, pd.Series]:
     """Each row's partnership's first and last allowed day (NaT where unknown or unset)."""
     tolerance = pd.Timedelta(days=ctx.action_tolerance_days)
-    starts = {terms.id: terms.action_start for terms in ctx.partnerships.values()}
-    ends = {terms.id: terms.action_end for terms in ctx.partnerships.values()}
-    ids = t["partnership_id"]
-    first = pd.to_datetime(map_distinct(ids, starts), errors="coerce")
-    last = pd.to_datetime(map_distinct(ids, ends), errors="coerce") + tolerance
+    action = {
+        terms.id: (terms.action_start, terms.action_end) for terms in ctx.partnerships.values()
+    }
+    _, starts, ends = map_distinct(t["partnership_id"], action, 2)
+    first = pd.to_datetime(starts, errors="coerce")
+    last = pd.to_datetime(ends, errors="coerce") + tolerance
     return first, last
 
 
