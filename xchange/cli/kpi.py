@@ -22,6 +22,12 @@ BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem"
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's figures")
 @click.option("--as-of", type=DAY, help="Figures as of this date [default: today]")
 @click.option(
+    "--as-recorded",
+    is_flag=True,
+    help="The register as recorded at the end of the as-of day (Brussels), rebuilt from the "
+    "audit trail, instead of as known now",
+)
+@click.option(
     "--by", "by", type=click.Choice(BY_CHOICES), help="A breakdown instead of the headline"
 )
 @click.option(
@@ -37,6 +43,7 @@ def kpi(
     as_json: bool,
     acronym: str | None,
     as_of: date | None,
+    as_recorded: bool,
     by: str | None,
     forecast: bool,
 ) -> None:
@@ -47,6 +54,7 @@ def kpi(
         xchange kpi --partnership GTEX --as-of 2026-09-30 --json
         xchange kpi --by quarter
         xchange kpi --forecast
+        xchange kpi --as-of 2025-12-31 --as-recorded
     """
     # Only what the options ask for: the headline alone needs neither pandas nor the breakdowns.
     from xchange import presentation
@@ -54,9 +62,9 @@ def kpi(
 
     with db.read_session(ctx.engine) as session:
         partnership = _partnership(session, acronym) if acronym else None
-        result = kpis.headline(session, as_of=as_of, partnership=partnership)
+        result = kpis.headline(session, as_of=as_of, partnership=partnership, recorded=as_recorded)
         outlook = _forecast(session, as_of, partnership) if forecast else None
-        table = _breakdown(session, by, result.as_of, partnership) if by else None
+        table = _breakdown(session, by, result.as_of, partnership, as_recorded) if by else None
     if as_json:
         data: dict[str, Any] = result.as_dict()
         if table is not None:
@@ -66,7 +74,7 @@ def kpi(
             data["forecast"] = _forecast_dict(outlook)
         click.echo(json.dumps(data, indent=2, default=str))
         return
-    click.echo(f"{result.scope} as of {result.as_of.isoformat()}")
+    click.echo(f"{result.scope} as of {result.as_of.isoformat()}, {result.describe_reading()}")
     if table is not None:
         click.echo(presentation.text_table(presentation.readable(table.table, str(by))))
     else:
@@ -89,13 +97,17 @@ def _forecast(session: Session, as_of: date | None, partnership: Any) -> Any:
     return targets.forecast(session, as_of=as_of, partnership=partnership)
 
 
-def _breakdown(session: Session, by: str, as_of: date, partnership: Any) -> Any:
+def _breakdown(session: Session, by: str, as_of: date, partnership: Any, as_recorded: bool) -> Any:
     import pandas as pd
 
+    from xchange.db.history import end_of_day
     from xchange.kpi import breakdowns
     from xchange.kpi.sums import Filters
 
-    filters = Filters(partnership_ids=(partnership.id,)) if partnership else Filters()
+    filters = Filters(
+        partnership_ids=(partnership.id,) if partnership else (),
+        recorded_at=end_of_day(as_of) if as_recorded else None,
+    )
     if by == "country":
         visitor = breakdowns.by_country(session, side="visitor", as_of=as_of, filters=filters)
         host = breakdowns.by_country(session, side="host", as_of=as_of, filters=filters)

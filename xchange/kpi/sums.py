@@ -135,8 +135,8 @@ class Headline:
         data["sme_share"] = self.sme_share
         data["beyond_share"] = self.beyond_share
         data["definitions"] = asdict(self.definitions)
-        if self.history_incomplete_before is not None:
-            data["history_incomplete_before"] = self.history_incomplete_before.isoformat()
+        incomplete = self.history_incomplete_before
+        data["history_incomplete_before"] = None if incomplete is None else incomplete.isoformat()
         return data
 
     def describe_reading(self) -> str:
