@@ -75,83 +75,97 @@ class StoodAt:
 
 
 def records_at(connection: sa.Connection, moment: datetime, fields: Sequence[str]) -> StoodAt:
-    """The exchanges touched after `moment`, now and as they stood then (see the module)."""
+    """The exchanges touched after `moment`, now and as they stood then (see the module).
+
+    Each field of a touched record stood then as the oldest value the trail gives it after
+    the moment: the old value of the first event after it that changed the field, else the
+    value now; after a deletion event (which holds every value the record had), a field it
+    does not name was null. The record was there then unless its first event after the
+    moment created it (or, with no event since and no create event at all, it was created
+    after). The database reads the events' JSON apart, a row per changed field, and pandas
+    settles them by record: no Python work per event.
+    """
+    import pandas as pd
+
     moment = stored_moment(moment)
-    events: dict[int, list[tuple[str, dict[str, Any]]]] = {}
-    rows = connection.execute(
-        sa.select(_EVENTS.c.entity_id, _EVENTS.c.action, _EVENTS.c.changes)
-        .where(
-            _EVENTS.c.entity == "exchange",
-            _EVENTS.c.at > moment,
-            _EVENTS.c.action != "refused",
-            _EVENTS.c.entity_id.is_not(None),
-        )
-        .order_by(_EVENTS.c.at, _EVENTS.c.id)
+    sqlite = connection.dialect.name == "sqlite"
+    found = connection.execute(_changes_query(fields, sqlite), {"moment": _bound(moment, sqlite)})
+    # Plain tuples: pandas probing SQLAlchemy rows for attributes costs more than the query.
+    changes = pd.DataFrame(list(map(tuple, found)), columns=["seq", "entity_id", *_CHANGE])
+    # Events in the trail's order (moment, then id): ids alone need not follow the moments.
+    changes["seq"] = changes.groupby("seq", sort=False).ngroup()
+    later = connection.execute(
+        sa.select(_EXCHANGES.c.id, _EXCHANGES.c.created_at).where(_EXCHANGES.c.created_at > moment)
     )
-    for entity_id, action, changes in rows:
-        events.setdefault(int(entity_id), []).append((action, changes or {}))
-    created_after = {
-        int(i): at
-        for i, at in connection.execute(
-            sa.select(_EXCHANGES.c.id, _EXCHANGES.c.created_at).where(
-                _EXCHANGES.c.created_at > moment
-            )
-        )
-    }
-    ids = sorted(set(events) | set(created_after))
+    created_after = pd.DataFrame(list(map(tuple, later)), columns=["id", "created_at"])
+    touched = pd.Index(changes["entity_id"].unique())
+    ids = sorted(set(touched.astype(int)) | set(created_after["id"].astype(int)))
     names = ", ".join(fields)
     current = keyed_rows(connection, f"SELECT id, {names} FROM exchange", "id", ids)  # noqa: S608
-    now = {int(row[0]): dict(zip(fields, map(_plain, row[1:]), strict=True)) for row in current}
-    then: dict[int, dict[str, Any]] = {}
-    unborn: list[int] = []  # still there after undoing every later event, yet created later
-    for record_id in ids:
-        state, created = _undo(now.get(record_id), events.get(record_id, []), fields)
-        if state is None:
-            continue
-        if not created and record_id in created_after and record_id in now:
-            unborn.append(record_id)
-            continue
-        then[record_id] = state
-    without_create = _without_create_event(connection, unborn)
-    for record_id in unborn:
-        if record_id not in without_create:  # created before the moment after all
-            state, _ = _undo(now[record_id], events.get(record_id, []), fields)
-            if state is not None:
-                then[record_id] = state
-    latest = max((created_after[i] for i in without_create), default=None)
+    rows = [tuple(row) for row in current]
+    now = pd.DataFrame.from_records(rows, columns=["id", *fields]).set_index("id")
+    first = changes.drop_duplicates("entity_id", keep="first").set_index("entity_id")
+    was_there = first.index[first["action"] != "create"]
+    # Created after the moment with no event since: counted from `created_at` when it has no
+    # create event at all (the history before it is unknown).
+    quiet = created_after[~created_after["id"].isin(touched)]
+    unborn = _without_create_event(connection, quiet["id"].astype(int).tolist())
+    untouched = now.index.difference(touched).difference(pd.Index(sorted(unborn)))
+    index = pd.Index(was_there.union(untouched), name="id")
+    then = _oldest_values(changes, now.reindex(index), fields)
+    latest = created_after.loc[created_after["id"].isin(unborn), "created_at"].max()
     return StoodAt(
         moment=moment,
-        now=_frame(now, fields),
-        then=_frame(then, fields),
-        incomplete_before=_moment_of(latest),
+        now=now,
+        then=then,
+        incomplete_before=None if pd.isna(latest) else _moment_of(latest),
     )
 
 
-def _undo(
-    state: dict[str, Any] | None, events: list[tuple[str, dict[str, Any]]], fields: Sequence[str]
-) -> tuple[dict[str, Any] | None, bool]:
-    """The record before `events` (oldest first), from `state` after them (None: not there);
-    and whether a create event was undone (the record began after the moment)."""
-    state = None if state is None else dict(state)
-    created = False
-    for action, changes in reversed(events):
-        version = changes.get("version")
-        if action == "create":
-            state, created = None, True
-        elif isinstance(version, list) and len(version) == 2 and version[1] is None:
-            # A deletion (an undo's): the event holds every value the record had.
-            state = dict.fromkeys(fields)
-            state.update({k: v[0] for k, v in changes.items() if k in state and _pair(v)})
-            created = False
-        elif state is not None:
-            for name, pair in changes.items():
-                if name in state and _pair(pair):
-                    state[name] = pair[0]
-    return state, created
+# A row per event and changed field: its action, the field, its old value, the new one's
+# JSON type ("null" for a version going to null: a deletion).
+_CHANGE = ("action", "field", "old", "new_type")
 
 
-def _pair(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 2
+def _oldest_values(changes: pd.DataFrame, now: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
+    """`now`'s records (indexed by id) with each field as it stood before `changes`."""
+    deleted = changes[(changes["field"] == "version") & (changes["new_type"] == "null")]
+    first_deletion = deleted.drop_duplicates("entity_id").set_index("entity_id")["seq"]
+    rows = changes[changes["field"].isin(fields)].copy()
+    limit = rows["entity_id"].map(first_deletion)
+    # After a record's first deletion, the trail speaks of the record before it no more.
+    rows = rows[limit.isna() | (rows["seq"] <= limit)]
+    oldest = rows.drop_duplicates(["entity_id", "field"], keep="first")
+    then = now.astype(object)
+    wiped = then.index.isin(first_deletion.index)
+    for name in fields:
+        values = oldest[oldest["field"] == name].set_index("entity_id")["old"]
+        column = then[name].where(~wiped, None)
+        had = then.index.isin(values.index)
+        then[name] = column.where(~had, values.reindex(then.index).astype(object))
+    return then
+
+
+def _changes_query(fields: Sequence[str], sqlite: bool) -> sa.TextClause:
+    """A row per exchange event after `:moment` and field it changed among `fields` and
+    `version` (`_CHANGE`), oldest event first."""
+    wanted = ", ".join(f"'{name}'" for name in (*fields, "version"))
+    if sqlite:
+        old, new_type = "json_extract(j.value, '$[0]')", "json_type(j.value, '$[1]')"
+    else:
+        old, new_type = "j.value ->> 0", "json_typeof(j.value -> 1)"
+    # Field names are the caller's constants, never input.
+    return sa.text(
+        f"SELECT e.id, e.entity_id, e.action, j.key, {old}, {new_type} "  # noqa: S608
+        "FROM audit_event AS e, json_each(e.changes) AS j "
+        "WHERE e.entity = 'exchange' AND e.at > :moment AND e.action <> 'refused' "
+        f"AND e.entity_id IS NOT NULL AND j.key IN ({wanted}) ORDER BY e.at, e.id"
+    )
+
+
+def _bound(moment: datetime, sqlite: bool) -> Any:
+    """`moment` as the driver compares it with the stored text (SQLite) or timestamp."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
 
 
 def _without_create_event(connection: sa.Connection, ids: list[int]) -> set[int]:
@@ -166,21 +180,6 @@ def _without_create_event(connection: sa.Connection, ids: list[int]) -> set[int]
         where="entity = 'exchange' AND action = 'create'",
     )
     return set(ids) - {int(row[0]) for row in having}
-
-
-def _plain(value: Any) -> Any:
-    """A stored value in the audit trail's spelling: dates as ISO text."""
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
-
-
-def _frame(records: dict[int, dict[str, Any]], fields: Sequence[str]) -> pd.DataFrame:
-    import pandas as pd
-
-    frame = pd.DataFrame.from_dict(records, orient="index", columns=list(fields))
-    frame.index.name = "id"
-    return frame
 
 
 def _moment_of(value: Any) -> datetime | None:

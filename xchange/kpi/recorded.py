@@ -153,21 +153,19 @@ def state_sums(
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The trail's spelling made comparable: dates as timestamps, the quarter of the end date,
-    yes/no as booleans (SQLite's driver gives 0/1)."""
+    """Stored values and the trail's JSON made comparable: the end date as a timestamp (a date,
+    or ISO text) with its quarter, yes/no as booleans (SQLite gives 0/1, PostgreSQL's JSON text
+    "true"), the partnership as a number."""
     import pandas as pd
 
     t = frame.copy()
-    end = pd.to_datetime(t["end_date"], errors="coerce")
+    end = pd.to_datetime(t["end_date"].astype("string"), errors="coerce", format="ISO8601")
     t["end_date"] = end
-    t["end_quarter"] = (
-        end.dt.year.astype("Int64").astype(str)
-        + "Q"
-        + ((end.dt.month - 1) // 3 + 1).astype("Int64").astype(str)
-    )
+    year, quarter = end.dt.year.astype("Int64"), ((end.dt.month - 1) // 3 + 1).astype("Int64")
+    t["end_quarter"] = year.astype("string") + "Q" + quarter.astype("string")
     for name in ("visitor_is_sme", "host_is_sme"):
-        t[name] = t[name].fillna(False).astype(bool)
-    t["partnership_id"] = t["partnership_id"].astype("Int64")
+        t[name] = t[name].astype("string").str.lower().isin(("true", "1", "1.0", "t"))
+    t["partnership_id"] = pd.to_numeric(t["partnership_id"], errors="coerce").astype("Int64")
     return t
 
 
