@@ -210,7 +210,7 @@ def _as_recorded(
     present = set(known)
     groups = [g for g in totals if g in present or totals[g].any() or not keys]
     if keys:
-        groups = sorted((g for g in groups if None not in g), key=_order)
+        groups = sorted(groups, key=_order)
     return Sums(
         [list(column) for column in zip(*groups, strict=True)] if groups else [[] for _ in keys],
         _stack([totals[group] for group in groups]),

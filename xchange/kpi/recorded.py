@@ -146,7 +146,7 @@ def state_sums(
     ).astype(np.int64)
     if not keys:
         return {(): figures[list(FIGURES)].sum().to_numpy(dtype=np.int64)}
-    grouped = pd.concat([t[keys], figures], axis=1).groupby(keys, sort=False, dropna=True).sum()
+    grouped = pd.concat([t[keys], figures], axis=1).groupby(keys, sort=False, dropna=False).sum()
     values = grouped[list(FIGURES)].to_numpy(dtype=np.int64)
     groups = [g if isinstance(g, tuple) else (g,) for g in grouped.index]
     return {tuple(_key(v) for v in g): row for g, row in zip(groups, values, strict=True)}
@@ -170,7 +170,12 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _key(value: Any) -> Any:
-    """A group key as the SQL sums give it: dates as dates, numbers as Python ints."""
+    """A group key as the SQL sums give it: dates as dates, numbers as Python ints, blanks
+    None."""
+    import pandas as pd
+
+    if pd.isna(value):
+        return None
     if isinstance(value, datetime):  # a pandas Timestamp
         return value.date()
     return value.item() if hasattr(value, "item") else value
