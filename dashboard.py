@@ -3,8 +3,6 @@ and 25 % beyond the community, whether they will make it, and why not."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
@@ -49,20 +47,23 @@ with st.container(horizontal=True):
         placeholder="All countries",
         help="Exchanges whose visitor or host is in one of these countries.",
     )
+    as_of, recorded_at = ui.as_of_and_reading()
 
 filters = Filters(
     partnership_ids=tuple(sorted(picked)),
     quarters=tuple(sorted(quarters)),
     ecosystems=tuple(sorted(ecosystems)),
     countries=tuple(sorted(countries)),
+    recorded_at=recorded_at,
 )
 with st.spinner("Counting exchanges..."):
-    view = ui.cached_overview(filters, date.today())
+    view = ui.cached_overview(filters, as_of)
 
 h, outlook = view.headline, view.forecast
 scope = "Programme" if h.scope == "programme" else h.scope
 st.caption(
-    f"{ui.escape(scope)}, as of {ui.iso(view.as_of)}. {ui.escape(view.definitions.describe())} "
+    f"{ui.escape(scope)}, as of {ui.iso(view.as_of)}, {ui.escape(h.describe_reading())}. "
+    f"{ui.escape(view.definitions.describe())} "
     "Counted: completed physical stays that have ended, each once for the partnership that "
     "sends the visitor."
 )

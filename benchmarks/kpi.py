@@ -236,7 +236,8 @@ def reimport_changed(engine: Engine, size: int, edits: int) -> float:
     frame = demo.demo_frame(size, seed=demo.DEFAULT_SEED, today=TODAY)
     rows = frame.iloc[:: max(1, size // edits)].head(edits).copy()
     rows["host_community"] = rows["host_community"].map(NEXT_COMMUNITY)
-    source = read_file(rows.to_csv(index=False).encode(), "later-edits.csv")
+    data = rows.to_csv(index=False).encode()
+    source = read_file(data, "later-edits.csv", max_bytes=len(data))
     began = time.perf_counter()
     with write_session(engine, check_foreign_keys=False) as session:
         actor = session.query(User).filter_by(email=LOCAL_ADMIN_EMAIL).one()

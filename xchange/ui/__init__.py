@@ -9,6 +9,7 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - actions: reads and writes with refusals as messages (`read`, `write`, `saved`...)
 - cache: cached reads keyed by the data version (`cached_*`)
 - form, records: the exchange form; exchange tables, links and the open record
+- reading: the as-of date and "as known now" / "as recorded then" beside it
 - admin: one function per tab of the Administration page
 """
 
@@ -37,6 +38,7 @@ from xchange.ui.cache import (
     own_partnership_ids,
 )
 from xchange.ui.form import ExchangeForm, check, exchange_form, show_checks
+from xchange.ui.reading import as_of_and_reading
 from xchange.ui.records import (
     EXCHANGES_PAGE,
     close_record,
@@ -75,6 +77,7 @@ __all__ = [
     "ROLE_NAMES",
     "WRITERS",
     "ExchangeForm",
+    "as_of_and_reading",
     "PageLink",
     "cached_attention",
     "cached_duplicates",
