@@ -279,3 +279,36 @@ def test_every_result_states_its_reading(register: Engine) -> None:
 def test_a_day_ends_in_brussels(day: date, moment: datetime) -> None:
     assert history.end_of_day(day) == moment
     assert reading(moment) == f"as recorded on {day.day} {day:%b %Y}"
+
+
+def test_a_demo_load_then_edits_read_as_recorded_at_each_moment(engine: Engine) -> None:
+    """A demo register (its history written at simulated dates), then edits, an import and
+    its undo: the figures as recorded at each moment equal the live ones."""
+    from xchange.demo import load as demo
+
+    demo.load_demo(engine, exchanges=300, seed=11)
+    played = History(engine, tag="")  # every record: the demo's too
+    played.moments.append((datetime.now(UTC), played.figures()))
+    spec = {
+        "partnership": "GTEX",
+        "status": "completed",
+        "modality": "physical",
+        "monday": MONDAYS[0],
+        "visitor_is_sme": True,
+        "host_is_sme": False,
+        "visitor_community": "external",
+        "host_community": "partner",
+        "host_organisation": "Host A",
+    }
+    for step in (
+        ("cancel", 3),
+        ("complete", 40),
+        ("edit", 7, spec),
+        ("import", [spec, {**spec, "status": "planned", "monday": MONDAYS[2]}], 0),
+        ("undo",),
+        ("create", spec),
+    ):
+        played.step(step)
+    # The steps did change the figures (a refused one would change nothing).
+    assert len({repr(live) for _moment, live in played.moments}) >= 5
+    played.check(engine)
