@@ -76,3 +76,36 @@ def test_as_recorded_after_the_load_is_the_register_as_known_now(
         then = kpi.headline(session, as_of=TODAY, filters=Filters(recorded_at=datetime.now(UTC)))
     assert {n: getattr(then, n) for n in kpi.FIGURES} == {n: getattr(now, n) for n in kpi.FIGURES}
     assert then.counted > 0 and then.pipeline > 0 and then.cancelled > 0
+
+
+def test_records_without_a_create_event_say_the_history_is_incomplete(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A register loaded without its history (as the demo did before): its records count from
+    their `created_at` as they are now, and the result says before when that holds."""
+    monkeypatch.setattr(demo, "write_history", lambda *args, **kwargs: 0)
+    demo.load_demo(engine, exchanges=400, seed=SEED, today=TODAY)
+    day = TODAY - timedelta(days=300)
+    with engine.connect() as connection:
+        latest = connection.execute(sa.text("SELECT max(created_at) FROM exchange")).scalar()
+        rows = connection.execute(
+            sa.text("SELECT status, modality, end_date, created_at FROM exchange")
+        ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["status", "modality", "end", "at"])
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    frame["end"] = pd.to_datetime(frame["end"])
+    known = frame[frame["at"] <= pd.Timestamp(history.end_of_day(day))]
+    with read_session(engine) as session:
+        then = kpi.headline(session, as_of=day, recorded=True)
+    assert then.counted == int(
+        (
+            (known["status"] == "completed")
+            & (known["modality"] == "physical")
+            & (known["end"] <= pd.Timestamp(day))
+        ).sum()
+    )
+    stamp = pd.Timestamp(latest)
+    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp  # SQLite: text in UTC
+    latest_day = stamp.tz_convert(history.BRUSSELS).date()
+    assert then.history_incomplete_before == latest_day
+    assert f"(history incomplete before {latest_day.day} " in then.describe_reading()
