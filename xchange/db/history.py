@@ -89,9 +89,11 @@ def records_at(connection: sa.Connection, moment: datetime, fields: Sequence[str
 
     moment = stored_moment(moment)
     sqlite = connection.dialect.name == "sqlite"
-    found = connection.execute(_changes_query(fields, sqlite), {"moment": _bound(moment, sqlite)})
-    # Plain tuples: pandas probing SQLAlchemy rows for attributes costs more than the query.
-    changes = pd.DataFrame(list(map(tuple, found)), columns=["seq", "entity_id", *_CHANGE])
+    # Through the driver: its rows are plain tuples, which SQLAlchemy's rows (fetched one by
+    # one, then probed by pandas) cost several times more to hand over. Object columns:
+    # inferring Arrow text columns would cost more than everything else here.
+    found = _driver_rows(connection, _changes_query(fields, sqlite), _bound(moment, sqlite))
+    changes = pd.DataFrame(found, columns=["seq", "entity_id", *_CHANGE], dtype=object)
     # Events in the trail's order (moment, then id): ids alone need not follow the moments.
     changes["seq"] = changes.groupby("seq", sort=False).ngroup()
     later = connection.execute(
@@ -103,7 +105,7 @@ def records_at(connection: sa.Connection, moment: datetime, fields: Sequence[str
     names = ", ".join(fields)
     current = keyed_rows(connection, f"SELECT id, {names} FROM exchange", "id", ids)  # noqa: S608
     rows = [tuple(row) for row in current]
-    now = pd.DataFrame.from_records(rows, columns=["id", *fields]).set_index("id")
+    now = pd.DataFrame(rows, columns=["id", *fields], dtype=object).set_index("id")
     first = changes.drop_duplicates("entity_id", keep="first").set_index("entity_id")
     was_there = first.index[first["action"] != "create"]
     # Created after the moment with no event since: counted from `created_at` when it has no
@@ -146,20 +148,40 @@ def _oldest_values(changes: pd.DataFrame, now: pd.DataFrame, fields: Sequence[st
     return then
 
 
-def _changes_query(fields: Sequence[str], sqlite: bool) -> sa.TextClause:
-    """A row per exchange event after `:moment` and field it changed among `fields` and
-    `version` (`_CHANGE`), oldest event first."""
-    wanted = ", ".join(f"'{name}'" for name in (*fields, "version"))
+def _driver_rows(connection: sa.Connection, sql: str, moment: Any) -> list[Any]:
+    """The rows of `sql` (one `%s` for the moment) through the database driver."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql.replace("%s", mark), [moment])
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _changes_query(fields: Sequence[str], sqlite: bool) -> str:
+    """A row per exchange event after the moment and field it changed among `fields`, and for
+    `version` where a create begins it or a deletion ends it (`_CHANGE`), oldest event
+    first."""
+    wanted = ", ".join(f"'{name}'" for name in fields)
+    # SQLite would seek the (entity, entity_id) index and read every exchange event, where
+    # the moment's index reads only the later ones: `+` keeps it off the first (PostgreSQL's
+    # statistics choose right by themselves).
+    entity = "+e.entity" if sqlite else "e.entity"
     if sqlite:
         old, new_type = "json_extract(j.value, '$[0]')", "json_type(j.value, '$[1]')"
     else:
         old, new_type = "j.value ->> 0", "json_typeof(j.value -> 1)"
     # Field names are the caller's constants, never input.
-    return sa.text(
+    return (
         f"SELECT e.id, e.entity_id, e.action, j.key, {old}, {new_type} "  # noqa: S608
         "FROM audit_event AS e, json_each(e.changes) AS j "
-        "WHERE e.entity = 'exchange' AND e.at > :moment AND e.action <> 'refused' "
-        f"AND e.entity_id IS NOT NULL AND j.key IN ({wanted}) ORDER BY e.at, e.id"
+        f"WHERE {entity} = 'exchange' AND e.at > %s AND e.action <> 'refused' "
+        # The version matters only where it begins (a create) or ends (a deletion).
+        f"AND e.entity_id IS NOT NULL AND (j.key IN ({wanted}) OR (j.key = 'version' AND "
+        f"(e.action = 'create' OR {new_type} = 'null'))) ORDER BY e.at, e.id"
     )
 
 

@@ -202,10 +202,9 @@ def _as_recorded(
     totals = dict(zip(known, base.figures.copy(), strict=True))
     if not keys:
         totals = {(): base.figures.sum(axis=0) if len(base.figures) else _stack([]).sum(axis=0)}
-    for frame, sign in ((stood.now, -1), (stood.then, 1)):
-        for group, row in recorded.state_sums(frame, keys, as_of, definitions, now).items():
-            found = totals.get(group)
-            totals[group] = sign * row if found is None else found + sign * row
+    for group, row in recorded.net_sums(stood, keys, as_of, definitions, now).items():
+        found = totals.get(group)
+        totals[group] = row if found is None else found + row
     # A group the correction alone brings in, all zeros, has no exchange then: left out.
     present = set(known)
     groups = [g for g in totals if g in present or totals[g].any() or not keys]
