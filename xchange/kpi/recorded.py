@@ -121,7 +121,7 @@ def state_sums(
 
     if not len(frame):
         return {}
-    t = _typed(frame)
+    t = _typed(frame, quarters="end_quarter" in keys or bool(filters.quarters))
     keep = np.ones(len(t), dtype=bool)
     if filters.partnership_ids:
         keep &= t["partnership_id"].isin(filters.partnership_ids).to_numpy()
@@ -153,13 +153,17 @@ def state_sums(
     else:
         beyond = (communities[0] == "external") | (communities[1] == "external")
     sme = t["visitor_is_sme"].to_numpy(dtype=bool) | t["host_is_sme"].to_numpy(dtype=bool)
+    pipeline = np.isin(status, ("planned", "confirmed"))
+    if not keys:  # the headline: plain sums, no frame
+        columns = (counted, counted & sme, counted & beyond, pipeline, status == "cancelled")
+        return {(): np.array([int(weight[c].sum()) for c in (*columns, virtual)], np.int64)}
     figures = (
         pd.DataFrame(
             {
                 "counted": counted,
                 "involving_sme": counted & sme,
                 "beyond_community": counted & beyond,
-                "pipeline": np.isin(status, ("planned", "confirmed")),
+                "pipeline": pipeline,
                 "cancelled": status == "cancelled",
                 "virtual": virtual,
             },
@@ -168,27 +172,30 @@ def state_sums(
         .astype(np.int64)
         .mul(weight, axis=0)
     )
-    if not keys:
-        return {(): figures[list(FIGURES)].sum().to_numpy(dtype=np.int64)}
     grouped = pd.concat([t[keys], figures], axis=1).groupby(keys, sort=False, dropna=False).sum()
     values = grouped[list(FIGURES)].to_numpy(dtype=np.int64)
     groups = [g if isinstance(g, tuple) else (g,) for g in grouped.index]
     return {tuple(_key(v) for v in g): row for g, row in zip(groups, values, strict=True)}
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+# Yes as the database and the trail spell it: SQLite's 1, PostgreSQL's JSON text "true".
+_YES = {True: True, "true": True, "1": True, "t": True}  # 1 and 1.0 hash as True
+
+
+def _typed(frame: pd.DataFrame, *, quarters: bool = True) -> pd.DataFrame:
     """Stored values and the trail's JSON made comparable: the end date as a timestamp (a date,
-    or ISO text) with its quarter, yes/no as booleans (SQLite gives 0/1, PostgreSQL's JSON text
-    "true"), the partnership as a number."""
+    or ISO text) with its quarter (when `quarters`), yes/no as booleans, the partnership as a
+    number."""
     import pandas as pd
 
     t = frame.copy()
     end = pd.to_datetime(t["end_date"].astype("string"), errors="coerce", format="ISO8601")
     t["end_date"] = end
-    year, quarter = end.dt.year.astype("Int64"), ((end.dt.month - 1) // 3 + 1).astype("Int64")
-    t["end_quarter"] = year.astype("string") + "Q" + quarter.astype("string")
+    if quarters:
+        year, quarter = end.dt.year.astype("Int64"), ((end.dt.month - 1) // 3 + 1).astype("Int64")
+        t["end_quarter"] = year.astype("string") + "Q" + quarter.astype("string")
     for name in ("visitor_is_sme", "host_is_sme"):
-        t[name] = t[name].astype("string").str.lower().isin(("true", "1", "1.0", "t"))
+        t[name] = t[name].map(_YES).fillna(False).astype(bool)
     t["partnership_id"] = pd.to_numeric(t["partnership_id"], errors="coerce").astype("Int64")
     return t
 
