@@ -312,3 +312,30 @@ def test_a_demo_load_then_edits_read_as_recorded_at_each_moment(engine: Engine) 
     # The steps did change the figures (a refused one would change nothing).
     assert len({repr(live) for _moment, live in played.moments}) >= 5
     played.check(engine)
+
+
+def test_targets_as_they_stood(register: Engine) -> None:
+    """As recorded then, a partnership's and the programme's targets are those in force."""
+    from xchange.programme.partnerships import find_partnership, update_partnership
+
+    before = datetime.now(UTC)
+    while datetime.now(UTC) <= before:  # the change comes strictly later
+        pass
+    with write_session(register) as session:
+        gtex = find_partnership(session, "GTEX")
+        assert gtex is not None
+        update_partnership(
+            session=session,
+            actor=factories.admin(session),
+            partnership_id=gtex.id or 0,
+            expected_version=gtex.version,
+            name=gtex.name,
+            action_start=gtex.action_start,
+            action_end=gtex.action_end,
+            target_exchanges=gtex.target_exchanges + 50,
+        )
+    with read_session(register) as session:
+        gtex = find_partnership(session, "GTEX")
+        then = kpi.headline(session, partnership=gtex, filters=Filters(recorded_at=before))
+        now = kpi.headline(session, partnership=gtex)
+    assert (then.target, now.target) == (100, 150)

@@ -7,10 +7,11 @@
 Every write to an exchange is audited old -> new (`versioning.record_change`, the import's
 bulk events, an undo's deletion event holding every value it removed, a merge's moves), so a
 record untouched since a moment stood then as it stands now: only the records with an event
-after the moment (or created after it) need rebuilding, and each is rebuilt by undoing its
-events newest first. Read as a state machine, ids used twice (SQLite hands a deleted record's
-id to the next one) come out right too: a create event means "not there before", a deletion
-event "there, with these values, before".
+after the moment (or created after it) need rebuilding. Undoing a record's later events newest
+first leaves each field at the old value of the first later event that changed it, so that is
+what is read, for all records at once. Ids used twice (SQLite hands a deleted record's id to
+the next one) come out right too: a first later event that creates means "not there then", and
+nothing after a deletion (which holds every value) speaks of the record before it.
 
 A record without a create event (loaded before the demo wrote its history) counts from its
 `created_at` with its earliest audited values; `incomplete_before` then names the latest such
@@ -35,15 +36,6 @@ if TYPE_CHECKING:  # pandas is imported where a frame is built: `xchange kpi` ne
 
 # Days end in Brussels (the programme's working time); moments are stored in UTC.
 BRUSSELS = ZoneInfo("Europe/Brussels")
-_EVENTS = sa.table(
-    "audit_event",
-    sa.column("id"),
-    sa.column("at", UTCDateTime()),
-    sa.column("entity"),
-    sa.column("entity_id"),
-    sa.column("action"),
-    sa.column("changes", sa.JSON()),
-)
 _EXCHANGES = sa.table("exchange", sa.column("id"), sa.column("created_at", UTCDateTime()))
 
 
@@ -63,9 +55,10 @@ def stored_moment(moment: datetime) -> datetime:
 class StoodAt:
     """The records that changed after `moment`: as they are now and as they stood then.
 
-    `now` and `then` are indexed by exchange id and hold `fields` in the audit trail's
-    spelling (dates as ISO text); `then` leaves out records that did not exist at the moment,
-    `now` those deleted since.
+    `now` and `then` are indexed by exchange id and hold `fields` as object columns, stored
+    values and the trail's JSON values mixed (a date or its ISO text, 1 or true): readers
+    normalise them (`kpi.recorded`). `then` leaves out records that did not exist at the
+    moment, `now` those deleted since.
     """
 
     moment: datetime
