@@ -234,6 +234,8 @@ def reimport_changed(engine: Engine, size: int, edits: int) -> float:
     from xchange.db.engine import LOCAL_ADMIN_EMAIL, write_session
     from xchange.imports.files import read_file
     from xchange.imports.importer import run_import
+    from sqlmodel import select
+
     from xchange.models import User
 
     frame = demo.demo_frame(size, seed=demo.DEFAULT_SEED, today=TODAY)
@@ -243,7 +245,7 @@ def reimport_changed(engine: Engine, size: int, edits: int) -> float:
     source = read_file(data, "later-edits.csv", max_bytes=len(data))
     began = time.perf_counter()
     with write_session(engine, check_foreign_keys=False) as session:
-        actor = session.query(User).filter_by(email=LOCAL_ADMIN_EMAIL).one()
+        actor = session.exec(select(User).where(User.email == LOCAL_ADMIN_EMAIL)).one()
         report = run_import(session=session, actor=actor, source=source, today=TODAY)
     assert report.rows_updated == len(rows), report.summary()
     return time.perf_counter() - began
