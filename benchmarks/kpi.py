@@ -231,11 +231,11 @@ def naive(engine: Engine, as_of: date) -> Callable[[], Any]:
 def reimport_changed(engine: Engine, size: int, edits: int) -> float:
     """Re-import `edits` of the demo's rows (spread over the register), each with its host's
     community moved on: the later edits, made in bulk. Seconds taken."""
+    from sqlmodel import select
+
     from xchange.db.engine import LOCAL_ADMIN_EMAIL, write_session
     from xchange.imports.files import read_file
     from xchange.imports.importer import run_import
-    from sqlmodel import select
-
     from xchange.models import User
 
     frame = demo.demo_frame(size, seed=demo.DEFAULT_SEED, today=TODAY)

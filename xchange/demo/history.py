@@ -10,8 +10,10 @@ stored row, each event's old value is what the record held before it:
 - confirm (confirmed and completed stays, halfway between logging and the stay's start):
   status planned -> confirmed;
 - complete (on the validation day): status confirmed -> completed, validated_on, validated_by;
-- cancel (on the cancellation day): status planned -> cancelled, the reason;
-- pay (on the payment day): paid_on, paid_cents.
+- cancel (on the cancellation day): status planned -> cancelled, the reason.
+
+Payments are not written (no figure as recorded reads them, and a million more events would
+cost the load a tenth of its time): as recorded, a demo record's payment shows from the start.
 
 No moment lies after the load itself. Events of one moment are inserted in the order above, so
 the trail's order (moment, then id) keeps each record's story in order.
@@ -36,7 +38,6 @@ COLUMNS = ("at", "actor_id", "actor_label", "entity", "entity_id", "action", "ch
 def write_history(
     connection: sa.Connection,
     data: DemoData,
-    paid_cents: Array,
     exchange_base: int,
     admin: tuple[int | None, str],
     now: datetime | None = None,
@@ -50,7 +51,6 @@ def write_history(
     completed = status == "completed"
     confirmed = completed | (status == "confirmed")
     cancelled = status == "cancelled"
-    paid = ~np.isnat(data.paid_on)
     # Confirmed halfway between logging and the start (or today, for a start still ahead).
     start = np.minimum(data.start.astype("datetime64[s]"), now64)
     confirm_at = np.minimum(np.maximum(created + (start - created) // 2, created), now64)
@@ -58,7 +58,6 @@ def write_history(
         np.maximum(_day_moment(data.validated_on), confirm_at), now64
     )  # NaT only where not completed
     cancel_at = np.minimum(np.maximum(data.updated.astype("datetime64[s]"), created), now64)
-    pay_at = np.minimum(np.maximum(_day_moment(data.paid_on), complete_at), now64)
 
     sqlite = is_sqlite(connection)
     parts: list[tuple[Array, Array, str, list[str]]] = [
@@ -71,7 +70,6 @@ def write_history(
         ),
         (ids[completed], complete_at[completed], "complete", _completions(data, completed)),
         (ids[cancelled], cancel_at[cancelled], "cancel", _cancellations(data, cancelled)),
-        (ids[paid], pay_at[paid], "pay", _payments(data, paid_cents, paid)),
     ]
     actor_id, actor_label = admin
     written = 0
@@ -119,12 +117,4 @@ def _cancellations(data: DemoData, cancelled: Array) -> list[str]:
     return [
         f'{{"status": ["planned", "cancelled"], "cancellation_reason": [null, {reason}]}}'
         for reason in _texts(data.cancellation_reason[cancelled])
-    ]
-
-
-def _payments(data: DemoData, paid_cents: Array, paid: Array) -> list[str]:
-    days = bulk.date_texts(data.paid_on[paid])
-    return [
-        f'{{"paid_on": [null, "{day}"], "paid_cents": [null, {int(cents)}]}}'
-        for day, cents in zip(days, paid_cents[paid].tolist(), strict=True)
     ]

@@ -320,8 +320,7 @@ def _write_bulk(
         # The KPI summaries' per-row triggers would double the cost: sum once at the end.
         with summary.suspended(connection):
             bulk.insert_rows(connection, "exchange", tuple(columns), rows, constants)
-        paid_cents = np.where(np.isnat(data.paid_on), 0, facts["lump_sum_cents"])
-        write_history(connection, data, paid_cents, exchange_base, admin)
+        write_history(connection, data, exchange_base, admin)
     for table in ("organisation", "person", "exchange"):
         bulk.sync_id_sequence(connection, table)
 
