@@ -3,6 +3,8 @@ and 25 % beyond the community, whether they will make it, and why not."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +19,7 @@ st.title("ClusterXchange progress")
 with st.container(horizontal=True):
     filters = ui.dashboard_filters(user, choices)
     as_of = ui.as_of_control()
+    filters = replace(filters, recorded_at=ui.reading_control(as_of))
 ui.remember_view(filters, as_of, choices)
 with st.spinner("Counting exchanges..."):
     view = ui.cached_overview(filters, as_of)
@@ -25,7 +28,8 @@ with st.spinner("Counting exchanges..."):
 h, outlook = view.headline, view.forecast
 scope = "Programme" if h.scope == "programme" else h.scope
 st.caption(
-    f"{ui.escape(scope)}, as of {ui.iso(view.as_of)}. {ui.escape(view.definitions.describe())} "
+    f"{ui.escape(scope)}, as of {ui.iso(view.as_of)}, {ui.escape(h.describe_reading())}. "
+    f"{ui.escape(view.definitions.describe())} "
     "Counted: completed physical stays that have ended, each once for the partnership that "
     "sends the visitor."
 )

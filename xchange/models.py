@@ -366,6 +366,8 @@ class Exchange(SQLModel, table=True):
         sa.Index("ix_exchange_partnership_quarter", "partnership_id", "end_quarter"),
         # "Last activity" per partnership on the dashboard: one seek each.
         sa.Index("ix_exchange_partnership_updated", "partnership_id", "updated_at"),
+        # Figures as recorded at a moment read the records created after it (`db.history`).
+        sa.Index("ix_exchange_created_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

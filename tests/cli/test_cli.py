@@ -53,6 +53,8 @@ KPI_KEYS = {
     "cancelled",
     "virtual",
     "definitions",
+    "reading",
+    "history_incomplete_before",
 }
 
 
@@ -352,6 +354,8 @@ def test_kpi_json_for_the_programme(register: str) -> None:
         "cancelled": 1,
         "virtual": 1,
         "definitions": {"beyond_reading": "broad", "count_virtual": False},
+        "reading": "as known now",
+        "history_incomplete_before": None,
     }
 
 
@@ -400,7 +404,7 @@ def test_kpi_json_for_a_partnership_and_as_of(register: str) -> None:
 
 def test_kpi_table(register: str) -> None:
     lines = ok(xc(register, "kpi --as-of 2026-11-25")).splitlines()
-    assert lines[0] == "programme as of 2026-11-25"
+    assert lines[0] == "programme as of 2026-11-25, as known now"
     assert lines[1].split() == ["figure", "value", "target", "progress"]
     width = lines[2].index(" ")  # the first column's rule
     assert {line[:width].strip(): line[width:].split() for line in lines[3:9]} == {
@@ -414,6 +418,28 @@ def test_kpi_table(register: str) -> None:
     assert lines[9].startswith("Beyond community: the visitor or the host is external")
     # With nothing counted a share reads "no data", not 0 %.
     assert "no data" in ok(xc(register, "kpi --as-of 2026-01-31 --partnership AGRI"))
+
+
+def test_kpi_as_recorded_states_its_reading_and_that_day_s_figures(
+    register: str, engine: Engine
+) -> None:
+    """As recorded on a day before anything was logged: nothing at all, not even today's
+    pipeline and cancellations; as recorded today, the register as it stands."""
+    before = kpi_json(register, "--as-of 2026-01-31 --as-recorded")
+    assert before["reading"] == "as recorded on 31 Jan 2026"
+    assert (before["counted"], before["pipeline"], before["cancelled"]) == (0, 0, 0)
+    assert kpi_json(register, "--as-of 2026-01-31")["pipeline"] == 1  # as known now: today's
+    first = ok(xc(register, "kpi --as-of 2026-01-31 --as-recorded")).splitlines()[0]
+    assert first == "programme as of 2026-01-31, as recorded on 31 Jan 2026"
+    today = date.today().isoformat()
+    now = kpi_json(register, f"--as-of {today} --as-recorded")
+    known = kpi_json(register, f"--as-of {today}")
+    assert {**now, "reading": None} == {**known, "reading": None}
+    rows = json.loads(
+        ok(xc(register, "kpi --json --as-of 2026-01-31 --as-recorded --by partnership"))
+    )
+    assert rows["reading"] == "as recorded on 31 Jan 2026"
+    assert all(row["pipeline"] == 0 for row in rows["rows"])
 
 
 def test_kpi_unknown_partnership(sqlite_url: str) -> None:

@@ -247,7 +247,7 @@ def test_a_quarters_life_from_submission_to_a_second_approval(
         pack = gather(
             session, actor=user(session, OFFICER), quarter=Q, partnership="ALPHA", today=TODAY
         )
-        assert pack.source.startswith(
+        assert pack.source.describe().startswith(
             f"the approved quarter report (revision 2; Approved by {OFFICER} on "
         )
         assert pack.headline.counted == revision.figures["counted"] == 1

@@ -26,9 +26,11 @@ from tests.pages.helpers import Register, demo_register, fresh_caches, open_dash
 from xchange import dates
 from xchange.cli import cli
 from xchange.db import engine as db
+from xchange.db.history import end_of_day
 from xchange.errors import PermissionDenied
 from xchange.kpi import breakdowns, snapshots
 from xchange.kpi import sums as kpi
+from xchange.kpi.sums import Filters
 from xchange.models import Role, User, quarter_of
 from xchange.pack import build as pack
 from xchange.pack import charts
@@ -146,12 +148,17 @@ def test_data_xlsx_holds_the_numbers_of_the_kpi_engine(built: Built) -> None:
     path = built.result.directory / "data.xlsx"
     as_of = pack.as_of_for(QUARTER)
     engine = db.make_engine(built.register.url)
+    # A past quarter's pack prints the register as recorded at the quarter's last day.
+    then = Filters(recorded_at=end_of_day(as_of))
     with db.read_session(engine) as session:
-        headline = kpi.headline(session, as_of=as_of)
-        quarters = breakdowns.by_quarter(session, as_of=as_of).table
-        ecosystems = breakdowns.by_ecosystem(session, as_of=as_of).table
-        partnerships = breakdowns.by_partnership(session, as_of=as_of).table
+        headline = kpi.headline(session, as_of=as_of, recorded=True)
+        quarters = breakdowns.by_quarter(session, as_of=as_of, filters=then).table
+        ecosystems = breakdowns.by_ecosystem(session, as_of=as_of, filters=then).table
+        partnerships = breakdowns.by_partnership(session, as_of=as_of, filters=then).table
+        known_now = kpi.headline(session, as_of=as_of)
     engine.dispose()
+    # The demo's stays validated after the quarter's end are not in its figures.
+    assert headline.counted < known_now.counted
 
     summary = {row["Figure"]: row for row in _sheet(path, "Summary")}
     assert summary["Exchanges counted"]["Value"] == headline.counted
@@ -179,6 +186,10 @@ def test_data_xlsx_holds_the_numbers_of_the_kpi_engine(built: Built) -> None:
 
     definitions = {row["Item"]: row["Value"] for row in _sheet(path, "Definitions")}
     assert definitions["As of"] == as_of.isoformat()
+    said = f"the register as recorded on {as_of.day} {as_of:%b %Y}"
+    assert definitions["Figures"] == said
+    # A programme pack says, partnership by partnership, which figures it used.
+    assert {definitions[f"Figures for {acronym}"] for acronym in partnerships["acronym"]} == {said}
     assert definitions["Beyond-community reading"] == "broad"
     assert definitions["Virtual stays counted"] == "no (counted apart)"
     reported = _sheet(path, "As reported")

@@ -21,6 +21,12 @@ BY_CHOICES = ["partnership", "quarter", "period", "country", "flow", "ecosystem"
 @click.option("--partnership", "acronym", metavar="ACRONYM", help="One partnership's figures")
 @click.option("--as-of", type=DAY, help="Figures as of this date [default: today]")
 @click.option(
+    "--as-recorded",
+    is_flag=True,
+    help="The register as recorded at the end of the as-of day (Brussels), rebuilt from the "
+    "audit trail, instead of as known now",
+)
+@click.option(
     "--by", "by", type=click.Choice(BY_CHOICES), help="A breakdown instead of the headline"
 )
 @click.option(
@@ -36,6 +42,7 @@ def kpi(
     as_json: bool,
     acronym: str | None,
     as_of: date | None,
+    as_recorded: bool,
     by: str | None,
     forecast: bool,
 ) -> None:
@@ -46,17 +53,20 @@ def kpi(
         xchange kpi --partnership GTEX --as-of 2026-09-30 --json
         xchange kpi --by quarter
         xchange kpi --forecast
+        xchange kpi --as-of 2025-12-31 --as-recorded
     """
     from xchange import presentation
     from xchange.kpi import figures as asked
 
     with db.read_session(ctx.engine) as session:
-        found = asked.figures(session, acronym=acronym, as_of=as_of, by=by, forecast=forecast)
+        found = asked.figures(
+            session, acronym=acronym, as_of=as_of, by=by, forecast=forecast, recorded=as_recorded
+        )
     if as_json:
         click.echo(asked.as_json(found.as_dict(), indent=2))
         return
     result = found.result
-    click.echo(f"{result.scope} as of {result.as_of.isoformat()}")
+    click.echo(f"{result.scope} as of {result.as_of.isoformat()}, {result.describe_reading()}")
     if found.table is not None:
         click.echo(presentation.text_table(presentation.readable(found.table.table, str(by))))
     else:

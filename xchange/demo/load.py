@@ -40,6 +40,7 @@ from xchange.demo.facts import (
     verify_keys,
 )
 from xchange.demo.generate import Array, DemoData, DemoPartnership, generate
+from xchange.demo.history import write_history
 from xchange.demo.orgs import only_where
 from xchange.demo.words import PARTNERSHIPS, PASSWORD_WORDS
 from xchange.errors import XchangeError
@@ -153,8 +154,9 @@ def load_demo(
     """Fill an empty register: partnerships, organisations, people, exchanges, demo accounts.
 
     Everything is dated relative to `today` (default: the real today), so the story stays
-    current. All of it is written in one transaction, recorded by one audit event of the local
-    administrator. Raises XchangeError when the register already holds exchanges, or a demo
+    current. All of it is written in one transaction; each exchange's history is in the audit
+    trail at its simulated dates (`demo.history`), and one more event of the local
+    administrator records the load. Raises XchangeError when the register already holds exchanges, or a demo
     partnership or account already exists.
     """
     began = time.perf_counter()
@@ -176,7 +178,7 @@ def load_demo(
         partnership_ids = _write_partnerships(session, data.partnerships)
         _write_accounts(session, hashes, partnership_ids, data.partnerships)
         session.flush()
-        _write_bulk(connection, data, facts, partnership_ids, admin.id)
+        _write_bulk(connection, data, facts, partnership_ids, (admin.id, admin.email))
         session.add(
             AuditEvent(
                 actor_id=admin.id,
@@ -279,9 +281,10 @@ def _write_bulk(
     data: DemoData,
     facts: dict[str, Array],
     partnership_ids: list[int],
-    admin_id: int | None,
+    admin: tuple[int | None, str],
 ) -> None:
-    """Organisations, people and exchanges, through the driver (see `xchange.db.bulk`)."""
+    """Organisations, people, exchanges and their history (`demo.history`), through the driver
+    (see `xchange.db.bulk`)."""
     sqlite = is_sqlite(connection)
     org_base = bulk.next_id(connection, "organisation")
     person_base = bulk.next_id(connection, "person")
@@ -289,7 +292,7 @@ def _write_bulk(
     m, k = len(data.org_name), len(data.person_name)
     # (A second thread preparing the exchange rows while SQLite inserts organisations made both
     # slower: the two threads wait on each other for the interpreter lock at every row.)
-    with bulk.fast_load(connection, ("organisation", "person", "exchange")):
+    with bulk.fast_load(connection, ("organisation", "person", "exchange", "audit_event")):
         organisations = zip(
             range(org_base, org_base + m),
             data.org_name.tolist(),
@@ -313,10 +316,11 @@ def _write_bulk(
         bases = (exchange_base, org_base, person_base)
         columns = exchange_columns(data, facts, partnership_ids, bases, sqlite)
         rows = zip(*columns.values(), strict=True)
-        constants = exchange_constants(admin_id)
+        constants = exchange_constants(admin[0])
         # The KPI summaries' per-row triggers would double the cost: sum once at the end.
         with summary.suspended(connection):
             bulk.insert_rows(connection, "exchange", tuple(columns), rows, constants)
+        write_history(connection, data, exchange_base, admin)
     for table in ("organisation", "person", "exchange"):
         bulk.sync_id_sequence(connection, table)
 

@@ -12,6 +12,8 @@ FINE_CACHE = "xchange.kpi.sums.fine"
 
 
 TARGETS_CACHE = "xchange.kpi.targets"
+# The records touched after a moment, by moment (`kpi.recorded.stood_at`).
+RECORDED_CACHE = "xchange.kpi.recorded"
 
 
 def listen_for_changes(session: Session) -> None:
@@ -25,3 +27,4 @@ def listen_for_changes(session: Session) -> None:
 def _forget_caches(session: Session, *_args: Any) -> None:
     session.info.pop(FINE_CACHE, None)
     session.info.pop(TARGETS_CACHE, None)
+    session.info.pop(RECORDED_CACHE, None)

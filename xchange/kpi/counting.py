@@ -9,12 +9,14 @@ How the KPIs count (DOMAIN.md), computed in SQL, never by loading the register i
   side is anything but `partner`.
 - Shares are ratios of sums over counted exchanges; with nothing counted a share is None.
 - Virtual: completed virtual stays ended by the as-of date that `counted` leaves out.
-- Pipeline (`planned` + `confirmed`) and cancelled are today's figures.
+- Pipeline (`planned` + `confirmed`) and cancelled are today's figures, as known now; that
+  day's, as recorded then (`Filters.recorded_at`, `kpi.recorded`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -84,6 +86,9 @@ class Filters:
     org_types: tuple[str, ...] = ()  # the visitor's or the host's type
     modality: str | None = None
     quarters: tuple[str, ...] = ()  # quarters of the end date, "2026Q3"
+    # The reading: None, as known now; a moment, the register as recorded then (see
+    # `kpi.recorded`): records as they stood, the programme's settings as they stood.
+    recorded_at: datetime | None = None
 
 
 def beyond_condition(definitions: Definitions) -> sa.ColumnElement[bool]:

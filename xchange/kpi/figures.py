@@ -52,19 +52,22 @@ def figures(
     as_of: date | None = None,
     by: str | None = None,
     forecast: bool = False,
+    recorded: bool = False,
 ) -> Figures:
     """The figures of one partnership (`acronym`) or the programme, as of a date (default
-    today). An unknown acronym raises NotFound; `by` must be one of `BY_CHOICES` (ValueError)."""
+    today), as known now or (`recorded`) as recorded at the end of that day: the headline and
+    the breakdown; the forecast is always as known now. An unknown acronym raises NotFound;
+    `by` must be one of `BY_CHOICES` (ValueError)."""
     from xchange.kpi import sums
 
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"by: one of {', '.join(BY_CHOICES)}, not {by!r}")
     partnership = _partnership(session, acronym) if acronym else None
-    result = sums.headline(session, as_of=as_of, partnership=partnership)
+    result = sums.headline(session, as_of=as_of, partnership=partnership, recorded=recorded)
     return Figures(
         result=result,
         by=by,
-        table=_breakdown(session, by, result.as_of, partnership) if by else None,
+        table=_breakdown(session, by, result.as_of, partnership, recorded) if by else None,
         outlook=_forecast(session, as_of, partnership) if forecast else None,
     )
 
@@ -103,13 +106,17 @@ def _forecast(session: Session, as_of: date | None, partnership: Any) -> Any:
     return targets.forecast(session, as_of=as_of, partnership=partnership)
 
 
-def _breakdown(session: Session, by: str, as_of: date, partnership: Any) -> Any:
+def _breakdown(session: Session, by: str, as_of: date, partnership: Any, recorded: bool) -> Any:
     import pandas as pd
 
+    from xchange.db.history import end_of_day
     from xchange.kpi import breakdowns
     from xchange.kpi.sums import Filters
 
-    filters = Filters(partnership_ids=(partnership.id,)) if partnership else Filters()
+    filters = Filters(
+        partnership_ids=(partnership.id,) if partnership else (),
+        recorded_at=end_of_day(as_of) if recorded else None,
+    )
     if by == "country":
         visitor = breakdowns.by_country(session, side="visitor", as_of=as_of, filters=filters)
         host = breakdowns.by_country(session, side="host", as_of=as_of, filters=filters)

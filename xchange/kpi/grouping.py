@@ -3,8 +3,8 @@ flow summary tables when the filters allow (`uses_summary`); one row of six figu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -112,10 +112,15 @@ def summary_conditions(table: sa.TableClause, filters: Filters) -> list[Any]:
 
 @dataclass(frozen=True)
 class Sums:
-    """Grouped figures as plain columns: one list per key, and each group's six figures."""
+    """Grouped figures as plain columns: one list per key, and each group's six figures.
+
+    `incomplete_before`: as recorded then, the moment before which the audit trail cannot say
+    what some records held (`db.history`); None when it can.
+    """
 
     keys: list[list[Any]]
     rows: list[tuple[int, ...]]
+    incomplete_before: datetime | None = None
 
     @cached_property
     def figures(self) -> npt.NDArray[np.int64]:
@@ -126,9 +131,14 @@ class Sums:
         return np.array(self.rows, dtype=np.int64).reshape(len(self.rows), len(FIGURES))
 
     @classmethod
-    def of_array(cls, keys: list[list[Any]], figures: npt.NDArray[np.int64]) -> Sums:
+    def of_array(
+        cls,
+        keys: list[list[Any]],
+        figures: npt.NDArray[np.int64],
+        incomplete_before: datetime | None = None,
+    ) -> Sums:
         """Sums from a (groups, 6) array of figures."""
-        return cls(keys, [tuple(row) for row in figures.tolist()])
+        return cls(keys, [tuple(row) for row in figures.tolist()], incomplete_before)
 
     def frame(self, names: list[str]) -> pd.DataFrame:
         """The sums as `grouped` returns them: the keys, then the six figures as int64."""
@@ -181,7 +191,11 @@ def grouped_sums(
     filters: Filters,
 ) -> Sums:
     """`grouped` as plain columns, for callers that take the figures apart anyway (the
-    breakdowns): on a few hundred rows a DataFrame costs more to build than the query."""
+    breakdowns): on a few hundred rows a DataFrame costs more to build than the query.
+
+    With `filters.recorded_at`, the register as recorded then (`_as_recorded`)."""
+    if filters.recorded_at is not None:
+        return _as_recorded(session, keys, as_of, filters)
     if uses_summary(filters) and all(key in DAILY.c for key in keys):
         return _grouped_on(session, DAILY, keys, as_of, definitions, filters)
     if not (filters.ecosystems or filters.org_types) and all(key in FLOW.c for key in keys):
@@ -192,6 +206,56 @@ def grouped_sums(
             return Sums.of(fine[list(FIGURES)].sum().to_frame().T, [])
         return Sums.of(fine.groupby(keys, as_index=False)[list(FIGURES)].sum(), keys)
     return _grouped_on(session, X, keys, as_of, definitions, filters)
+
+
+def _as_recorded(
+    session: Session | Connection, keys: list[str], as_of: date, filters: Filters
+) -> Sums:
+    """The figures as recorded at `filters.recorded_at`: today's sums, by the definitions as
+    they stood, minus the touched records as they are now plus the same as they stood then."""
+    import numpy as np
+
+    from xchange.kpi import recorded  # numpy and the audit trail: only for this reading
+
+    assert filters.recorded_at is not None
+    definitions = recorded.definitions_then(session, filters.recorded_at)
+    now = replace(filters, recorded_at=None)
+    base = grouped_sums(session, keys, as_of=as_of, definitions=definitions, filters=now)
+    stood = recorded.stood_at(session, filters.recorded_at)
+    known = _groups(base, keys)
+    totals = dict(zip(known, base.figures.copy(), strict=True))
+    if not keys:
+        totals = {(): base.figures.sum(axis=0) if len(base.figures) else _stack([]).sum(axis=0)}
+    for group, row in recorded.net_sums(stood, keys, as_of, definitions, now).items():
+        found = totals.get(group)
+        totals[group] = row if found is None else found + row
+    # A group the correction alone brings in, all zeros, has no exchange then: left out.
+    present = set(known)
+    groups = [g for g in totals if g in present or np.any(totals[g]) or not keys]
+    if keys:
+        groups = sorted(groups, key=_order)
+    return Sums.of_array(
+        [list(column) for column in zip(*groups, strict=True)] if groups else [[] for _ in keys],
+        _stack([totals[group] for group in groups]),
+        stood.incomplete_before,
+    )
+
+
+def _groups(sums: Sums, keys: list[str]) -> list[tuple[Any, ...]]:
+    """The group of each row of `sums`: its keys' values (`()` for each row without keys)."""
+    if not keys:
+        return [()] * len(sums.rows)
+    return [tuple(group) for group in zip(*sums.keys, strict=True)]
+
+
+def _order(group: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(str(value) for value in group)
+
+
+def _stack(rows: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    import numpy as np
+
+    return np.array(rows, dtype=np.int64).reshape(len(rows), len(FIGURES))
 
 
 # The raw table's figures at this grain answer the dashboard's breakdowns (headline,

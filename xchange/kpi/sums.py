@@ -13,13 +13,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from xchange.db import history
+from xchange.db.versioning import as_it_stood
 from xchange.kpi.cache import TARGETS_CACHE, listen_for_changes
 from xchange.kpi.counting import (
     DAILY,
@@ -47,6 +49,7 @@ from xchange.kpi.grouping import (
     summary_source,
     uses_summary,
 )
+from xchange.kpi.recorded import KNOWN_NOW, definitions_then, programme_then, reading
 from xchange.models import Exchange, Partnership, Programme
 
 # The counting rules and the grouped sums have modules of their own; their names stay
@@ -104,6 +107,12 @@ class Headline:
     cancelled: int
     virtual: int
     definitions: Definitions = field(default_factory=Definitions)
+    # "as known now" or "as recorded on 31 Dec 2025" (`kpi.recorded.reading`): every result
+    # states its reading.
+    reading: str = KNOWN_NOW
+    # As recorded then: the day before which the audit trail cannot say what some records
+    # held (records without a create event), when the figures' moment lies before it.
+    history_incomplete_before: date | None = None
 
     @property
     def progress(self) -> float | None:
@@ -125,7 +134,17 @@ class Headline:
         data["sme_share"] = self.sme_share
         data["beyond_share"] = self.beyond_share
         data["definitions"] = asdict(self.definitions)
+        incomplete = self.history_incomplete_before
+        data["history_incomplete_before"] = None if incomplete is None else incomplete.isoformat()
         return data
+
+    def describe_reading(self) -> str:
+        """The reading in words, with the history's gap if any: "as recorded on 31 Dec 2025
+        (history incomplete before 7 Dec 2026)"."""
+        if self.history_incomplete_before is None:
+            return self.reading
+        day = self.history_incomplete_before
+        return f"{self.reading} (history incomplete before {day.day} {day:%b %Y})"
 
 
 def headline(
@@ -134,16 +153,25 @@ def headline(
     as_of: date | None = None,
     partnership: Partnership | None = None,
     filters: Filters = Filters(),
+    recorded: bool = False,
 ) -> Headline:
-    """Headline figures for the programme, or for one partnership, as of a date (default today)."""
+    """Headline figures for the programme, or for one partnership, as of a date (default today).
+
+    `recorded`: the register as recorded at the end of that day (Brussels), its records and
+    the programme's and partnerships' settings as they stood (`kpi.recorded`), rather than as
+    known now; `filters.recorded_at` says the same for any moment.
+    """
     as_of = as_of or date.today()
-    programme = programme_targets(session)
+    if recorded:
+        filters = replace(filters, recorded_at=history.end_of_day(as_of))
+    moment = filters.recorded_at
+    programme = programme_targets(session) if moment is None else targets_then(session, moment)
     definitions = programme.definitions
     if partnership is not None:
         filters = replace(filters, partnership_ids=(partnership.id or 0,))
     sums = grouped_sums(session, [], as_of=as_of, definitions=definitions, filters=filters)
     row = sums.rows[0] if sums.rows else (0,) * len(FIGURES)
-    chosen = _partnerships(session, filters.partnership_ids)
+    chosen = _partnerships(session, filters.partnership_ids, moment)
     if not filters.partnership_ids:
         scope, target = "programme", programme.target_exchanges
         sme_target, beyond_target = programme.sme_share_target, programme.beyond_share_target
@@ -163,7 +191,27 @@ def headline(
         sme_target=sme_target,
         beyond_target=beyond_target,
         definitions=definitions,
+        reading=reading(moment),
+        history_incomplete_before=_incomplete(sums.incomplete_before, moment),
         **{name: int(row[i]) for i, name in enumerate(FIGURES)},
+    )
+
+
+def _incomplete(before: datetime | None, moment: datetime | None) -> date | None:
+    """The day (Brussels) the history is complete from, if the figures' moment lies before."""
+    if before is None or moment is None or history.stored_moment(moment) >= before:
+        return None
+    return before.astimezone(history.BRUSSELS).date()
+
+
+def targets_then(session: Session | Connection, moment: datetime) -> Targets:
+    """The programme's targets and definitions as they stood at `moment`."""
+    settings = programme_then(session, moment)
+    return Targets(
+        target_exchanges=int(settings["target_exchanges"]),
+        sme_share_target=float(settings["sme_share_target"]),
+        beyond_share_target=float(settings["beyond_share_target"]),
+        definitions=definitions_then(session, moment),
     )
 
 
@@ -230,9 +278,28 @@ def programme_targets(session: Session | Connection) -> Targets:
     return found
 
 
-def _partnerships(session: Session | Connection, ids: tuple[int, ...]) -> list[Partnership]:
-    """The partnerships with these ids, by acronym."""
+def _partnerships(
+    session: Session | Connection, ids: tuple[int, ...], moment: datetime | None = None
+) -> list[Partnership]:
+    """The partnerships with these ids, by acronym; their targets as they stood at `moment`."""
     if not ids:
         return []
-    rows = session.execute(sa.select(Partnership).where(sa.column("id").in_(ids))).scalars()
+    rows = list(session.execute(sa.select(Partnership).where(sa.column("id").in_(ids))).scalars())
+    if moment is not None and isinstance(session, Session):
+        targets = ("target_exchanges", "sme_share_target", "beyond_share_target")
+        rows = [
+            Partnership(
+                **{
+                    **p.model_dump(),
+                    **{
+                        k: v
+                        for k, v in as_it_stood(
+                            session, "partnership", p.id or 0, moment, p.model_dump()
+                        ).items()
+                        if k in targets
+                    },
+                }
+            )
+            for p in rows
+        ]
     return sorted(rows, key=lambda p: p.acronym.casefold())

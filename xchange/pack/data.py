@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlmodel import Session
 
 from xchange.accounts import access
+from xchange.db.history import end_of_day
 from xchange.kpi import breakdowns, overview, snapshots, targets
 from xchange.kpi.details import Details, details_for
+from xchange.kpi.recorded import reading
 from xchange.kpi.sums import Definitions, Filters, Headline
 from xchange.models import User, quarter_of
 from xchange.programme.partnerships import get_partnership
@@ -47,13 +49,45 @@ class PackData:
     ecosystems: pd.DataFrame
     comparisons: list[snapshots.Comparison]
     details: Details  # countries, organisation types, lump sums (as the dashboard shows them)
-    # Which figures the pack prints, in words, when not today's register (`approved_figures`).
-    source: str = ""
+    source: FiguresSource = field(default_factory=lambda: FiguresSource())
+    # A programme pack: each partnership's acronym and the figures it used for it.
+    sources: list[tuple[str, FiguresSource]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         """`Programme` or the acronym, as the charts' titles say it."""
         return "Programme" if self.scope == "programme" else self.scope
+
+
+@dataclass(frozen=True)
+class FiguresSource:
+    """Which figures a pack prints: the register as known now (`recorded_at` None), or as
+    recorded at a moment (a past quarter's last day)."""
+
+    recorded_at: datetime | None = None
+    # Set where a partnership's past quarter prints its approved report (`approved_figures`).
+    approved: str = ""
+
+    def describe(self) -> str:
+        """ "the register as known now", "the register as recorded on 31 Dec 2025", or the
+        approved quarter report it prints."""
+        return self.approved or f"the register {reading(self.recorded_at)}"
+
+
+def figures_source(
+    session: Session, *, quarter: str, partnership_id: int | None, today: date | None = None
+) -> FiguresSource:
+    """The figures a pack of `quarter` prints for the programme (`partnership_id` None) or one
+    partnership: while the quarter runs, the register as known now; once it has ended, the
+    register as recorded at its last day (Brussels), so that the pack shows what could be
+    reported then, not what was learnt since.
+
+    The one place that chooses: approved figures, where a quarter has them, come here.
+    """
+    _first, last = parse_quarter(quarter)
+    if last >= (today or date.today()):
+        return FiguresSource()
+    return FiguresSource(recorded_at=end_of_day(last))
 
 
 def as_of_for(quarter: str, today: date | None = None) -> date:
@@ -85,8 +119,22 @@ def gather(
     access.require_kpi_read(session=session, actor=actor)
     chosen = get_partnership(session, partnership) if partnership else None
     ids: tuple[int, ...] = () if chosen is None else (chosen.id or 0,)
-    view = overview.overview(session, as_of=as_of, filters=Filters(partnership_ids=ids))
+    source = figures_source(
+        session, quarter=quarter, partnership_id=chosen.id if chosen else None, today=today
+    )
+    filters = Filters(partnership_ids=ids, recorded_at=source.recorded_at)
+    view = overview.overview(session, as_of=as_of, filters=filters)
     scope = chosen.acronym if chosen else "programme"
+    sources = (
+        []
+        if chosen
+        else [
+            (acronym, figures_source(session, quarter=quarter, partnership_id=pid, today=today))
+            for pid, acronym in zip(
+                view.partnerships["partnership_id"], view.partnerships["acronym"], strict=True
+            )
+        ]
+    )
     data = PackData(
         quarter=quarter,
         scope=scope,
@@ -100,11 +148,11 @@ def gather(
         quarters=view.quarters,
         partnerships=view.partnerships,
         flows=view.flows,
-        ecosystems=breakdowns.by_ecosystem(
-            session, as_of=as_of, filters=Filters(partnership_ids=ids)
-        ).table,
+        ecosystems=breakdowns.by_ecosystem(session, as_of=as_of, filters=filters).table,
         comparisons=snapshots.compare(session, scope=scope, before=quarter),
-        details=details_for(session, as_of=as_of, filters=Filters(partnership_ids=ids)),
+        details=details_for(session, as_of=as_of, filters=filters),
+        source=source,
+        sources=sources,
     )
     return approved_figures(session, data, today or date.today())
 
@@ -134,5 +182,8 @@ def approved_figures(session: Session, data: PackData, today: date) -> PackData:
         partnerships=tables.get("partnerships", data.partnerships),
         flows=tables.get("flows", data.flows),
         ecosystems=tables.get("ecosystems", data.ecosystems),
-        source=f"the approved quarter report (revision {revision.revision}; {approved})",
+        source=replace(
+            data.source,
+            approved=f"the approved quarter report (revision {revision.revision}; {approved})",
+        ),
     )

@@ -156,7 +156,7 @@ def report_pdf(
     pdf.multi_cell(0, 7, pdf.text_of(f"{data.title}, {quarter}"), new_x="LMARGIN", new_y="NEXT")
     pdf.para(
         f"Figures as of {data.as_of.isoformat()}"
-        + (f", from {data.source}" if data.source else "")
+        + f", from {data.source.describe()}"
         + "; generated "
         f"{data.generated.strftime('%Y-%m-%d %H:%M UTC')} from the ClusterXchange register. "
         "The figures behind every chart are in data.xlsx.",

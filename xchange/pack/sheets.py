@@ -255,6 +255,8 @@ def definitions(data: PackData) -> pd.DataFrame:
         ("Scope", data.title),
         ("Quarter", quarter_label(data.quarter)),
         ("As of", data.as_of.isoformat()),
+        ("Figures", data.source.describe()),
+        *((f"Figures for {acronym}", used.describe()) for acronym, used in data.sources),
         ("Generated", data.generated.strftime("%Y-%m-%d %H:%M UTC")),
         (
             "Counted",

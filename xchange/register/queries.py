@@ -90,6 +90,7 @@ FIELD_LABELS = {
 ACTION_LABELS = {
     "create": "Logged",
     "update": "Changed",
+    "confirm": "Confirmed",  # the demo's history (`demo.history`)
     "cancel": "Cancelled",
     "complete": "Marked completed",
     "pay": "Payment recorded",

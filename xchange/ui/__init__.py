@@ -11,7 +11,8 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - figures, breakdowns: a chart with its text alternative; the dashboard's breakdowns
 - form, records: the exchange form; exchange tables, links and the open record
 - admin: one function per tab of the Administration page
-- viewstate: the dashboard's filters and as-of date, kept in the address
+- viewstate: the dashboard's filters, as-of date and reading (as known now / as recorded
+  then), kept in the address
 - webforms: the sign-in and sign-out forms that post to the web routes
 - quarters: quarter reports (submit, review, reopen) and each quarter's state
 """
@@ -78,11 +79,12 @@ from xchange.ui.session import (
     start_session,
 )
 from xchange.ui.text import escape, flash, show_flash
-from xchange.ui.viewstate import as_of_control, dashboard_filters, remember_view
+from xchange.ui.viewstate import as_of_control, dashboard_filters, reading_control, remember_view
 
 __all__ = [
     "as_of_control",
     "dashboard_filters",
+    "reading_control",
     "remember_view",
     "overdue_quarters",
     "quarter_reports",

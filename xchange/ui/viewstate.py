@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import streamlit as st
 
 from xchange import dates
+from xchange.db.history import end_of_day
 from xchange.kpi.overview import FilterChoices
 from xchange.kpi.sums import Filters
 from xchange.models import Role, User
@@ -24,6 +25,8 @@ from xchange.reference import quarter_label
 from xchange.ui.text import escape
 
 AS_OF = "as_of"
+READING = "reading"  # "recorded" in the address: the figures as recorded then
+KNOWN_NOW, RECORDED_THEN = "as known now", "as recorded then"
 SEEDED = "dash.address"  # the address the widgets were last seeded from or written to
 LEFT_OUT = "dash.left_out"
 FRESH = "dash.fresh"  # set when this run seeded the widgets from the address
@@ -85,6 +88,24 @@ def as_of_control() -> date:
     return picked if isinstance(picked, date) else today
 
 
+def reading_control(as_of: date) -> datetime | None:
+    """Beside the as-of date, the figures' reading: as known now (None), or as recorded then,
+    the register as it stood at the end of that day (the moment returned, `kpi.recorded`)."""
+    key = f"dash.{READING}"
+    if _address() != st.session_state.get(SEEDED) or key not in st.session_state:
+        recorded = st.query_params.get(READING) == "recorded"
+        st.session_state[key] = RECORDED_THEN if recorded else KNOWN_NOW
+    reading = st.radio(
+        "Figures",
+        (KNOWN_NOW, RECORDED_THEN),
+        horizontal=True,
+        key=key,
+        help="As known now: by the statuses recorded today. As recorded then: the register as "
+        "it stood at the end of that day, pipeline and cancellations included.",
+    )
+    return end_of_day(as_of) if reading == RECORDED_THEN else None
+
+
 def dashboard_filters(user: User, choices: FilterChoices) -> Filters:
     """The four filters (partnerships, quarters, ecosystems, countries), seeded from the
     address and written back to it; a note names what a shared address held that this viewer
@@ -130,6 +151,7 @@ def remember_view(filters: Filters, as_of: date, choices: FilterChoices) -> None
         ECOSYSTEMS.key: list(filters.ecosystems),
         COUNTRIES.key: list(filters.countries),
         AS_OF: [] if as_of == date.today() else [as_of.isoformat()],
+        READING: ["recorded"] if filters.recorded_at is not None else [],
     }
     for key, listed in values.items():
         if listed:
@@ -176,7 +198,7 @@ def _seed(user: User, options: Mapping[str, Mapping[str, object]]) -> None:
 
 def _address() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The view's part of the address, comparable from run to run."""
-    keys = [spec.key for spec in FILTERS] + [AS_OF]
+    keys = [spec.key for spec in FILTERS] + [AS_OF, READING]
     return tuple((key, tuple(st.query_params.get_all(key))) for key in keys)
 
 
