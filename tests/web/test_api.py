@@ -46,8 +46,12 @@ def cli_kpi(site: Site, email: str, *options: str) -> dict[str, Any]:
         ({"by": "quarter"}, ("--by", "quarter")),
         ({"by": "country", "partnership": "AERO"}, ("--by", "country", "--partnership", "AERO")),
         ({"forecast": "true", "as_of": "2026-03-31"}, ("--forecast", "--as-of", "2026-03-31")),
+        (
+            {"as_of": "2026-03-31", "as_recorded": "true", "by": "partnership"},
+            ("--as-of", "2026-03-31", "--as-recorded", "--by", "partnership"),
+        ),
     ],
-    ids=["programme", "partnership-as-of", "by-quarter", "by-country", "forecast"],
+    ids=["programme", "partnership-as-of", "by-quarter", "by-country", "forecast", "as-recorded"],
 )
 def test_the_kpi_endpoint_answers_the_figures_of_the_command_line(
     site: Site, params: dict[str, str], options: tuple[str, ...]

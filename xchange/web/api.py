@@ -76,19 +76,26 @@ def api_routes() -> list[BaseRoute]:
 
 
 def kpi(request: Request, actor: User, session: Session) -> Response:
-    """`GET /api/v1/kpi?partnership=&as_of=&by=&forecast=`: `xchange kpi --json`'s figures.
+    """`GET /api/v1/kpi?partnership=&as_of=&by=&forecast=&as_recorded=`: `xchange kpi
+    --json`'s figures (`as_recorded`: the register as recorded at the end of the as-of day).
 
     KPI figures are for every active user (`access.require_kpi_read`): any partnership's.
     """
     from xchange.kpi import figures
 
-    query = _query(request, {"partnership", "as_of", "by", "forecast"})
+    query = _query(request, {"partnership", "as_of", "by", "forecast", "as_recorded"})
     as_of = _day(query, "as_of")
     by = _choice(query, "by", figures.BY_CHOICES)
     forecast = _flag(query, "forecast")
+    recorded = _flag(query, "as_recorded")
     try:
         found = figures.figures(
-            session, acronym=query.get("partnership"), as_of=as_of, by=by, forecast=forecast
+            session,
+            acronym=query.get("partnership"),
+            as_of=as_of,
+            by=by,
+            forecast=forecast,
+            recorded=recorded,
         )
     except NotFound as exc:
         raise ApiError(400, f"partnership: {exc}", parameter="partnership") from exc

@@ -76,6 +76,12 @@ def document() -> dict[str, Any]:
                             "Add pace, projection, required pace and status",
                             {"type": "boolean"},
                         ),
+                        _query(
+                            "as_recorded",
+                            "The register as recorded at the end of the as-of day (Brussels), "
+                            "rather than as known now; `reading` in the answer says which",
+                            {"type": "boolean"},
+                        ),
                     ],
                     "responses": {
                         "200": {
@@ -154,6 +160,15 @@ def document() -> dict[str, Any]:
                         "pipeline": {"type": "integer"},
                         "virtual": {"type": "integer"},
                         "cancelled": {"type": "integer"},
+                        "reading": {
+                            "type": "string",
+                            "description": '"as known now" or "as recorded on 31 Dec 2025"',
+                        },
+                        "history_incomplete_before": {
+                            "type": ["string", "null"],
+                            "format": "date",
+                            "description": "As recorded: the audit trail is incomplete before it",
+                        },
                         "by": {"type": "string", "enum": list(BY_CHOICES)},
                         "rows": {"type": "array", "items": {"type": "object"}},
                         "forecast": {"type": "object"},
