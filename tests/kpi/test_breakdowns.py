@@ -229,22 +229,24 @@ def build_register(engine: Engine) -> None:
     with write_session(engine) as session:
         add_partnerships(session, PARTNERSHIPS)
         actor = factories.admin(session)
-        for reference, (spec, correction, paid) in REGISTER.items():
-            exchange = service.create_exchange(
-                session=session, actor=actor, data=exchange_values(reference, spec), today=TODAY
-            )
-            if correction:
-                exchange = correct(session, exchange, correction)
-            if paid is not None:
-                assert exchange.id is not None
-                service.record_payment(
-                    session=session,
-                    actor=actor,
-                    exchange_id=exchange.id,
-                    expected_version=exchange.version,
-                    paid_on=TODAY,
-                    paid_eur=paid,
+        # A3 ends after AGRI's action: a stay stored before the action-period rule.
+        with factories.actions_widened(session):
+            for reference, (spec, correction, paid) in REGISTER.items():
+                exchange = service.create_exchange(
+                    session=session, actor=actor, data=exchange_values(reference, spec), today=TODAY
                 )
+                if correction:
+                    exchange = correct(session, exchange, correction)
+                if paid is not None:
+                    assert exchange.id is not None
+                    service.record_payment(
+                        session=session,
+                        actor=actor,
+                        exchange_id=exchange.id,
+                        expected_version=exchange.version,
+                        paid_on=TODAY,
+                        paid_eur=paid,
+                    )
 
 
 @pytest.fixture(scope="module")
@@ -850,7 +852,7 @@ def fresh_register(
         if find_partnership(session, "ALPHA") is None:
             add_partnerships(session, RANDOM_PARTNERSHIPS)
     set_programme(engine, **reading)
-    with write_session(engine) as session:
+    with write_session(engine) as session, factories.actions_widened(session):
         for n, drawn in enumerate(exchanges):
             spec = {k: v for k, v in drawn.items() if k not in ("week", "moved_to")}
             spec.update(week(drawn["week"]))

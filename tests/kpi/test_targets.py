@@ -357,26 +357,28 @@ def build_register(engine: Engine) -> None:
     with write_session(engine) as session:
         factories.partnership(session, "LONG", date(2026, 1, 1), LONG_END, 100)
         factories.partnership(session, "SHORT", date(2025, 7, 1), SHORT_END, 20)
-        for n, (acronym, monday, status, sme) in enumerate(STAYS, start=1):
-            data = ExchangeIn(
-                partnership=acronym,
-                reference=f"F-{n:02}",
-                status=status,
-                **stay(monday),
-                visitor_organisation=f"Visitor {n:02}",
-                visitor_type="SME" if sme else "cluster organisation",
-                visitor_country="DE",
-                visitor_is_sme=sme,
-                visitor_community="partner",
-                host_organisation="Host",
-                host_type="cluster organisation",
-                host_country="FR",
-                host_is_sme=False,
-                host_community="external" if n % 2 else "partner",
-            )
-            service.create_exchange(
-                session=session, actor=factories.admin(session), data=data, today=TODAY
-            )
+        # Some stays end after their action: stored before the action-period rule.
+        with factories.actions_widened(session):
+            for n, (acronym, monday, status, sme) in enumerate(STAYS, start=1):
+                data = ExchangeIn(
+                    partnership=acronym,
+                    reference=f"F-{n:02}",
+                    status=status,
+                    **stay(monday),
+                    visitor_organisation=f"Visitor {n:02}",
+                    visitor_type="SME" if sme else "cluster organisation",
+                    visitor_country="DE",
+                    visitor_is_sme=sme,
+                    visitor_community="partner",
+                    host_organisation="Host",
+                    host_type="cluster organisation",
+                    host_country="FR",
+                    host_is_sme=False,
+                    host_community="external" if n % 2 else "partner",
+                )
+                service.create_exchange(
+                    session=session, actor=factories.admin(session), data=data, today=TODAY
+                )
 
 
 @pytest.fixture(scope="module")
