@@ -93,7 +93,7 @@ def main() -> None:
             return work
 
         headers = {"Authorization": f"Bearer {secret}"}
-        with served(url, script="serve.py") as address, requests.Session() as kept:
+        with served(url) as address, requests.Session() as kept:
             kept.headers.update(headers)
 
             def over_http(params: dict[str, str], http: Any = requests) -> Callable[[], Any]:
