@@ -10,7 +10,6 @@ import streamlit as st
 from xchange import ui
 from xchange.config import get_settings
 from xchange.errors import XchangeError
-from xchange.exports import templates
 from xchange.imports import importer
 from xchange.imports.guarded import read_untrusted, start
 from xchange.imports.kinds import SUFFIXES
@@ -27,19 +26,7 @@ st.caption(
     "already in the register (same partnership and reference) are updated, never duplicated."
 )
 
-with st.container(horizontal=True):
-    st.download_button(
-        "Template (XLSX, with drop-downs)",
-        templates.template_xlsx(),
-        file_name="clusterxchange-template.xlsx",
-        icon=":material/table:",
-    )
-    st.download_button(
-        "Template (CSV, semicolons)",
-        templates.template_csv("excel-eu"),
-        file_name="clusterxchange-template-eu.csv",
-        icon=":material/description:",
-    )
+ui.template_buttons()
 
 limit_mb = get_settings().upload_max_bytes // (1024 * 1024)
 upload = st.file_uploader(

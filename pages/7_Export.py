@@ -11,7 +11,6 @@ import streamlit as st
 from xchange import ui
 from xchange.accounts import access
 from xchange.exports import exchanges as export
-from xchange.exports import templates
 
 # Choice on the page -> (file suffix, CSV dialect); see xchange.exports.dialects.
 FORMATS = {
@@ -78,22 +77,4 @@ if "export.file" in st.session_state:
     )
 
 st.subheader("Blank templates")
-with st.container(horizontal=True):
-    st.download_button(
-        "Template (XLSX, with drop-downs)",
-        templates.template_xlsx(),
-        file_name="clusterxchange-template.xlsx",
-        icon=":material/table:",
-    )
-    st.download_button(
-        "Template (CSV, semicolons)",
-        templates.template_csv("excel-eu"),
-        file_name="clusterxchange-template-eu.csv",
-        icon=":material/description:",
-    )
-    st.download_button(
-        "Template (CSV, commas)",
-        templates.template_csv(),
-        file_name="clusterxchange-template.csv",
-        icon=":material/description:",
-    )
+ui.template_buttons()

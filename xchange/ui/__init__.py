@@ -9,6 +9,7 @@ through `read` / `write`, confirms with `saved` / `flash`, and shows user text o
 - actions: reads and writes with refusals as messages (`read`, `write`, `saved`...)
 - cache: cached reads keyed by the data version (`cached_*`)
 - figures, breakdowns: a chart with its text alternative; the dashboard's breakdowns
+- templates: the blank templates' download buttons
 - form, records: the exchange form; exchange tables, links and the open record
 - admin: one function per tab of the Administration page
 - viewstate: the dashboard's filters, as-of date and reading (as known now / as recorded
@@ -78,6 +79,7 @@ from xchange.ui.session import (
     sign_out,
     start_session,
 )
+from xchange.ui.templates import template_buttons
 from xchange.ui.text import escape, flash, show_flash
 from xchange.ui.viewstate import as_of_control, dashboard_filters, reading_control, remember_view
 
@@ -90,6 +92,7 @@ __all__ = [
     "quarter_reports",
     "quarter_states",
     "states_table",
+    "template_buttons",
     "EXCHANGES_PAGE",
     "PAGES",
     "ROLE_NAMES",
